@@ -1,0 +1,15 @@
+.PHONY: run test lint format bench-import bench-pages
+
+# Command 1: the portal with demo data at http://127.0.0.1:8000 (SQLite, in-process tasks, console mail).
+run:
+	scripts/run.sh
+
+# Command 2: the whole test suite on real parts (throwaway PostgreSQL 15 and Redis, Celery worker, SMTP, Chromium).
+test:
+	scripts/test.sh
+
+lint:
+	.venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check .
+
+format:
+	.venv/bin/python -m ruff check --fix . && .venv/bin/python -m ruff format .

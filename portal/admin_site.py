@@ -1,0 +1,11 @@
+from django.utils.translation import gettext_lazy as _
+from django_otp.admin import OTPAdminSite
+
+
+class PortalAdminSite(OTPAdminSite):
+    """Every admin page requires a user verified by TOTP or a static token (A13)."""
+
+    site_header = _("e-BOK — panel obsługi")
+    site_title = _("e-BOK — panel obsługi")
+    index_title = _("Administracja")
+    login_template = "admin/otp_login.html"

@@ -1,0 +1,8 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+from portal.models import Operator
+
+
+def portal(request: HttpRequest) -> dict:
+    return {"operator": Operator.current(), "DEMO": settings.DEMO}

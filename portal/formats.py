@@ -1,0 +1,48 @@
+"""Polish formats for money and dates, used by templates, PDFs and e-mails alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+
+NBSP = "\u00a0"
+
+
+def format_amount(value: Decimal | int | str | None, *, currency: bool = True) -> str:
+    """``Decimal("1234.5")`` → ``"1 234,50 zł"`` with non-breaking spaces, so that
+    an amount never wraps across lines on a phone."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    whole, _, fraction = f"{abs(amount):.2f}".partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    text = f"{sign}{NBSP.join(groups)},{fraction}"
+    return f"{text}{NBSP}zł" if currency else text
+
+
+def format_date(value: dt.date | dt.datetime | None, *, with_time: bool = False) -> str:
+    """``date(2026, 11, 21)`` → ``"21.11.2026"``; datetimes in the portal's time zone."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        if with_time:
+            return value.strftime("%d.%m.%Y %H:%M")
+        value = value.date()
+    return value.strftime("%d.%m.%Y")
+
+
+def format_nrb(value: str) -> str:
+    """A 26-digit account number in the grouping printed on Polish payment slips."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) != 26:
+        return value
+    return " ".join([digits[:2]] + [digits[i : i + 4] for i in range(2, 26, 4)])

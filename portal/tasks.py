@@ -1,0 +1,27 @@
+from celery import shared_task
+
+from portal.services import mail
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True)
+def email_deliver(self, message_id: int) -> bool:
+    try:
+        return mail.email_deliver_now(message_id=message_id)
+    except mail.DeliveryFailed as exc:
+        if self.request.is_eager:
+            # In-process mode has no broker to wait on; the message stays queued
+            # for the requeue sweep or a staff resend.
+            return False
+        attempts = self.request.retries + 1
+        raise self.retry(exc=exc, countdown=mail.retry_delay(attempts)) from exc
+
+
+@shared_task
+def email_requeue_stuck() -> int:
+    return mail.email_requeue_stuck()
+
+
+@shared_task
+def ping() -> str:
+    """Used by the health check and the worker test: proves a worker consumes the queue."""
+    return "pong"

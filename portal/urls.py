@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("regulamin/", views.terms, name="terms"),
+    path("prywatnosc/", views.privacy, name="privacy"),
+    path("zdrowie/", views.health, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+]
+
+handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"

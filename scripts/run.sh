@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Command 1: the portal with demo data on embedded defaults (SQLite, in-process
+# tasks, e-mail to the console) at http://127.0.0.1:8000. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/system-packages.sh runtime || echo "(bez pakietów systemowych: PDF-y i tłumaczenia mogą nie działać)" >&2
+scripts/venv.sh runtime
+export DEBUG=${DEBUG:-1} DEMO=${DEMO:-1}
+mkdir -p var
+py=.venv/bin/python
+command -v msgfmt >/dev/null 2>&1 && $py manage.py compilemessages -v0 --ignore=.venv
+$py manage.py migrate --no-input -v0
+$py manage.py seed_demo
+exec $py manage.py runserver "${HOST:-127.0.0.1}:${PORT:-8000}"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the portal and its tests use, when missing.
+# Usage: scripts/system-packages.sh [runtime|test]
+set -euo pipefail
+kind=${1:-runtime}
+need=()
+have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+pkgs=(fonts-dejavu-core gettext libpango-1.0-0 libpangoft2-1.0-0)
+[ "$kind" = test ] && pkgs+=(postgresql-15 redis-server chromium zbar-tools)
+for p in "${pkgs[@]}"; do have "$p" || need+=("$p"); done
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+  echo "Instaluję pakiety systemowe: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "Brakuje pakietów systemowych: ${need[*]}. Zainstaluj je jako root: apt-get install -y ${need[*]}" >&2
+  exit 1
+fi

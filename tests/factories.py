@@ -1,0 +1,97 @@
+"""Factories for the object graphs tests need. Polish data, valid checksums."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import UnitGrant, User
+from billing.models import Building, Person, Title, Unit
+
+PASSWORD = "Haslo2026bezpieczne"
+
+
+class BuildingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Building
+
+    street = factory.Sequence(lambda n: f"ul. Źródlana {n}")
+    building_no = factory.Sequence(lambda n: str(n + 1))
+    postal_code = "42-400"
+    city = "Zawiercie"
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+
+    external_id = factory.Sequence(lambda n: f"U{n:07d}")
+    building = factory.SubFactory(BuildingFactory)
+    kind = Unit.Kind.FLAT
+    unit_no = factory.Sequence(lambda n: str(n + 1))
+    area_m2 = Decimal("52.40")
+    extra_area_m2 = Decimal("3.10")
+    occupants = 2
+    bank_account = "61109010140000071219812874"
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    external_id = factory.Sequence(lambda n: f"P{n:07d}")
+    first_name = "Zofia"
+    last_name = factory.Sequence(lambda n: f"Łęcka-{n}")
+    pesel = "44051401458"
+    email = factory.Sequence(lambda n: f"osoba{n}@example.test")
+
+
+class TitleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Title
+
+    external_id = factory.Sequence(lambda n: f"T{n:07d}")
+    unit = factory.SubFactory(UnitFactory)
+    person = factory.SubFactory(PersonFactory)
+    kind = Title.Kind.OWNERSHIP
+    valid_from = dt.date(2010, 1, 1)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"lokator{n:05d}")
+    email = factory.Sequence(lambda n: f"lokator{n}@example.test")
+    first_name = "Jan"
+    last_name = factory.Sequence(lambda n: f"Kowalski-{n}")
+
+    @factory.post_generation
+    def password(obj, create, extracted, **kwargs):
+        obj.set_password(extracted or PASSWORD)
+        if create:
+            obj.save(update_fields=["password"])
+
+
+class TenantFactory(UserFactory):
+    """A tenant with an active grant to each of ``units``."""
+
+    @factory.post_generation
+    def units(obj, create, extracted, **kwargs):
+        for unit in extracted or []:
+            UnitGrant.objects.create(user=obj, unit=unit, since=dt.date(2010, 1, 1), source=UnitGrant.Source.STAFF)
+
+
+class StaffFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"obsluga{n:03d}")
+    is_staff = True
+    is_superuser = True
+
+    @factory.post_generation
+    def totp(obj, create, extracted, **kwargs):
+        if create:
+            TOTPDevice.objects.create(user=obj, name="telefon", confirmed=True)
