@@ -171,3 +171,46 @@ def phone_page(browser, live_server):
     page.base_url = live_server.url
     yield page
     context.close()
+
+
+# --- proof that the real parts ran --------------------------------------------------
+
+_REAL_PART_FIXTURES = {
+    "smtp": "SMTP server (aiosmtpd)",
+    "celery_worker": "Celery worker process on Redis",
+    "browser": "Debian Chromium through Playwright",
+}
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    passed = terminalreporter.stats.get("passed", [])
+    used = dict.fromkeys(_REAL_PART_FIXTURES.values(), 0)
+    for report in passed:
+        if report.when != "call":
+            continue
+        fixtures = getattr(report, "fixturenames", ())
+        for fixture, label in _REAL_PART_FIXTURES.items():
+            if fixture in fixtures:
+                used[label] += 1
+    db = settings.DATABASES["default"]
+    terminalreporter.section("real parts")
+    terminalreporter.write_line(
+        f"PostgreSQL: {db['ENGINE']} at {db.get('HOST')}:{db.get('PORT')} ({len(passed)} tests)"
+    )
+    for label, count in used.items():
+        terminalreporter.write_line(f"{label}: {count} passed tests used it")
+    skipped = terminalreporter.stats.get("skipped", [])
+    if skipped:
+        terminalreporter.write_line(f"{len(skipped)} test(s) skipped: the suite does not allow skips", red=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    outcome.get_result().fixturenames = tuple(item.fixturenames)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and reporter.stats.get("skipped") and exitstatus == 0:
+        session.exitstatus = 1  # a skipped test would hide a missing real part
