@@ -11,6 +11,8 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import F, Q
 from django.http import FileResponse, HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -466,6 +468,14 @@ class AnnouncementAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         services.announcement_saved(announcement=form.instance, by=request.user, created=not change, request=request)
 
+    def delete_model(self, request, obj) -> None:
+        audit_log(action="announcement.delete", request=request, obj=obj, details={"title": obj.title})
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for announcement in queryset:
+            self.delete_model(request, announcement)
+
 
 # --- forms to download --------------------------------------------------------------------------------
 
@@ -490,8 +500,11 @@ class DownloadFormAdmin(admin.ModelAdmin):
     search_fields = ["title", "description"]
 
     def save_model(self, request, obj, form, change) -> None:
+        replaced = None
         if "file" in form.changed_data and obj.file:
             obj.size = obj.file.size
+            if change:
+                replaced = DownloadForm.objects.filter(pk=obj.pk).values_list("file", flat=True).first()
         super().save_model(request, obj, form, change)
         audit_log(
             action="download_form.change" if change else "download_form.upload",
@@ -499,6 +512,23 @@ class DownloadFormAdmin(admin.ModelAdmin):
             obj=obj,
             details={"changed": form.changed_data},
         )
+        if replaced and replaced != obj.file.name:
+            _delete_file_after_commit(replaced)
+
+    def delete_model(self, request, obj) -> None:
+        audit_log(action="download_form.delete", request=request, obj=obj, details={"title": obj.title})
+        name = obj.file.name
+        super().delete_model(request, obj)
+        _delete_file_after_commit(name)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for form in queryset:
+            self.delete_model(request, form)
+
+
+def _delete_file_after_commit(name: str) -> None:
+    """Remove a stored file once the row that pointed at it is gone for good."""
+    transaction.on_commit(lambda: default_storage.delete(name))
 
 
 # --- newsletter -----------------------------------------------------------------------------------------

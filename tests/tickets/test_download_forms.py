@@ -60,3 +60,29 @@ def test_public_page_lists_published_forms_and_serves_them(client):
 def test_unpublished_form_is_404(client):
     form = DownloadFormFactory(is_published=False)
     assert client.get(reverse("tickets:form_file", args=[form.pk])).status_code == 404
+
+
+def test_replacing_or_deleting_a_form_removes_the_old_file_and_is_audited(
+    staff_client, django_capture_on_commit_callbacks
+):
+    form = DownloadFormFactory()
+    old_name = form.file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            reverse("admin:tickets_downloadform_change", args=[form.pk]),
+            {
+                "title": form.title,
+                "description": "",
+                "file": upload("nowy.pdf", PDF_BYTES + b"%nowa wersja", "application/pdf"),
+                "is_published": "on",
+                "position": "0",
+                "_save": "Zapisz",
+            },
+        )
+    form.refresh_from_db()
+    assert form.file.name != old_name
+    assert [p.name for p in stored_files()] == [form.file.name.rsplit("/", 1)[-1]]
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(reverse("admin:tickets_downloadform_delete", args=[form.pk]), {"post": "yes"})
+    assert DownloadForm.objects.count() == 0 and stored_files() == []
+    assert AuditEntry.objects.filter(action__in=["download_form.change", "download_form.delete"]).count() == 2

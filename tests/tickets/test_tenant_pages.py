@@ -144,3 +144,9 @@ def test_private_files_have_no_public_url(settings):
 def test_user_menu_links_to_the_tickets(client, owner):
     client.force_login(owner)
     assert f'href="{LIST}"' in client.get("/").content.decode()
+
+
+def test_landing_page_leads_to_what_works_without_an_account(client):
+    html = client.get("/").content.decode()
+    for name in ("tickets:failure_report", "tickets:status", "tickets:forms"):
+        assert f'href="{reverse(name)}"' in html
