@@ -229,3 +229,24 @@ LOGGING = {
 
 # Demo: the try-out (command 1) loads demo data; never on in production.
 DEMO = env.bool("DEMO", default=DEBUG)
+
+# Tickets, announcements, forms, newsletter (issue 7).
+TICKETS_ATTACHMENT_MAX_MB = env.int("TICKETS_ATTACHMENT_MAX_MB", default=10)
+TICKETS_ATTACHMENT_MAX_FILES = env.int("TICKETS_ATTACHMENT_MAX_FILES", default=5)
+TICKETS_COMPLAINT_WORKING_DAYS = env.int("TICKETS_COMPLAINT_WORKING_DAYS", default=7)
+TICKETS_ANON_REPORTS_PER_HOUR = env.int("TICKETS_ANON_REPORTS_PER_HOUR", default=5)
+TICKETS_STATUS_FAILURES_PER_HOUR = env.int("TICKETS_STATUS_FAILURES_PER_HOUR", default=10)
+TICKETS_NOTIFY_EMAILS = env.list("TICKETS_NOTIFY_EMAILS", default=STAFF_NOTIFY_EMAILS)
+TICKETS_LIST_MONTHS = env.int("TICKETS_LIST_MONTHS", default=6)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "tickets-announcements-email-due": {
+            "task": "tickets.tasks.announcements_email_due",
+            "schedule": timedelta(minutes=10),
+        },
+        "tickets-ratelimit-purge": {
+            "task": "tickets.tasks.ratelimit_purge",
+            "schedule": timedelta(hours=1),
+        },
+    }
+)

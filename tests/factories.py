@@ -95,3 +95,55 @@ class StaffFactory(UserFactory):
     def totp(obj, create, extracted, **kwargs):
         if create:
             TOTPDevice.objects.create(user=obj, name="telefon", confirmed=True)
+
+
+# --- tickets (issue 7) ----------------------------------------------------------------------
+
+from django.utils import timezone as _tz  # noqa: E402
+
+from tickets.models import Announcement, DownloadForm, Newsletter, Ticket, hash_secret  # noqa: E402
+
+TICKET_SECRET = "ABCDE-23456"
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    """A message from a tenant (pass ``reporter``/``unit``), code ``TICKET_SECRET``."""
+
+    class Meta:
+        model = Ticket
+
+    number = factory.Sequence(lambda n: f"ZGL/2020/{n + 1:06d}")
+    kind = Ticket.Kind.MESSAGE
+    reporter = factory.SubFactory(UserFactory)
+    subject = factory.Sequence(lambda n: f"Sprawa nr {n}")
+    description = "Proszę o informację w sprawie rozliczenia wody."
+    secret_hash = factory.LazyFunction(lambda: hash_secret(TICKET_SECRET))
+
+
+class AnnouncementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Announcement
+
+    title = factory.Sequence(lambda n: f"Przerwa w dostawie wody {n}")
+    body = "W związku z awarią sieci nastąpi przerwa w dostawie wody."
+    valid_from = factory.LazyFunction(lambda: _tz.now() - dt.timedelta(hours=1))
+    valid_until = factory.LazyFunction(lambda: _tz.now() + dt.timedelta(days=2))
+    for_all = True
+
+
+class DownloadFormFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DownloadForm
+
+    title = factory.Sequence(lambda n: f"Wniosek o zmianę liczby osób {n}")
+    description = "Druk do złożenia w biurze obsługi."
+    file = factory.django.FileField(filename="wniosek.pdf", data=b"%PDF-1.4\n%%EOF\n")
+    size = 15
+
+
+class NewsletterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Newsletter
+
+    subject = factory.Sequence(lambda n: f"Wieści ze spółdzielni nr {n}")
+    body = "Zapraszamy na zebranie mieszkańców."

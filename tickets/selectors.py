@@ -1,0 +1,67 @@
+"""Reads of tickets and announcements, scoped to the user who asks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import units_for_user
+from tickets.models import Announcement, DownloadForm, Ticket, TicketMessage
+
+
+def tickets_for_user(user: User) -> QuerySet[Ticket]:
+    """Tickets the user filed; nobody else's (a co-owner's tickets stay theirs)."""
+    if not user.is_authenticated:
+        return Ticket.objects.none()
+    return Ticket.objects.filter(reporter=user)
+
+
+def ticket_for_user(user: User, ticket_id: int) -> Ticket:
+    """The user's own ticket; 404 for anyone else's id."""
+    ticket = tickets_for_user(user).select_related("unit__building").filter(pk=ticket_id).first()
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def list_since(today: dt.date) -> dt.date:
+    """The first day the ticket list shows without a search (D3: at least the last 6 months)."""
+    return today - relativedelta(months=settings.TICKETS_LIST_MONTHS)
+
+
+def tickets_listing(user: User, *, query: str = "", include_older: bool = False) -> QuerySet[Ticket]:
+    """The user's tickets for the list page: the last months, or all of them when searching."""
+    tickets = tickets_for_user(user).select_related("unit__building").order_by("-created_at", "-id")
+    query = query.strip()
+    if query:
+        tickets = tickets.filter(Q(number__icontains=query) | Q(subject__icontains=query))
+    elif not include_older:
+        tickets = tickets.filter(created_at__date__gte=list_since(timezone.localdate()))
+    return tickets
+
+
+def public_messages(ticket: Ticket) -> QuerySet[TicketMessage]:
+    """What the reporter may read: answers and their own replies, never internal notes."""
+    return ticket.messages.filter(kind__in=TicketMessage.PUBLIC_KINDS).order_by("created_at", "id")
+
+
+def announcements_for_user(user: User, now: dt.datetime | None = None) -> QuerySet[Announcement]:
+    """Current announcements addressed to everyone or to a building where the user has a unit."""
+    now = now or timezone.now()
+    buildings = units_for_user(user).values("building_id")
+    return (
+        Announcement.objects.filter(Announcement.current_q(now))
+        .filter(Q(for_all=True) | Q(buildings__in=buildings))
+        .distinct()
+        .order_by("-valid_from", "-id")
+    )
+
+
+def published_forms() -> QuerySet[DownloadForm]:
+    return DownloadForm.objects.filter(is_published=True).order_by("position", "title", "id")

@@ -1,0 +1,612 @@
+"""Workflows of tickets, announcements and newsletters. Each runs in one transaction,
+writes its audit entries and queues its e-mails through the outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.selectors import units_for_user
+from billing.models import Unit
+from portal.formats import format_date
+from portal.models import EmailMessage
+from portal.services.audit import audit_log
+from portal.services.mail import email_queue
+from tickets import files
+from tickets.models import (
+    Announcement,
+    Newsletter,
+    Ticket,
+    TicketAttachment,
+    TicketCounter,
+    TicketMessage,
+    TicketStatusChange,
+    hash_secret,
+    new_secret,
+)
+
+NUMBER_PREFIX = "ZGL"
+ATTACHMENT_TYPES = (files.JPEG, files.PNG, files.PDF)
+_STATUS_LINK_SALT = "tickets.status-link"
+_UNSUBSCRIBE_SALT = "tickets.newsletter-unsubscribe"
+
+
+# --- numbers and status links ---------------------------------------------------------
+
+
+def ticket_number_next(year: int) -> str:
+    """The next number of ``year`` (``ZGL/2026/000123``). Call inside a transaction."""
+    # Race: two tickets filed at once must not get the same number; the counter row
+    # is locked until the transaction that took a number commits (the unique
+    # constraint on Ticket.number is the backstop). Creating the year's row races
+    # too: get_or_create retries the read when the other insert wins.
+    TicketCounter.objects.get_or_create(year=year)
+    counter = TicketCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{NUMBER_PREFIX}/{year}/{counter.last:06d}"
+
+
+def status_token(ticket: Ticket) -> str:
+    """A signed token for the status link in e-mails; it stops working when the code changes."""
+    return signing.dumps({"t": ticket.pk, "h": ticket.secret_hash[:16]}, salt=_STATUS_LINK_SALT)
+
+
+def status_url(ticket: Ticket) -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("tickets:status_link", args=[status_token(ticket)])
+
+
+def ticket_from_status_token(token: str) -> Ticket | None:
+    try:
+        payload = signing.loads(token, salt=_STATUS_LINK_SALT)
+        ticket_id, hash_prefix = int(payload["t"]), str(payload["h"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    ticket = Ticket.objects.select_related("unit__building").filter(pk=ticket_id).first()
+    if ticket is None or ticket.secret_hash[:16] != hash_prefix:
+        return None
+    return ticket
+
+
+# A well-formed hash to compare against when the number does not exist, so that a
+# wrong number costs as much as a wrong code (the page must not tell them apart).
+_DUMMY_HASH = hash_secret("-")
+
+
+def ticket_status_check(*, number: str, secret: str) -> Ticket | None:
+    """The ticket when both the number and its code match; None for any mismatch."""
+    ticket = Ticket.objects.filter(number=number.strip().upper()).first()
+    if ticket is None:
+        Ticket(secret_hash=_DUMMY_HASH).secret_matches(secret)
+        return None
+    return ticket if ticket.secret_matches(secret) else None
+
+
+# --- filing -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filed:
+    ticket: Ticket
+    secret: str
+
+
+def complaint_window_error(event_date: dt.date, today: dt.date) -> str | None:
+    """Why a complaint about ``event_date`` is not accepted ``today`` (D2), or None."""
+    if event_date > today:
+        return _("Data zdarzenia nie może być późniejsza niż dzisiaj.")
+    deadline = Ticket.complaint_deadline(event_date)
+    if today > deadline:
+        return _(
+            "Reklamację zdarzenia z dnia %(event)s można było złożyć do %(deadline)s "
+            "(%(days)s dni roboczych od zdarzenia; soboty, niedziele i święta nie są liczone). "
+            "Termin minął."
+        ) % {
+            "event": format_date(event_date),
+            "deadline": format_date(deadline),
+            "days": settings.TICKETS_COMPLAINT_WORKING_DAYS,
+        }
+    return None
+
+
+def _check_filing_rules(
+    *,
+    kind: str,
+    reporter: User | None,
+    unit: Unit | None,
+    event_date: dt.date | None,
+    uploads: Sequence[UploadedFile],
+    reporter_name: str,
+    reporter_email: str,
+    reporter_phone: str,
+    location: str,
+) -> list[str]:
+    """Content types of the uploads, in order; a ValidationError naming the field for any broken rule."""
+    errors: dict[str, list[str]] = {}
+    today = timezone.localdate()
+    if kind not in Ticket.Kind.values:
+        errors.setdefault("kind", []).append(_("Wybierz rodzaj zgłoszenia."))
+    if reporter is None:
+        if kind != Ticket.Kind.FAILURE:
+            errors.setdefault("kind", []).append(
+                _(
+                    "Bez konta można zgłosić tylko awarię. Reklamacje i wiadomości przyjmujemy od zalogowanych użytkowników."
+                )
+            )
+        if not reporter_name.strip():
+            errors.setdefault("reporter_name", []).append(_("Podaj imię i nazwisko."))
+        if not (reporter_email.strip() or reporter_phone.strip()):
+            errors.setdefault("reporter_phone", []).append(
+                _("Podaj telefon lub adres e-mail, abyśmy mogli się z Tobą skontaktować.")
+            )
+        if not location.strip():
+            errors.setdefault("location", []).append(_("Podaj adres lub miejsce awarii."))
+        if unit is not None:
+            errors.setdefault("unit", []).append(_("Lokal może wskazać tylko zalogowany użytkownik."))
+    else:
+        if unit is not None and not units_for_user(reporter).filter(pk=unit.pk).exists():
+            errors.setdefault("unit", []).append(_("Wybierz jeden ze swoich lokali."))
+        if unit is None and kind in (Ticket.Kind.FAILURE, Ticket.Kind.COMPLAINT):
+            errors.setdefault("unit", []).append(_("Wybierz lokal, którego dotyczy zgłoszenie."))
+    if kind == Ticket.Kind.COMPLAINT:
+        if event_date is None:
+            errors.setdefault("event_date", []).append(_("Podaj datę zdarzenia, którego dotyczy reklamacja."))
+        else:
+            problem = complaint_window_error(event_date, today)
+            if problem:
+                errors.setdefault("event_date", []).append(problem)
+    elif event_date is not None and event_date > today:
+        errors.setdefault("event_date", []).append(_("Data zdarzenia nie może być późniejsza niż dzisiaj."))
+    content_types = []
+    if len(uploads) > settings.TICKETS_ATTACHMENT_MAX_FILES:
+        errors.setdefault("attachments", []).append(
+            _("Można dodać najwyżej %(n)s załączników.") % {"n": settings.TICKETS_ATTACHMENT_MAX_FILES}
+        )
+    else:
+        for upload in uploads:
+            try:
+                content_types.append(files.detect_content_type(upload, ATTACHMENT_TYPES))
+            except ValidationError as exc:
+                errors.setdefault("attachments", []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    return content_types
+
+
+def ticket_file(
+    *,
+    kind: str,
+    subject: str,
+    description: str,
+    reporter: User | None = None,
+    unit: Unit | None = None,
+    event_date: dt.date | None = None,
+    uploads: Sequence[UploadedFile] = (),
+    reporter_name: str = "",
+    reporter_email: str = "",
+    reporter_phone: str = "",
+    location: str = "",
+    request: HttpRequest | None = None,
+) -> Filed:
+    """File a ticket (D1–D3): check the rules, give it a number and a code, store the
+    attachments privately, e-mail the reporter and staff, audit it.
+
+    Nothing is stored when a rule is broken (a ValidationError names the field).
+    """
+    content_types = _check_filing_rules(
+        kind=kind,
+        reporter=reporter,
+        unit=unit,
+        event_date=event_date,
+        uploads=uploads,
+        reporter_name=reporter_name,
+        reporter_email=reporter_email,
+        reporter_phone=reporter_phone,
+        location=location,
+    )
+    secret = new_secret()
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            ticket = Ticket.objects.create(
+                number=ticket_number_next(timezone.localdate(now).year),
+                kind=kind,
+                reporter=reporter,
+                reporter_name="" if reporter else reporter_name.strip(),
+                reporter_email="" if reporter else reporter_email.strip(),
+                reporter_phone="" if reporter else reporter_phone.strip(),
+                unit=unit,
+                location=location.strip(),
+                subject=subject.strip(),
+                description=description.strip(),
+                event_date=event_date,
+                secret_hash=hash_secret(secret),
+                created_at=now,
+            )
+            for upload, content_type in zip(uploads, content_types, strict=True):
+                attachment = TicketAttachment(
+                    ticket=ticket,
+                    original_name=_label(upload.name),
+                    content_type=content_type,
+                    size=upload.size,
+                )
+                attachment.file.save(upload.name or "plik", upload, save=False)
+                stored.append(attachment.file.name)
+                attachment.save()
+            audit_log(
+                action="ticket.create",
+                actor=reporter,
+                obj=ticket,
+                request=request,
+                details={"kind": kind, "attachments": len(content_types), "unit": unit.pk if unit else None},
+                actor_label="" if reporter else f"{ticket.reporter_name} (bez konta)",
+            )
+            _email_reporter_received(ticket, secret)
+            _email_staff_new(ticket)
+    except Exception:
+        # The rows rolled back; the files are outside the transaction, remove them too.
+        for name in stored:
+            default_storage.delete(name)
+        raise
+    return Filed(ticket=ticket, secret=secret)
+
+
+def _label(name: str | None) -> str:
+    """The sender's file name as a harmless label (no path, bounded length)."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return (base or _("załącznik"))[:200]
+
+
+def _email_reporter_received(ticket: Ticket, secret: str) -> None:
+    to = ticket.contact_email
+    if not to:
+        return
+    email_queue(
+        to=[to],
+        template="ticket_received",
+        context={"ticket": ticket, "secret": secret, "status_url": status_url(ticket)},
+        user=ticket.reporter,
+        dedup_key=f"ticket:{ticket.pk}:received",
+    )
+
+
+def _email_staff_new(ticket: Ticket) -> None:
+    if not settings.TICKETS_NOTIFY_EMAILS:
+        return
+    email_queue(
+        to=list(settings.TICKETS_NOTIFY_EMAILS),
+        template="ticket_staff_new",
+        context={"ticket": ticket, "admin_url": _admin_url(ticket)},
+        dedup_key=f"ticket:{ticket.pk}:staff-new",
+    )
+
+
+def _admin_url(ticket: Ticket) -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("admin:tickets_ticket_change", args=[ticket.pk])
+
+
+# --- the reporter answers back -------------------------------------------------------------
+
+
+def ticket_reporter_reply(
+    *, ticket: Ticket, body: str, author: User | None = None, request: HttpRequest | None = None
+) -> TicketMessage:
+    """The reporter's answer to an open ticket (D4); refused with a Polish message once it is closed.
+
+    ``author`` is the logged-in reporter; None when the answer comes through the status
+    link (whoever holds the number and code acts as the reporter).
+    """
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": [_("Wpisz treść odpowiedzi.")]})
+    with transaction.atomic():
+        # Race: staff closing the ticket while the reporter writes; the row lock orders them.
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if not locked.accepts_reporter_reply():
+            raise ValidationError(
+                _(
+                    "Zgłoszenie %(number)s jest zamknięte (%(status)s) i nie przyjmuje odpowiedzi. "
+                    "Jeśli sprawa nie jest załatwiona, złóż nowe zgłoszenie."
+                )
+                % {"number": locked.number, "status": locked.get_status_display()}
+            )
+        now = timezone.now()
+        message = TicketMessage.objects.create(
+            ticket=locked, kind=TicketMessage.Kind.REPORTER, author=author, body=body, created_at=now
+        )
+        locked.reporter_replied_at = now
+        locked.save(update_fields=["reporter_replied_at", "updated_at"])
+        audit_log(
+            action="ticket.reporter_reply",
+            actor=author,
+            obj=locked,
+            request=request,
+            actor_label="" if author else _("zgłaszający (link do statusu)"),
+        )
+        to = [locked.assignee.email] if locked.assignee_id and locked.assignee.email else settings.TICKETS_NOTIFY_EMAILS
+        if to:
+            email_queue(
+                to=list(to),
+                template="ticket_reporter_reply",
+                context={"ticket": locked, "message": message, "admin_url": _admin_url(locked)},
+            )
+    return message
+
+
+# --- staff workflow ---------------------------------------------------------------------------
+
+_UNCHANGED: Any = object()
+
+
+def ticket_staff_update(
+    *,
+    ticket: Ticket,
+    by: User,
+    status: str | None = None,
+    answer: str = "",
+    note: str = "",
+    assignee: Any = _UNCHANGED,
+    request: HttpRequest | None = None,
+) -> Ticket:
+    """Staff handle a ticket (D4): assign it, move its status, answer publicly, note internally.
+
+    Every status change and public answer e-mails the reporter (one e-mail per save
+    carrying both); internal notes are never shown to the reporter. All audited.
+    """
+    answer, note = answer.strip(), note.strip()
+    with transaction.atomic():
+        # Race: two staff members saving the same ticket; the row lock orders them
+        # and the transition is checked against the status the lock sees.
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        now = timezone.now()
+        old_status = locked.status
+        changed = False
+        if assignee is not _UNCHANGED and assignee != locked.assignee:
+            if assignee is not None and not assignee.is_staff:
+                raise ValidationError({"assignee": [_("Zgłoszenie można przypisać tylko pracownikowi obsługi.")]})
+            locked.assignee = assignee
+            changed = True
+            audit_log(
+                action="ticket.assign",
+                actor=by,
+                obj=locked,
+                request=request,
+                details={"assignee": assignee.get_username() if assignee else None},
+            )
+        if status and status != old_status:
+            if not locked.can_move_to(status):
+                raise ValidationError(
+                    {
+                        "new_status": [
+                            _("Nie można zmienić statusu z „%(old)s” na „%(new)s”.")
+                            % {"old": locked.get_status_display(), "new": Ticket.Status(status).label}
+                        ]
+                    }
+                )
+            locked.status = status
+            locked.closed_at = now if status in Ticket.CLOSED_STATUSES else None
+            TicketStatusChange.objects.create(
+                ticket=locked, from_status=old_status, to_status=status, changed_by=by, changed_at=now
+            )
+            changed = True
+            audit_log(
+                action="ticket.status",
+                actor=by,
+                obj=locked,
+                request=request,
+                details={"from": old_status, "to": status},
+            )
+        answer_message = None
+        if answer:
+            answer_message = TicketMessage.objects.create(
+                ticket=locked, kind=TicketMessage.Kind.ANSWER, author=by, body=answer, created_at=now
+            )
+            locked.staff_answered_at = now
+            changed = True
+            audit_log(
+                action="ticket.answer", actor=by, obj=locked, request=request, details={"message": answer_message.pk}
+            )
+        if note:
+            note_message = TicketMessage.objects.create(
+                ticket=locked, kind=TicketMessage.Kind.NOTE, author=by, body=note, created_at=now
+            )
+            audit_log(action="ticket.note", actor=by, obj=locked, request=request, details={"message": note_message.pk})
+        if changed:
+            locked.save()
+        status_changed = locked.status != old_status
+        if (status_changed or answer_message) and locked.contact_email:
+            email_queue(
+                to=[locked.contact_email],
+                template="ticket_update",
+                context={
+                    "ticket": locked,
+                    "status_changed": status_changed,
+                    "old_status": Ticket.Status(old_status).label,
+                    "answer": answer_message,
+                    "status_url": status_url(locked),
+                },
+                user=locked.reporter,
+            )
+    return locked
+
+
+# --- announcements ---------------------------------------------------------------------------
+
+
+def announcement_recipients(announcement: Announcement):
+    """Users who opted in to announcements by e-mail and to whom it is addressed."""
+    users = User.objects.filter(
+        notify_announcements=True, is_active=True, closed_at__isnull=True, blocked_at__isnull=True
+    ).exclude(email="")
+    if announcement.for_all:
+        return users.order_by("pk")
+    from accounts.models import UnitGrant
+
+    today = timezone.localdate()
+    granted = UnitGrant.objects.filter(
+        UnitGrant.active_q(today), unit__building__in=announcement.buildings.all()
+    ).values("user_id")
+    return users.filter(pk__in=granted).order_by("pk")
+
+
+def announcement_saved(
+    *, announcement: Announcement, by: User, created: bool, request: HttpRequest | None = None
+) -> None:
+    """After staff publish or edit an announcement: audit it and e-mail it (once per user) if current."""
+    if not announcement.for_all and not announcement.buildings.exists():
+        raise ValidationError(_("Wskaż budynki albo zaznacz „dla wszystkich”."))
+    audit_log(
+        action="announcement.publish" if created else "announcement.change",
+        actor=by,
+        obj=announcement,
+        request=request,
+        details={
+            "for_all": announcement.for_all,
+            "buildings": sorted(announcement.buildings.values_list("pk", flat=True)),
+            "valid_from": announcement.valid_from.isoformat(),
+            "valid_until": announcement.valid_until.isoformat(),
+        },
+    )
+    if announcement.is_current():
+        from tickets.tasks import announcement_email
+
+        announcement_email.delay_on_commit(announcement.pk)
+
+
+def announcement_email_send(*, announcement_id: int) -> int:
+    """E-mail a current announcement to its opted-in recipients; a user gets it once however often this runs."""
+    announcement = Announcement.objects.filter(pk=announcement_id).first()
+    if announcement is None or not announcement.is_current():
+        return 0
+    queued = 0
+    for user in announcement_recipients(announcement).iterator():
+        dedup_key = f"announcement:{announcement.pk}:user:{user.pk}"
+        if EmailMessage.objects.filter(dedup_key=dedup_key).exists():
+            continue
+        email_queue(
+            to=[user.email],
+            template="announcement",
+            context={"announcement": announcement, "user": user},
+            user=user,
+            dedup_key=dedup_key,
+        )
+        queued += 1
+    Announcement.objects.filter(pk=announcement.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
+    return queued
+
+
+def announcements_email_due() -> int:
+    """Announcements that became current since the last run and were not e-mailed yet."""
+    due = Announcement.objects.filter(Announcement.current_q(timezone.now()), emailed_at__isnull=True)
+    ids = list(due.values_list("pk", flat=True))
+    for announcement_id in ids:
+        announcement_email_send(announcement_id=announcement_id)
+    return len(ids)
+
+
+# --- newsletter ----------------------------------------------------------------------------------
+
+
+def newsletter_recipients():
+    return (
+        User.objects.filter(consent_newsletter=True, is_active=True, closed_at__isnull=True, blocked_at__isnull=True)
+        .exclude(email="")
+        .order_by("pk")
+    )
+
+
+def newsletter_send(*, newsletter: Newsletter, by: User, request: HttpRequest | None = None) -> Newsletter:
+    """Staff send a newsletter (once): the delivery task e-mails every consenting user."""
+    with transaction.atomic():
+        # Race: two clicks on "send"; the lock lets only the first one through.
+        locked = Newsletter.objects.select_for_update().get(pk=newsletter.pk)
+        if locked.sent_at is not None:
+            raise ValidationError(
+                _("Newsletter „%(subject)s” został już wysłany %(when)s.")
+                % {"subject": locked.subject, "when": format_date(locked.sent_at, with_time=True)}
+            )
+        locked.sent_at = timezone.now()
+        locked.sent_by = by
+        locked.recipients = newsletter_recipients().count()
+        locked.save(update_fields=["sent_at", "sent_by", "recipients"])
+        audit_log(
+            action="newsletter.send", actor=by, obj=locked, request=request, details={"recipients": locked.recipients}
+        )
+        from tickets.tasks import newsletter_deliver
+
+        newsletter_deliver.delay_on_commit(locked.pk)
+    return locked
+
+
+def unsubscribe_token(user: User) -> str:
+    return signing.dumps(user.pk, salt=_UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_url(user: User) -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse(
+        "tickets:newsletter_unsubscribe", args=[unsubscribe_token(user)]
+    )
+
+
+def newsletter_deliver_send(*, newsletter_id: int) -> int:
+    """Queue the newsletter for each user who consents now; safe to run twice."""
+    newsletter = Newsletter.objects.filter(pk=newsletter_id, sent_at__isnull=False).first()
+    if newsletter is None:
+        return 0
+    count = 0
+    for user in newsletter_recipients().iterator():
+        email_queue(
+            to=[user.email],
+            template="newsletter",
+            context={"newsletter": newsletter, "user": user, "unsubscribe_url": unsubscribe_url(user)},
+            user=user,
+            dedup_key=f"newsletter:{newsletter.pk}:user:{user.pk}",
+        )
+        count += 1
+    return count
+
+
+def newsletter_unsubscribe(*, token: str, request: HttpRequest | None = None) -> User | None:
+    """One-click withdrawal of the newsletter consent (no login). None for a bad link.
+
+    Newsletters already queued for the user but not yet delivered are cancelled too,
+    so the withdrawal stops the mailing at once (seed 004 §10).
+    """
+    try:
+        user_id = int(signing.loads(token, salt=_UNSUBSCRIBE_SALT))
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id).first()
+        if user is None:
+            return None
+        EmailMessage.objects.filter(
+            user=user, status=EmailMessage.Status.QUEUED, dedup_key__startswith="newsletter:"
+        ).update(status=EmailMessage.Status.CANCELLED)
+        if user.consent_newsletter:
+            user.consent_newsletter = False
+            user.consents_changed_at = timezone.now()
+            user.save(update_fields=["consent_newsletter", "consents_changed_at"])
+            audit_log(
+                action="consent.newsletter_withdrawn",
+                actor=user,
+                obj=user,
+                request=request,
+                details={"via": "unsubscribe_link"},
+            )
+    return user
