@@ -142,7 +142,10 @@ def _consume_request(request: HttpRequest, in_response_to: str) -> AuthnRequestS
         created_at__gte=now - REQUEST_TTL,
     ).update(consumed_at=now)
     if updated != 1:
-        raise PzRefused("unknown_request", f"InResponseTo {in_response_to[:80]}")
+        stale = AuthnRequestSent.objects.filter(
+            request_id=in_response_to, session_binding=digest_hex(binding), consumed_at__isnull=True
+        ).exists()
+        raise PzRefused("expired" if stale else "unknown_request", f"InResponseTo {in_response_to[:80]}")
     return AuthnRequestSent.objects.get(request_id=in_response_to)
 
 
