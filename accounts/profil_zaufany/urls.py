@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.urls import include, path
 
 from accounts.profil_zaufany import views
@@ -13,9 +12,7 @@ urlpatterns = [
     path("regulamin/", views.terms, name="terms"),
     path("brak-dopasowania/", views.no_match, name="no_match"),
     path("wyloguj/", views.logout, name="logout"),
+    # The local simulator of login.gov.pl: every view answers 404 unless PZ_ENVIRONMENT is
+    # "simulator", which the settings refuse with DEBUG=0.
+    path("symulator/", include("accounts.profil_zaufany.simulator.urls")),
 ]
-
-# The local simulator of login.gov.pl is not even routed outside simulator mode
-# (which settings refuse with DEBUG=0); its views check the mode again at run time.
-if settings.PZ_ENVIRONMENT == "simulator":
-    urlpatterns.append(path("symulator/", include("accounts.profil_zaufany.simulator.urls")))
