@@ -253,3 +253,7 @@ PZ_IDP_ARTIFACT_URL = env.str("PZ_IDP_ARTIFACT_URL", default="")
 PZ_IDP_SLO_URL = env.str("PZ_IDP_SLO_URL", default="")
 PZ_CLOCK_SKEW_SECONDS = env.int("PZ_CLOCK_SKEW_SECONDS", default=60)
 PZ_HTTP_TIMEOUT = env.int("PZ_HTTP_TIMEOUT", default=10)
+CELERY_BEAT_SCHEDULE["profil-zaufany-prune"] = {
+    "task": "accounts.profil_zaufany.tasks.replay_store_prune",
+    "schedule": timedelta(hours=6),
+}

@@ -147,7 +147,9 @@ def idp_host() -> str:
     return f"https://int.{host}" if settings.PZ_ENVIRONMENT == "int" else f"https://{host}"
 
 
-def get_config(request: HttpRequest | None = None) -> PzConfig:
+def get_config(request: HttpRequest | None = None, *, need_idp: bool = True) -> PzConfig:
+    """The whole configuration; ``need_idp=False`` (the SP metadata) does without the IdP's
+    certificate, which the operator only gets after handing the metadata over."""
     if not is_enabled():
         raise NotConfigured("logowanie przez Profil Zaufany jest wyłączone (PZ_ENVIRONMENT=off)")
     paths = sp_key_paths()
@@ -159,7 +161,7 @@ def get_config(request: HttpRequest | None = None) -> PzConfig:
         artifact = absolute(request, "profil_zaufany:simulator:artifact")
         slo = absolute(request, "profil_zaufany:simulator:slo")
     else:
-        idp_cert = _read(_path("PZ_IDP_CERT", "idp.crt"))
+        idp_cert = _read(_path("PZ_IDP_CERT", "idp.crt")) if need_idp else b""
         idp_entity_id = settings.PZ_IDP_ENTITY_ID
         sso = settings.PZ_IDP_SSO_URL or idp_host() + _SSO_PATH
         artifact = settings.PZ_IDP_ARTIFACT_URL or idp_host() + _ARTIFACT_PATH

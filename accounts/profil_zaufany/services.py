@@ -445,3 +445,20 @@ def slo_receive(request: HttpRequest, element: etree._Element) -> SloResult:
         in_response_to=element.get("ID") or "",
     )
     return SloResult(kind="request", reply=reply, cfg=cfg)
+
+
+# --- housekeeping --------------------------------------------------------------------------------
+
+
+def replay_store_prune(*, older_than: dt.timedelta = dt.timedelta(days=2)) -> int:
+    """Drop replay-store and request rows no answer can refer to any more (idempotent).
+
+    Artifacts and requests live minutes and assertions a few minutes, so two days is far
+    past any of them; a replayed old artifact would still fail at login.gov.pl and at the
+    request check."""
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    for model in (AuthnRequestSent, ConsumedArtifact, ConsumedAssertion, LogoutRequestSent):
+        deleted += model.objects.filter(created_at__lt=cutoff).delete()[0]
+    deleted += IdpSession.objects.filter(ended_at__lt=cutoff).delete()[0]
+    return deleted

@@ -167,7 +167,7 @@ def slo(request: HttpRequest) -> HttpResponse:
 def metadata(request: HttpRequest) -> HttpResponse:
     """SP metadata for login.gov.pl's integrator: entity id, certificates, ACS and SLO addresses."""
     try:
-        cfg = get_config(request)
+        cfg = get_config(request, need_idp=False)
     except NotConfigured as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(saml.build_metadata(cfg), content_type="application/samlmetadata+xml")

@@ -139,3 +139,28 @@ def test_the_login_page_hides_profil_zaufany_when_it_is_off(client, settings, db
     settings.PZ_ENVIRONMENT = "off"
     assert "Zaloguj przez Profil Zaufany" not in client.get(reverse("login")).content.decode()
     assert client.post(reverse("profil_zaufany:start")).status_code == 404
+
+
+def test_metadata_is_available_before_login_gov_pl_certificate_is_installed(settings, pz_key_dir, client, cfg):
+    settings.PZ_ENVIRONMENT = "int"
+    (pz_key_dir / "idp.crt").unlink(missing_ok=True)
+    response = client.get(reverse("profil_zaufany:metadata"))
+    assert response.status_code == 200
+    assert parse(response.content).get("entityID") == "https://ebok.test/"
+
+
+def test_old_replay_store_rows_are_pruned_and_fresh_ones_kept(db):
+    import datetime as dt
+
+    import time_machine
+
+    from accounts.profil_zaufany.models import ConsumedArtifact, ConsumedAssertion
+    from accounts.profil_zaufany.tasks import replay_store_prune
+
+    with time_machine.travel(dt.datetime(2026, 1, 1, tzinfo=dt.UTC)):
+        ConsumedArtifact.objects.create(artifact_sha256="a" * 64)
+        ConsumedAssertion.objects.create(assertion_id="ID-old")
+    ConsumedArtifact.objects.create(artifact_sha256="b" * 64)
+    assert replay_store_prune.delay().get() == 2
+    assert list(ConsumedArtifact.objects.values_list("artifact_sha256", flat=True)) == ["b" * 64]
+    assert replay_store_prune.delay().get() == 0
