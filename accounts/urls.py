@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from accounts.forms import LoginForm
 
@@ -10,4 +10,5 @@ urlpatterns = [
         name="login",
     ),
     path("wyloguj/", auth_views.LogoutView.as_view(), name="logout"),
+    path("profil-zaufany/", include("accounts.profil_zaufany.urls")),
 ]

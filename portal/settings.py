@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "axes",
     "portal.apps.PortalConfig",
     "accounts",
+    "accounts.profil_zaufany",
     "billing",
     "meters",
     "tickets",
@@ -250,3 +251,30 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# Profil Zaufany: login through login.gov.pl (issue 8). "simulator" is the local IdP
+# for the try-out and the tests; it cannot run with DEBUG=0. "off" hides the button.
+PZ_ENVIRONMENT = env.str("PZ_ENVIRONMENT", default="simulator" if DEBUG else "off")
+if PZ_ENVIRONMENT not in {"off", "simulator", "int", "production"}:
+    sys.exit(f"Błąd konfiguracji: PZ_ENVIRONMENT={PZ_ENVIRONMENT} (dozwolone: off, simulator, int, production).")
+if PZ_ENVIRONMENT == "simulator" and not DEBUG:
+    sys.exit("Błąd konfiguracji: PZ_ENVIRONMENT=simulator (symulator Profilu Zaufanego) nie może działać przy DEBUG=0.")
+PZ_SP_TYPE = env.str("PZ_SP_TYPE", default="private")
+PZ_SP_ENTITY_ID = env.str("PZ_SP_ENTITY_ID", default=PORTAL_BASE_URL)
+PZ_SP_NAME = env.str("PZ_SP_NAME", default="e-BOK")
+PZ_KEY_DIR = Path(env.str("PZ_KEY_DIR", default=str(BASE_DIR / "var" / "profil_zaufany")))
+PZ_SP_SIGNING_KEY = env.str("PZ_SP_SIGNING_KEY", default="")
+PZ_SP_SIGNING_CERT = env.str("PZ_SP_SIGNING_CERT", default="")
+PZ_SP_ENCRYPTION_KEY = env.str("PZ_SP_ENCRYPTION_KEY", default="")
+PZ_SP_ENCRYPTION_CERT = env.str("PZ_SP_ENCRYPTION_CERT", default="")
+PZ_IDP_CERT = env.str("PZ_IDP_CERT", default="")
+PZ_IDP_ENTITY_ID = env.str("PZ_IDP_ENTITY_ID", default="")
+PZ_IDP_SSO_URL = env.str("PZ_IDP_SSO_URL", default="")
+PZ_IDP_ARTIFACT_URL = env.str("PZ_IDP_ARTIFACT_URL", default="")
+PZ_IDP_SLO_URL = env.str("PZ_IDP_SLO_URL", default="")
+PZ_CLOCK_SKEW_SECONDS = env.int("PZ_CLOCK_SKEW_SECONDS", default=60)
+PZ_HTTP_TIMEOUT = env.int("PZ_HTTP_TIMEOUT", default=10)
+CELERY_BEAT_SCHEDULE["profil-zaufany-prune"] = {
+    "task": "accounts.profil_zaufany.tasks.replay_store_prune",
+    "schedule": timedelta(hours=6),
+}
