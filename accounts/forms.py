@@ -194,6 +194,8 @@ class ApplicationForm(forms.Form):
         label=_("Akceptuję regulamin e-BOK."),
         error_messages={"required": _("Aby złożyć wniosek, zaakceptuj regulamin.")},
     )
+    # The version the applicant was shown; a newer one published meanwhile must be read first.
+    terms_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     consent_e_invoice = forms.BooleanField(
         label=_("Zgadzam się na otrzymywanie faktur w formie elektronicznej (e-faktura)."), required=False
     )
@@ -208,6 +210,7 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args, terms=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         link_text = _("Przeczytaj regulamin")
+        self.fields["terms_version"].initial = terms.pk if terms is not None else None
         if terms is not None:
             link_text = _("Przeczytaj regulamin (wersja %(version)s)") % {"version": terms.version}
         self.fields["accept_terms"].help_text = format_html(

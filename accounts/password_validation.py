@@ -8,6 +8,8 @@ import secrets
 import string
 
 from django.conf import settings
+from django.contrib.auth.password_validation import MinimumLengthValidator as DjangoMinimumLengthValidator
+from django.contrib.auth.password_validation import get_default_password_validators
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -70,9 +72,16 @@ _DIGITS = "23456789"
 _SPECIAL = "!#%+=?@"
 
 
+def _configured_min_length() -> int:
+    for validator in get_default_password_validators():
+        if isinstance(validator, DjangoMinimumLengthValidator):
+            return validator.min_length
+    return 8
+
+
 def password_generate() -> str:
     """A random first password that satisfies the rule whatever the operator configured."""
-    length = max(12, settings.PASSWORD_MIN_LENGTH)
+    length = max(12, _configured_min_length())
     chars = [secrets.choice(_UPPER), secrets.choice(_LOWER), secrets.choice(_DIGITS), secrets.choice(_SPECIAL)]
     alphabet = _UPPER + _LOWER + _DIGITS
     chars += [secrets.choice(alphabet) for _ in range(length - len(chars))]

@@ -77,9 +77,11 @@ def application_form(request: HttpRequest) -> HttpResponse:
         form = ApplicationForm(request.POST, terms=terms)
         formset = ApplicationUnitFormSet(request.POST, prefix="units")
         if form.is_valid() and formset.is_valid():
+            shown = form.cleaned_data.get("terms_version")
+            shown_terms = TermsVersion.objects.filter(pk=shown).first() if shown else None
             try:
                 application = services.application_submit(
-                    data=form.cleaned_data, units=formset.units(), terms=terms, request=request
+                    data=form.cleaned_data, units=formset.units(), terms=shown_terms, request=request
                 )
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):

@@ -262,3 +262,5 @@ CELERY_BEAT_SCHEDULE["accounts-purge-unconfirmed-applications"] = {
     "task": "accounts.tasks.applications_purge_unconfirmed",
     "schedule": timedelta(hours=24),
 }
+# WeasyPrint (the application PDF) logs every rendering step at INFO.
+LOGGING["loggers"]["weasyprint"] = {"level": "WARNING"}

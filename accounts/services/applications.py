@@ -84,7 +84,7 @@ def application_submit(
     """
     email = data["email"].strip()
     ip = client_ip(request)
-    if terms is not None and TermsVersion.current() != terms:
+    if TermsVersion.current() != terms:
         raise ValidationError(
             {
                 "accept_terms": _(
