@@ -262,5 +262,7 @@ CELERY_BEAT_SCHEDULE["accounts-purge-unconfirmed-applications"] = {
     "task": "accounts.tasks.applications_purge_unconfirmed",
     "schedule": timedelta(hours=24),
 }
-# WeasyPrint (the application PDF) logs every rendering step at INFO.
+# WeasyPrint (the application PDF) logs every rendering step and axes every attempt at INFO;
+# lockouts themselves are logged at WARNING and audited.
 LOGGING["loggers"]["weasyprint"] = {"level": "WARNING"}
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}
