@@ -193,7 +193,7 @@ class UserAdmin(DjangoUserAdmin):
 
     def block_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         user = self._target(request, pk)
-        form = ReasonForm(request.POST or None)
+        form = ReasonForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 services.user_block(user=user, by=request.user, reason=form.cleaned_data["reason"], request=request)
@@ -213,7 +213,7 @@ class UserAdmin(DjangoUserAdmin):
 
     def unblock_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         user = self._target(request, pk)
-        form = ReasonForm(request.POST or None)
+        form = ReasonForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             services.user_unblock(user=user, by=request.user, reason=form.cleaned_data["reason"], request=request)
             self.message_user(request, gettext("Konto %(u)s odblokowane.") % {"u": user.username})
@@ -591,7 +591,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         application = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_change_permission(request, application):
             raise PermissionDenied
-        form = ReasonForm(request.POST or None)
+        form = ReasonForm(request.POST if request.method == "POST" else None)
         form.fields["reason"].help_text = gettext("Powód zostanie wysłany wnioskodawcy e-mailem.")
         if request.method == "POST" and form.is_valid():
             try:

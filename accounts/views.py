@@ -155,7 +155,7 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
 def password_change(request: HttpRequest) -> HttpResponse:
     """The forced first change (A5) and any later change; other sessions end (session hash)."""
     forced = request.user.must_change_password
-    form = PortalPasswordChangeForm(request.user, request.POST or None)
+    form = PortalPasswordChangeForm(request.user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         update_session_auth_hash(request, user)
@@ -171,7 +171,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def password_reset(request: HttpRequest) -> HttpResponse:
-    form = PasswordResetRequestForm(request.POST or None)
+    form = PasswordResetRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.password_reset_request(email=form.cleaned_data["email"], request=request)
         return redirect("password_reset_done")
@@ -208,7 +208,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     """The user's account: login, contact, units, consents (A11, A14)."""
     user = request.user
     fields = (*CONSENT_FIELDS, *NOTIFY_FIELDS)
-    form = ConsentsForm(request.POST or None, initial={name: getattr(user, name) for name in fields})
+    form = ConsentsForm(
+        request.POST if request.method == "POST" else None, initial={name: getattr(user, name) for name in fields}
+    )
     if request.method == "POST" and form.is_valid():
         changed = services.user_consents_update(user=user, values=form.cleaned_data, request=request)
         if changed:
@@ -222,7 +224,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_close(request: HttpRequest) -> HttpResponse:
-    form = CloseAccountForm(request.POST or None, user=request.user)
+    form = CloseAccountForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         user = request.user
         services.user_close(user=user, request=request)
@@ -239,7 +241,7 @@ def terms_accept(request: HttpRequest) -> HttpResponse:
     terms = TermsVersion.current()
     if terms is None:
         return redirect("home")
-    form = TermsAcceptForm(request.POST or None)
+    form = TermsAcceptForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.terms_accept(user=request.user, terms=terms, request=request)
         messages.success(request, _("Dziękujemy, zaakceptowano regulamin w wersji %(v)s.") % {"v": terms.version})
