@@ -261,6 +261,9 @@ class UserAdmin(DjangoUserAdmin):
         self.message_user(request, gettext("Odblokowano logowanie kont: %(n)d.") % {"n": count})
 
     def save_model(self, request, obj, form, change) -> None:
+        if not change and not obj.is_staff:
+            # A password staff typed for a tenant is a staff-generated one: it must be changed (A5).
+            obj.must_change_password = True
         super().save_model(request, obj, form, change)
         audit_log(
             action="account.change" if change else "account.create",
@@ -375,7 +378,7 @@ class ApplicationUnitInline(admin.TabularInline):
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
     change_form_template = "admin/accounts/application/change_form.html"
-    list_display = ["number", "full_name", "email", "email_confirmed_at", "waiting", "status"]
+    list_display = ["number", "full_name", "email", "unit_count", "email_confirmed_at", "waiting", "status"]
     list_filter = [ApplicationStatusFilter]
     search_fields = ["number", "last_name", "first_name", "email", "pesel", "units__external_id", "units__street"]
     ordering = ["email_confirmed_at", "id"]
@@ -434,6 +437,10 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("lokali"), ordering="unit_count")
+    def unit_count(self, obj: Application) -> int:
+        return obj.unit_count
 
     @admin.display(description=_("imię i nazwisko"), ordering="last_name")
     def full_name(self, obj: Application) -> str:

@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.matching import normalize_street, normalize_token
 from billing.models import Title
 
 
@@ -202,10 +203,6 @@ class Application(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in self.OPEN_STATUSES
-
 
 class ApplicationUnit(models.Model):
     """One unit named in an application: by address or by the back-office number from
@@ -250,8 +247,6 @@ class ApplicationUnit(models.Model):
     @property
     def match_key(self) -> str:
         """What makes two requested units the same (duplicate applications)."""
-        from accounts.matching import normalize_street, normalize_token
-
         if self.external_id:
             return f"id:{normalize_token(self.external_id)}"
         return "addr:" + "|".join(

@@ -9,7 +9,7 @@ from django.db.models import Count, Max, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Application, TermsAcceptance, TermsVersion, UnitGrant, User
+from accounts.models import TermsAcceptance, TermsVersion, UnitGrant, User
 from billing.models import Unit
 from portal.models import AuditEntry
 
@@ -56,8 +56,3 @@ def login_info(user: User) -> LoginInfo:
 def user_has_accepted_current_terms(user: User) -> bool:
     current = TermsVersion.current()
     return current is None or TermsAcceptance.objects.filter(user=user, terms=current).exists()
-
-
-def applications_waiting() -> QuerySet[Application]:
-    """Confirmed applications staff have not decided yet, oldest first."""
-    return Application.objects.filter(status=Application.Status.PENDING).order_by("email_confirmed_at", "id")

@@ -213,7 +213,8 @@ def user_close(*, user: User, request=None) -> None:
                     status=EmailMessage.Status.CANCELLED, last_error="konto zamknięte"
                 )
         _redact_credentials(user)
-        Application.objects.filter(user=user).update(
+        applications = Q(user=user) | (Q(email__iexact=old_email) if old_email else Q(pk__in=[]))
+        Application.objects.filter(applications).update(
             first_name="", last_name="", email="", phone="", pesel="", staff_note=""
         )
         # IP addresses of logins are personal data too.

@@ -187,3 +187,34 @@ def test_staff_can_print_the_application(staff_client):
     application = ApplicationFactory(units=[UnitFactory()])
     response = staff_client.get(reverse("admin:accounts_application_pdf", args=[application.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+
+
+def test_the_pending_list_costs_the_same_queries_for_one_or_twenty_applications(
+    staff_client, django_assert_max_num_queries
+):
+    url = reverse("admin:accounts_application_changelist")
+    ApplicationFactory(units=[UnitFactory()])
+    staff_client.get(url)
+    with django_assert_max_num_queries(12) as one:
+        staff_client.get(url)
+    for _ in range(19):
+        ApplicationFactory(units=[UnitFactory()])
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        html = staff_client.get(url).content.decode()
+    assert html.count('class="field-number"') == 20
+
+
+def test_an_account_staff_create_by_hand_must_change_its_password(staff_client):
+    response = staff_client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": "87654321",
+            "usable_password": "true",
+            "password1": "Nadane2026x",
+            "password2": "Nadane2026x",
+            "grants-TOTAL_FORMS": "0",
+            "grants-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.get(username="87654321").must_change_password
