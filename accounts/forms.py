@@ -247,6 +247,11 @@ class ApplicationUnitForm(forms.Form):
 
 
 class _BaseUnitFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_few_forms": _("Podaj co najmniej jeden lokal."),
+        "too_many_forms": _("We wniosku można podać najwyżej %(num)d lokali."),
+    }
+
     def clean(self) -> None:
         if any(self.errors):
             return
@@ -272,11 +277,6 @@ ApplicationUnitFormSet = formset_factory(
     max_num=10,
     validate_max=True,
 )
-ApplicationUnitFormSet.error_messages = {
-    **forms.BaseFormSet.default_error_messages,
-    "too_few_forms": _("Podaj co najmniej jeden lokal."),
-    "too_many_forms": _("We wniosku można podać najwyżej %(num)d lokali."),
-}
 
 
 # --- the account ------------------------------------------------------------------------------

@@ -87,6 +87,7 @@ def test_each_bad_field_gets_a_polish_message(client, overrides, message):
 def test_an_application_without_any_unit_is_refused(client):
     data = application_data(**{"units-0-street": "", "units-0-building_no": "", "units-0-unit_no": ""})
     html = client.post(reverse("application_form"), data).content.decode()
+    assert "Podaj co najmniej jeden lokal." in html
     assert "Podaj ulicę albo numer lokalu z blankietu opłat." in html
     assert not Application.objects.exists()
 

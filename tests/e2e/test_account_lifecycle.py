@@ -122,3 +122,9 @@ def test_apply_confirm_activate_first_login_lockout_unlock(page, browser, live_s
     page.get_by_role("button", name="Zaloguj się").click()
     page.get_by_role("heading", name="Twoje lokale").wait_for()
     assert "nieudanych prób logowania" in page.locator(".login-info").inner_text()
+
+
+@pytest.mark.parametrize("path", ["/wniosek/", "/logowanie/", "/haslo/reset/"])
+def test_account_pages_fit_a_360_px_phone(phone_page, path):
+    phone_page.goto(phone_page.base_url + path)
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
