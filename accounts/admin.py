@@ -1,8 +1,40 @@
-from django.contrib import admin
+"""Staff side of accounts (A3, A7, A8, A10, A12): applications, users, terms, lockouts.
+
+Every staff action goes through a service, which writes the audit entry.
+"""
+
+from __future__ import annotations
+
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Max, Sum
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import UnitGrant, User
+from accounts import services
+from accounts.forms import ReasonForm
+from accounts.lockout import cool_off, lockout_until
+from accounts.matching import application_matches
+from accounts.models import Application, ApplicationUnit, TermsAcceptance, TermsVersion, UnitGrant, User
+from accounts.pdf import application_pdf
+from accounts.services.applications import application_pdf_filename
+from billing.models import Unit
+from portal.formats import format_date
+from portal.services.audit import audit_log
+from portal.workdays import working_days_between
+
+# --- users ----------------------------------------------------------------------------------
 
 
 class UnitGrantInline(admin.TabularInline):
@@ -12,18 +44,61 @@ class UnitGrantInline(admin.TabularInline):
     fields = ["unit", "since", "until", "source"]
 
 
+class LoginLockedFilter(admin.SimpleListFilter):
+    title = _("logowanie")
+    parameter_name = "zablokowane_logowanie"
+
+    def lookups(self, request, model_admin):
+        return [("tak", _("zablokowane po nieudanych próbach"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "tak":
+            return queryset
+        locked = (
+            AccessAttempt.objects.values("username")
+            .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+            .filter(failures__gte=settings.AXES_FAILURE_LIMIT, last__gt=timezone.now() - cool_off())
+            .values("username")
+        )
+        return queryset.filter(username__in=locked)
+
+
+class PortalUserChangeForm(UserChangeForm):
+    def clean_email(self) -> str:
+        email = (self.cleaned_data.get("email") or "").strip()
+        if email:
+            taken = User.objects.filter(email__iexact=email, closed_at__isnull=True).exclude(pk=self.instance.pk)
+            if taken.exists():
+                raise ValidationError(_("Ten adres e-mail ma już inne aktywne konto."), code="email_taken")
+        return email
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "email", "first_name", "last_name", "is_staff", "is_active", "blocked_at"]
-    list_filter = ["is_staff", "is_active", "must_change_password"]
-    search_fields = ["username", "email", "first_name", "last_name"]
+    form = PortalUserChangeForm
+    change_form_template = "admin/accounts/user/change_form.html"
+    list_display = ["username", "email", "first_name", "last_name", "is_staff", "is_active", "blocked_at", "closed_at"]
+    list_filter = ["is_staff", "is_active", LoginLockedFilter, "must_change_password", "blocked_at", "closed_at"]
+    search_fields = ["username", "email", "first_name", "last_name", "person__external_id"]
     inlines = [UnitGrantInline]
+    actions = ["unlock_logins"]
+    readonly_fields = [
+        "login_state",
+        "must_change_password",
+        "blocked_at",
+        "blocked_reason",
+        "closed_at",
+        "consents_changed_at",
+        "last_login",
+        "date_joined",
+    ]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (
             _("e-BOK"),
             {
                 "fields": [
+                    "login_state",
                     "phone",
                     "person",
                     "must_change_password",
@@ -33,10 +108,589 @@ class UserAdmin(DjangoUserAdmin):
                     "consent_e_invoice",
                     "consent_e_correspondence",
                     "consent_newsletter",
+                    "consents_changed_at",
                     "notify_announcements",
                     "notify_reading_reminders",
                 ]
             },
         ),
     )
-    raw_id_fields = ["person"]
+    autocomplete_fields = ["person"]
+
+    @admin.display(description=_("stan logowania"))
+    def login_state(self, obj: User) -> str:
+        if obj.closed_at:
+            return gettext("konto zamknięte %(date)s") % {"date": format_date(obj.closed_at, with_time=True)}
+        if obj.blocked_at:
+            return gettext("konto zablokowane przez obsługę: %(reason)s") % {"reason": obj.blocked_reason}
+        until = lockout_until(obj.username)
+        if until:
+            return gettext("zablokowane po nieudanych próbach do %(until)s") % {
+                "until": format_date(until, with_time=True)
+            }
+        if obj.must_change_password:
+            return gettext("czeka na zmianę pierwszego hasła")
+        return gettext("aktywne")
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:pk>/odblokuj-logowanie/",
+                self.admin_site.admin_view(self.unlock_view),
+                name="accounts_user_unlock",
+            ),
+            path("<int:pk>/zablokuj/", self.admin_site.admin_view(self.block_view), name="accounts_user_block"),
+            path("<int:pk>/odblokuj/", self.admin_site.admin_view(self.unblock_view), name="accounts_user_unblock"),
+            path(
+                "<int:pk>/nowe-haslo/",
+                self.admin_site.admin_view(self.new_password_view),
+                name="accounts_user_new_password",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        user = self.get_object(request, object_id)
+        if user is not None:
+            extra_context["login_locked_until"] = lockout_until(user.username)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _target(self, request: HttpRequest, pk: int) -> User:
+        user = get_object_or_404(User, pk=pk)
+        if not self.has_change_permission(request, user):
+            raise PermissionDenied
+        return user
+
+    def _back(self, user: User) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk]))
+
+    def _action_page(self, request, user, *, title, intro, button, form=None) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": user,
+            "title": title,
+            "intro": intro,
+            "button": button,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/accounts/action_form.html", context)
+
+    def unlock_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = self._target(request, pk)
+        if request.method == "POST":
+            services.lockout_reset(username=user.username, by=request.user, request=request)
+            self.message_user(request, gettext("Logowanie na konto %(u)s odblokowane.") % {"u": user.username})
+            return self._back(user)
+        return self._action_page(
+            request,
+            user,
+            title=gettext("Odblokuj logowanie"),
+            intro=gettext("Konto zostało zablokowane po nieudanych próbach logowania. Odblokować je teraz?"),
+            button=gettext("Odblokuj logowanie"),
+        )
+
+    def block_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = self._target(request, pk)
+        form = ReasonForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.user_block(user=user, by=request.user, reason=form.cleaned_data["reason"], request=request)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.message_user(request, gettext("Konto %(u)s zablokowane.") % {"u": user.username})
+                return self._back(user)
+        return self._action_page(
+            request,
+            user,
+            title=gettext("Zablokuj konto"),
+            intro=gettext("Zablokowany użytkownik nie zaloguje się, a jego otwarte sesje zakończą się od razu."),
+            button=gettext("Zablokuj konto"),
+            form=form,
+        )
+
+    def unblock_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = self._target(request, pk)
+        form = ReasonForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            services.user_unblock(user=user, by=request.user, reason=form.cleaned_data["reason"], request=request)
+            self.message_user(request, gettext("Konto %(u)s odblokowane.") % {"u": user.username})
+            return self._back(user)
+        return self._action_page(
+            request,
+            user,
+            title=gettext("Odblokuj konto"),
+            intro=gettext("Powód blokady: %(reason)s") % {"reason": user.blocked_reason},
+            button=gettext("Odblokuj konto"),
+            form=form,
+        )
+
+    def new_password_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = self._target(request, pk)
+        if request.method == "POST":
+            try:
+                services.user_new_first_password(user=user, by=request.user, request=request)
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Nowe pierwsze hasło wysłano na adres %(email)s.") % {"email": user.email},
+                )
+            return self._back(user)
+        return self._action_page(
+            request,
+            user,
+            title=gettext("Wygeneruj nowe pierwsze hasło"),
+            intro=gettext(
+                "Użytkownik dostanie e-mailem nowe hasło, które musi zmienić przy logowaniu; "
+                "dotychczasowe hasło i otwarte sesje przestaną działać."
+            ),
+            button=gettext("Wygeneruj i wyślij hasło"),
+        )
+
+    @admin.action(description=_("Odblokuj logowanie zaznaczonych kont"))
+    def unlock_logins(self, request: HttpRequest, queryset) -> None:
+        count = sum(
+            1
+            for username in queryset.values_list("username", flat=True)
+            if services.lockout_reset(username=username, by=request.user, request=request)
+        )
+        self.message_user(request, gettext("Odblokowano logowanie kont: %(n)d.") % {"n": count})
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change and not obj.is_staff:
+            # A password staff typed for a tenant is a staff-generated one: it must be changed (A5).
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
+        audit_log(
+            action="account.change" if change else "account.create",
+            request=request,
+            obj=obj,
+            details={"fields": sorted(form.changed_data)},
+        )
+
+    def save_formset(self, request, form, formset, change) -> None:
+        saved = formset.save()
+        for grant in saved:
+            audit_log(
+                action="grant.save",
+                request=request,
+                obj=grant,
+                details={"unit": grant.unit.external_id, "since": str(grant.since), "until": str(grant.until or "")},
+            )
+        for grant in formset.deleted_objects:
+            audit_log(
+                action="grant.delete", request=request, obj=form.instance, details={"unit": grant.unit.external_id}
+            )
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and isinstance(response, HttpResponseRedirect):
+            user = User.objects.get(pk=id)
+            if user.pk != request.user.pk:
+                # A password staff typed is a staff-generated one: it must be changed (A5).
+                User.objects.filter(pk=user.pk).update(must_change_password=True)
+            audit_log(action="account.password_set_by_staff", request=request, obj=user)
+        return response
+
+
+# --- the lockout records of axes ------------------------------------------------------------------
+
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AuditedAccessAttemptAdmin(AccessAttemptAdmin):
+    """Axes' failed-attempt records; removing them unlocks an account, which is audited."""
+
+    actions = ["unlock_accounts", "cleanup_expired_attempts"]
+
+    @admin.action(description=_("Odblokuj logowanie kont z zaznaczonych wpisów"))
+    def unlock_accounts(self, request: HttpRequest, queryset) -> None:
+        usernames = set(queryset.values_list("username", flat=True))
+        for username in usernames:
+            services.lockout_reset(username=username or "", by=request.user, request=request, reason="axes_admin")
+        self.message_user(request, gettext("Odblokowano logowanie kont: %(n)d.") % {"n": len(usernames)})
+
+    def delete_model(self, request, obj) -> None:
+        services.lockout_reset(username=obj.username or "", by=request.user, request=request, reason="axes_admin")
+
+    def delete_queryset(self, request, queryset) -> None:
+        for username in set(queryset.values_list("username", flat=True)):
+            services.lockout_reset(username=username or "", by=request.user, request=request, reason="axes_admin")
+
+
+# --- applications ---------------------------------------------------------------------------
+
+
+class ApplicationStatusFilter(admin.SimpleListFilter):
+    """Opens on the applications waiting for staff; the others are one click away."""
+
+    title = _("stan")
+    parameter_name = "stan"
+
+    def lookups(self, request, model_admin):
+        return [
+            (None, _("czekające na weryfikację")),
+            (Application.Status.ACTIVATED, _("aktywowane")),
+            (Application.Status.REJECTED, _("odrzucone")),
+            ("wszystkie", _("wszystkie")),
+        ]
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}, [])
+                if value
+                else changelist.get_query_string(remove=[self.parameter_name]),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset.filter(status=Application.Status.PENDING)
+        if value == "wszystkie":
+            return queryset
+        return queryset.filter(status=value)
+
+
+class ApplicationUnitInline(admin.TabularInline):
+    model = ApplicationUnit
+    extra = 0
+    can_delete = False
+    fields = ["street", "building_no", "unit_no", "external_id", "unit"]
+    readonly_fields = ["street", "building_no", "unit_no", "external_id"]
+    autocomplete_fields = ["unit"]
+    verbose_name_plural = _("lokale we wniosku — przypisz lokal z systemu źródłowego")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None or obj.status == Application.Status.PENDING
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    change_form_template = "admin/accounts/application/change_form.html"
+    list_display = ["number", "full_name", "email", "unit_count", "email_confirmed_at", "waiting", "status"]
+    list_filter = [ApplicationStatusFilter]
+    search_fields = ["number", "last_name", "first_name", "email", "pesel", "units__external_id", "units__street"]
+    ordering = ["email_confirmed_at", "id"]
+    inlines = [ApplicationUnitInline]
+    autocomplete_fields = ["person"]
+    fieldsets = [
+        (
+            _("Wnioskodawca"),
+            {"fields": ["number", "status", "first_name", "last_name", "email", "phone", "pesel", "title_kind"]},
+        ),
+        (
+            _("Regulamin i zgody"),
+            {"fields": ["terms_version", "consent_e_invoice", "consent_e_correspondence", "consent_newsletter"]},
+        ),
+        (_("Złożenie"), {"fields": ["created_at", "email_confirmed_at", "waiting", "ip_address", "pdf_link"]}),
+        (_("Dopasowanie do systemu źródłowego"), {"fields": ["matches", "person", "staff_note"]}),
+        (_("Decyzja"), {"fields": ["decided_at", "decided_by", "rejection_reason", "user"]}),
+    ]
+    _always_readonly = [
+        "number",
+        "status",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "pesel",
+        "title_kind",
+        "terms_version",
+        "consent_e_invoice",
+        "consent_e_correspondence",
+        "consent_newsletter",
+        "created_at",
+        "email_confirmed_at",
+        "waiting",
+        "ip_address",
+        "pdf_link",
+        "matches",
+        "decided_at",
+        "decided_by",
+        "rejection_reason",
+        "user",
+    ]
+
+    def get_queryset(self, request):
+        # Staff see an application only once its e-mail address was confirmed (A1).
+        qs = super().get_queryset(request).exclude(status=Application.Status.UNCONFIRMED)
+        return qs.select_related("person", "decided_by", "user", "terms_version").annotate(unit_count=Count("units"))
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status != Application.Status.PENDING:
+            return [*self._always_readonly, "person", "staff_note"]
+        return self._always_readonly
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("lokali"), ordering="unit_count")
+    def unit_count(self, obj: Application) -> int:
+        return obj.unit_count
+
+    @admin.display(description=_("imię i nazwisko"), ordering="last_name")
+    def full_name(self, obj: Application) -> str:
+        return obj.full_name
+
+    @admin.display(description=_("czeka (dni robocze)"), ordering="email_confirmed_at")
+    def waiting(self, obj: Application) -> str:
+        if obj.status != Application.Status.PENDING or obj.email_confirmed_at is None:
+            return "—"
+        days = working_days_between(timezone.localdate(obj.email_confirmed_at), timezone.localdate())
+        if days > settings.APPLICATION_TARGET_WORKING_DAYS:
+            return format_html(
+                '<strong class="overdue" style="color:#a4161a">{} — {}</strong>',
+                days,
+                gettext("po terminie (%(n)d dni roboczych)") % {"n": settings.APPLICATION_TARGET_WORKING_DAYS},
+            )
+        return str(days)
+
+    @admin.display(description=_("wniosek do druku"))
+    def pdf_link(self, obj: Application) -> str:
+        if obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:accounts_application_pdf", args=[obj.pk]), gettext("pobierz PDF")
+        )
+
+    @admin.display(description=_("dopasowania w systemie źródłowym"))
+    def matches(self, obj: Application) -> str:
+        if obj.pk is None:
+            return "—"
+        found = application_matches(obj)
+        editable = obj.status == Application.Status.PENDING
+        persons = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    match.person.external_id,
+                    str(match.person),
+                    match.person.pesel or "—",
+                    ", ".join(match.reasons),
+                    format_html(
+                        '<button type="submit" class="button" name="_pick_person" value="{}">{}</button>',
+                        match.person.pk,
+                        gettext("powiąż z tą osobą"),
+                    )
+                    if editable and obj.person_id != match.person.pk
+                    else (gettext("powiązana") if obj.person_id == match.person.pk else ""),
+                )
+                for match in found.persons
+            ),
+        )
+        unit_blocks = []
+        for unit_match in found.units:
+            rows = format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        unit.external_id,
+                        str(unit),
+                        ", ".join(str(t.person) for t in unit_match.titles if t.unit_id == unit.pk) or "—",
+                        format_html(
+                            '<button type="submit" class="button" name="_pick_unit" value="{}:{}">{}</button>',
+                            unit_match.requested.pk,
+                            unit.pk,
+                            gettext("przypisz"),
+                        )
+                        if editable and unit_match.requested.unit_id != unit.pk
+                        else (gettext("przypisany") if unit_match.requested.unit_id == unit.pk else ""),
+                    )
+                    for unit in unit_match.units
+                ),
+            )
+            unit_blocks.append(
+                format_html(
+                    "<h4>{} {}</h4>{}",
+                    gettext("Lokal we wniosku:"),
+                    unit_match.requested.label,
+                    format_html(
+                        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{}</tbody></table>",
+                        gettext("nr w systemie"),
+                        gettext("adres"),
+                        gettext("obecni właściciele / najemcy"),
+                        rows,
+                    )
+                    if rows
+                    else format_html("<p>{}</p>", gettext("Nie znaleziono lokalu o tym adresie lub numerze.")),
+                )
+            )
+        persons_table = (
+            format_html(
+                "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{}</tbody></table>",
+                gettext("nr w systemie"),
+                gettext("osoba"),
+                gettext("PESEL"),
+                gettext("zgodność"),
+                persons,
+            )
+            if persons
+            else format_html("<p>{}</p>", gettext("Nie znaleziono osób pasujących do wniosku."))
+        )
+        return format_html(
+            '<div class="matching-panel"><h3>{}</h3>{}<h3>{}</h3>{}</div>',
+            gettext("Osoby"),
+            persons_table,
+            gettext("Lokale"),
+            format_html_join("", "{}", ((block,) for block in unit_blocks)),
+        )
+
+    def save_model(self, request, obj, form, change) -> None:
+        picked = request.POST.get("_pick_person")
+        if picked and picked.isdigit() and obj.status == Application.Status.PENDING:
+            from billing.models import Person
+
+            obj.person = Person.objects.filter(pk=int(picked)).first() or obj.person
+        super().save_model(request, obj, form, change)
+        audit_log(action="application.change", request=request, obj=obj, details={"fields": sorted(form.changed_data)})
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        picked = request.POST.get("_pick_unit", "")
+        requested_id, _sep, unit_id = picked.partition(":")
+        if requested_id.isdigit() and unit_id.isdigit() and form.instance.status == Application.Status.PENDING:
+            unit = Unit.objects.filter(pk=int(unit_id)).first()
+            if unit is not None:
+                form.instance.units.filter(pk=int(requested_id)).update(unit=unit)
+
+    def response_change(self, request, obj):
+        if "_pick_person" in request.POST or "_pick_unit" in request.POST:
+            self.message_user(request, gettext("Zapisano dopasowanie."))
+            return HttpResponseRedirect(request.path)
+        if "_activate" in request.POST:
+            try:
+                user = services.application_activate(application=obj, by=request.user, request=request)
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            self.message_user(
+                request,
+                gettext("Wniosek %(n)s aktywowany: konto %(login)s, dane logowania wysłano na %(email)s.")
+                % {"n": obj.number, "login": user.username, "email": user.email},
+            )
+            return HttpResponseRedirect(reverse("admin:accounts_application_changelist"))
+        return super().response_change(request, obj)
+
+    def get_urls(self):
+        own = [
+            path("<int:pk>/odrzuc/", self.admin_site.admin_view(self.reject_view), name="accounts_application_reject"),
+            path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="accounts_application_pdf"),
+        ]
+        return own + super().get_urls()
+
+    def reject_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        application = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_change_permission(request, application):
+            raise PermissionDenied
+        form = ReasonForm(request.POST if request.method == "POST" else None)
+        form.fields["reason"].help_text = gettext("Powód zostanie wysłany wnioskodawcy e-mailem.")
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.application_reject(
+                    application=application, by=request.user, reason=form.cleaned_data["reason"], request=request
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.message_user(request, gettext("Wniosek %(n)s odrzucony.") % {"n": application.number})
+                return HttpResponseRedirect(reverse("admin:accounts_application_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": application,
+            "title": gettext("Odrzuć wniosek %(n)s") % {"n": application.number},
+            "intro": gettext("Wnioskodawca: %(name)s, %(email)s")
+            % {"name": application.full_name, "email": application.email},
+            "button": gettext("Odrzuć wniosek"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/accounts/action_form.html", context)
+
+    def pdf_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        application = get_object_or_404(self.get_queryset(request), pk=pk)
+        response = HttpResponse(application_pdf(application), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{application_pdf_filename(application)}"'
+        return response
+
+
+# --- terms ----------------------------------------------------------------------------------
+
+
+@admin.register(TermsVersion)
+class TermsVersionAdmin(admin.ModelAdmin):
+    """Publishing is adding a version; a published version is never edited (users accepted it)."""
+
+    list_display = ["version", "published_at", "published_by", "accepted_by"]
+    fields = ["version", "text", "published_at", "published_by"]
+    readonly_fields = ["published_at", "published_by"]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("published_by").annotate(acceptance_count=Count("acceptances"))
+        )
+
+    @admin.display(description=_("zaakceptowało"))
+    def accepted_by(self, obj: TermsVersion) -> int:
+        return obj.acceptance_count
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        published = services.terms_publish(version=obj.version, text=obj.text, by=request.user, request=request)
+        obj.pk = published.pk
+        obj.published_at = published.published_at
+        obj.published_by = published.published_by
+
+
+@admin.register(TermsAcceptance)
+class TermsAcceptanceAdmin(admin.ModelAdmin):
+    list_display = ["user", "terms", "accepted_at", "ip_address"]
+    list_filter = ["terms"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user", "terms"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(UnitGrant)
+class UnitGrantAdmin(admin.ModelAdmin):
+    list_display = ["user", "unit", "since", "until", "source"]
+    list_filter = ["source"]
+    search_fields = ["user__username", "user__last_name", "unit__external_id", "unit__building__street"]
+    list_select_related = ["user", "unit__building"]
+    autocomplete_fields = ["user", "unit"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        audit_log(action="grant.save", request=request, obj=obj, details={"fields": sorted(form.changed_data)})
+
+    def delete_model(self, request, obj) -> None:
+        audit_log(action="grant.delete", request=request, obj=obj.user, details={"unit": obj.unit.external_id})
+        super().delete_model(request, obj)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import UnitGrant, User
+from accounts.models import TermsAcceptance, TermsVersion, UnitGrant, User
 from billing.models import Unit
+from portal.models import AuditEntry
 
 
 def units_for_user(user: User) -> QuerySet[Unit]:
@@ -25,3 +29,30 @@ def unit_for_user(user: User, unit_id: int) -> Unit:
     if unit is None:
         raise Http404
     return unit
+
+
+FAILED_LOGIN_ACTIONS = ("account.login_failed", "account.login_refused_locked")
+
+
+@dataclass(frozen=True)
+class LoginInfo:
+    previous_login_at: dt.datetime | None
+    failed_since: int
+    last_failed_at: dt.datetime | None
+
+
+def login_info(user: User) -> LoginInfo:
+    """For the dashboard (A14): the user's previous login and the failed attempts since then."""
+    entries = AuditEntry.objects.filter(object_type=User._meta.label_lower, object_id=str(user.pk))
+    logins = list(entries.filter(action="account.login").values_list("created_at", flat=True)[:2])
+    previous = logins[1] if len(logins) > 1 else None
+    failed = entries.filter(action__in=FAILED_LOGIN_ACTIONS)
+    if previous is not None:
+        failed = failed.filter(created_at__gt=previous)
+    totals = failed.aggregate(count=Count("id"), last=Max("created_at"))
+    return LoginInfo(previous_login_at=previous, failed_since=totals["count"], last_failed_at=totals["last"])
+
+
+def user_has_accepted_current_terms(user: User) -> bool:
+    current = TermsVersion.current()
+    return current is None or TermsAcceptance.objects.filter(user=user, terms=current).exists()

@@ -278,3 +278,40 @@ CELERY_BEAT_SCHEDULE["profil-zaufany-prune"] = {
     "task": "accounts.profil_zaufany.tasks.replay_store_prune",
     "schedule": timedelta(hours=6),
 }
+
+# --- Accounts: applications, passwords, lockout, terms (issue 3) ---------------------------------
+# Blocked or closed accounts are logged out, a first password must be changed and new terms
+# accepted before anything else (accounts.middleware). After the message middleware, so that
+# its redirects can carry a message.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "accounts.middleware.AccountStateMiddleware",
+)
+# Password rule of the regulations (A6) beside Django's validators; each has its own Polish message.
+AUTH_PASSWORD_VALIDATORS += [
+    {"NAME": "accounts.password_validation.UppercaseLetterValidator"},
+    {"NAME": "accounts.password_validation.DigitValidator"},
+    {"NAME": "accounts.password_validation.SpecialCharacterValidator"},
+    {"NAME": "accounts.password_validation.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
+]
+# Lockout (A7): failures counted per account; the lock opens LOGIN_LOCKOUT_MINUTES after the
+# last failure; attempts refused during a lockout do not extend it; a Polish page says until when.
+AXES_HANDLER = "accounts.lockout.AccountLockoutHandler"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Lost password (A8): the e-mailed link is valid this long and only once.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_MINUTES", default=60) * 60
+# Applications (A1–A3): how long the e-mail confirmation link and the PDF link work, the
+# activation target in working days, and a cap on applications from one address per hour.
+APPLICATION_CONFIRM_DAYS = env.int("APPLICATION_CONFIRM_DAYS", default=7)
+APPLICATION_PDF_LINK_DAYS = env.int("APPLICATION_PDF_LINK_DAYS", default=30)
+APPLICATION_TARGET_WORKING_DAYS = env.int("APPLICATION_TARGET_WORKING_DAYS", default=5)
+APPLICATION_MAX_PER_IP_HOUR = env.int("APPLICATION_MAX_PER_IP_HOUR", default=10)
+CELERY_BEAT_SCHEDULE["accounts-purge-unconfirmed-applications"] = {
+    "task": "accounts.tasks.applications_purge_unconfirmed",
+    "schedule": timedelta(hours=24),
+}
+# WeasyPrint (the application PDF) logs every rendering step and axes every attempt at INFO;
+# lockouts themselves are logged at WARNING and audited.
+LOGGING["loggers"]["weasyprint"] = {"level": "WARNING"}
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}

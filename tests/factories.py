@@ -147,3 +147,52 @@ class NewsletterFactory(factory.django.DjangoModelFactory):
 
     subject = factory.Sequence(lambda n: f"Wieści ze spółdzielni nr {n}")
     body = "Zapraszamy na zebranie mieszkańców."
+
+
+# --- accounts (issue 3) -------------------------------------------------------------------
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+class TermsVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.TermsVersion"
+
+    version = factory.Sequence(lambda n: f"{n + 1}.0")
+    text = "§ 1. Regulamin określa zasady korzystania z e-BOK. Zażółć gęślą jaźń."
+    published_at = factory.LazyFunction(_now)
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """A confirmed application waiting for staff, for one unit given by address."""
+
+    class Meta:
+        model = "accounts.Application"
+        skip_postgeneration_save = True
+
+    number = factory.Sequence(lambda n: f"W/2026/{n + 1:06d}")
+    status = "pending"
+    first_name = "Zofia"
+    last_name = factory.Sequence(lambda n: f"Wnioskująca-{n}")
+    email = factory.Sequence(lambda n: f"wnioskodawca{n}@example.test")
+    phone = "600 123 456"
+    title_kind = Title.Kind.OWNERSHIP
+    email_confirmed_at = factory.LazyFunction(_now)
+
+    @factory.post_generation
+    def units(obj, create, extracted, **kwargs):
+        """``units=[unit, …]``: requested by address and already matched to these units."""
+        from accounts.models import ApplicationUnit
+
+        for unit in extracted or []:
+            ApplicationUnit.objects.create(
+                application=obj,
+                street=unit.building.street,
+                building_no=unit.building.building_no,
+                unit_no=unit.unit_no,
+                unit=unit,
+            )

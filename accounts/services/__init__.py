@@ -1,0 +1,49 @@
+"""Writes of the accounts app: each workflow in one transaction with its audit entry.
+
+Public entry points other apps call: ``grants_end_for_title`` (the nightly sync,
+when a legal title ends) and ``user_block`` / ``user_unblock``.
+"""
+
+from accounts.services.applications import (
+    ApplicationLinkInvalid,
+    application_activate,
+    application_confirm_email,
+    application_reject,
+    application_submit,
+    applications_purge_unconfirmed,
+)
+from accounts.services.grants import grants_end_for_title, grants_give
+from accounts.services.terms import terms_accept, terms_publish
+from accounts.services.users import (
+    lockout_reset,
+    password_reset_request,
+    user_block,
+    user_close,
+    user_consents_update,
+    user_new_first_password,
+    user_password_changed,
+    user_password_reset,
+    user_unblock,
+)
+
+__all__ = [
+    "ApplicationLinkInvalid",
+    "application_activate",
+    "application_confirm_email",
+    "application_reject",
+    "application_submit",
+    "applications_purge_unconfirmed",
+    "grants_end_for_title",
+    "grants_give",
+    "lockout_reset",
+    "password_reset_request",
+    "terms_accept",
+    "terms_publish",
+    "user_block",
+    "user_close",
+    "user_consents_update",
+    "user_new_first_password",
+    "user_password_changed",
+    "user_password_reset",
+    "user_unblock",
+]
