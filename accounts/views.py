@@ -92,7 +92,9 @@ def application_form(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("application_sent", token=pdf_token(application))
     else:
-        form = ApplicationForm(terms=terms)
+        # Prefilled from a link, e.g. Profil Zaufany's "no unit found" page passes the verified name.
+        prefill = {name: request.GET[name][:100] for name in ("first_name", "last_name") if name in request.GET}
+        form = ApplicationForm(terms=terms, initial=prefill)
         formset = ApplicationUnitFormSet(prefix="units")
     return render(request, "accounts/application_form.html", {"form": form, "formset": formset, "terms": terms})
 

@@ -90,21 +90,7 @@ class LogoutRequestSent(models.Model):
         return self.request_id
 
 
-class TermsAcceptance(models.Model):
-    """The terms accepted at a first Profil Zaufany login (to be replaced by the accounts
-    app's versioned terms when both are merged)."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    accepted_at = models.DateTimeField(_("zaakceptowano"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("akceptacja regulaminu (PZ)")
-        verbose_name_plural = _("akceptacje regulaminu (PZ)")
-
-    # --- the local simulator of login.gov.pl (PZ_ENVIRONMENT=simulator only) ---------------------
-
-    def __str__(self) -> str:
-        return f"{self.user} {self.accepted_at:%Y-%m-%d %H:%M}"
+# --- the local simulator of login.gov.pl (PZ_ENVIRONMENT=simulator only) -------------------------
 
 
 class SimulatorArtifact(models.Model):

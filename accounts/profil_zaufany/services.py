@@ -17,13 +17,14 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
-from accounts.models import UnitGrant, User
+from accounts.models import TermsVersion, UnitGrant, User
+from accounts.password_validation import login_generate
 from accounts.profil_zaufany import saml
 from accounts.profil_zaufany.conf import PzConfig, get_config
 from accounts.profil_zaufany.crypto import digest_hex
@@ -33,10 +34,10 @@ from accounts.profil_zaufany.models import (
     ConsumedAssertion,
     IdpSession,
     LogoutRequestSent,
-    TermsAcceptance,
 )
 from accounts.profil_zaufany.saml import Identity, PzRefused
 from accounts.profil_zaufany.xml import q, text_of, to_bytes
+from accounts.services.terms import terms_accept
 from billing.models import Person, Title
 from portal.services.audit import audit_log
 
@@ -204,12 +205,6 @@ def _active_titles(pesel: str, today: dt.date):
     return Title.objects.filter(Title.active_q(today), person__pesel=pesel).select_related("unit", "person")
 
 
-def terms_accepted(user: User) -> bool:
-    """Whether the user accepted the terms (here: at a PZ login; the accounts app's
-    versioned terms take this over at merge)."""
-    return TermsAcceptance.objects.filter(user=user).exists()
-
-
 def match_identity(request: HttpRequest, identity: Identity, *, next_url: str) -> Outcome:
     """PESEL → back-office person with active titles → account (found, or made after the terms)."""
     today = timezone.localdate()
@@ -236,7 +231,9 @@ def match_identity(request: HttpRequest, identity: Identity, *, next_url: str) -
         "next": next_url,
         "at": timezone.now().isoformat(),
     }
-    if user is not None and terms_accepted(user):
+    if user is not None:
+        # An existing account accepted the terms before; a newer version is asked for
+        # by the accounts middleware, as for a password login.
         user = login_complete(request, pending, accepted_terms=False)
         return Outcome(kind="logged_in", user=user, next_url=next_url)
     request.session[SESSION_PENDING] = pending
@@ -254,12 +251,10 @@ def pending_login(request: HttpRequest) -> dict[str, Any] | None:
     return pending
 
 
-def _generate_login() -> str:
-    """A unique login identifier (not the e-mail), e.g. ``pz48213907``.
-
-    Stand-in for the accounts app's generator, which replaces it at merge."""
+def _free_login() -> str:
+    """A unique login identifier, from the same generator as accounts made by staff."""
     for _attempt in range(50):
-        candidate = f"pz{secrets.randbelow(10**8):08d}"
+        candidate = login_generate()
         if not User.objects.filter(username__iexact=candidate).exists():
             return candidate
     raise RuntimeError("no free login identifier")
@@ -297,7 +292,7 @@ def login_complete(request: HttpRequest, pending: dict[str, Any], *, accepted_te
             titled = {t.person_id for t in _active_titles(pesel, today)}
             person = next((p for p in persons if p.pk in titled), persons[0] if persons else None)
             user = User(
-                username=_generate_login(),
+                username=_free_login(),
                 first_name=pending["first_name"][:150],
                 last_name=pending["last_name"][:150],
                 person=person,
@@ -308,8 +303,8 @@ def login_complete(request: HttpRequest, pending: dict[str, Any], *, accepted_te
         elif user.is_blocked:
             raise PzRefused("blocked")
         new_units = _sync_grants(user, pesel, today)
-        if accepted_terms:
-            TermsAcceptance.objects.create(user=user)
+        if accepted_terms and (terms := TermsVersion.current()) is not None:
+            terms_accept(user=user, terms=terms, request=request)
         if created:
             audit_log(
                 action="profil_zaufany.account_created",
@@ -342,18 +337,10 @@ def login_complete(request: HttpRequest, pending: dict[str, Any], *, accepted_te
 
 
 def apply_url(first_name: str, last_name: str) -> str:
-    """The application form (accounts app) prefilled with the name; "/" until it exists."""
+    """The application form (accounts app) prefilled with the name."""
     from urllib.parse import urlencode
 
-    for name in ("accounts:apply", "apply"):
-        try:
-            base = reverse(name)
-            break
-        except NoReverseMatch:
-            continue
-    else:
-        base = "/"
-    return f"{base}?{urlencode({'first_name': first_name, 'last_name': last_name})}"
+    return f"{reverse('application_form')}?{urlencode({'first_name': first_name, 'last_name': last_name})}"
 
 
 # --- single logout ----------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from django.urls import reverse
 
 from accounts.models import UnitGrant, User
 from accounts.profil_zaufany import crypto, saml
-from accounts.profil_zaufany.models import TermsAcceptance
 from accounts.profil_zaufany.xml import parse, q, text_of
 from portal.models import AuditEntry
 from tests import factories
@@ -63,14 +62,14 @@ def test_first_login_of_an_owner_asks_for_the_terms_then_creates_the_account_wit
     assert done.status_code == 302
     user = User.objects.get()
     assert user.person == owner_person
-    assert user.username.startswith("pz") and not is_password_usable(user.password)
+    assert user.username.isdigit() and not is_password_usable(user.password)  # a login id like staff-made ones
     assert (user.first_name, user.last_name) == ("Halina", "Zawadzka")
     assert set(user.grants.values_list("unit_id", flat=True)) == set(
         owner_person.titles.values_list("unit_id", flat=True)
     )
     assert set(user.grants.values_list("source", flat=True)) == {UnitGrant.Source.PROFIL_ZAUFANY}
     assert int(_logged_in_user(client)) == user.pk
-    assert TermsAcceptance.objects.filter(user=user).exists()
+    assert AuditEntry.objects.filter(action="profil_zaufany.terms_accepted", actor=user).exists()
     login_entry = AuditEntry.objects.get(action="accounts.login")
     assert login_entry.details["method"] == "profil_zaufany" and login_entry.actor == user
     assert AuditEntry.objects.filter(action="profil_zaufany.account_created", actor=user).exists()
@@ -147,7 +146,6 @@ def test_an_account_locked_by_wrong_passwords_still_logs_in_through_profil_zaufa
     client, owner_person, route_soap_to_simulator
 ):
     user = factories.TenantFactory(person=owner_person)
-    TermsAcceptance.objects.create(user=user)
     for _ in range(3):
         client.post(reverse("login"), {"username": user.username, "password": "zle-haslo"})
     locked = client.post(reverse("login"), {"username": user.username, "password": factories.PASSWORD})
@@ -158,12 +156,15 @@ def test_an_account_locked_by_wrong_passwords_still_logs_in_through_profil_zaufa
     assert int(_logged_in_user(client)) == user.pk
 
 
-def test_an_existing_account_without_recorded_terms_accepts_them_once(client, owner_person, route_soap_to_simulator):
+def test_an_existing_account_logs_in_and_is_asked_for_a_newer_terms_version_like_any_login(
+    client, owner_person, route_soap_to_simulator
+):
     user = factories.TenantFactory(person=owner_person)
+    factories.TermsVersionFactory()
     response = login_via_simulator(client, pesel=OWNER_PESEL, first_name="Halina", last_name="Zawadzka")
-    assert response["Location"] == reverse("profil_zaufany:terms")
-    client.post(response["Location"], {"accept": "on"})
+    assert response["Location"] == reverse("home")
     assert int(_logged_in_user(client)) == user.pk
+    assert client.get("/")["Location"].startswith(reverse("terms_accept"))
     assert User.objects.count() == 1
 
 
@@ -215,3 +216,19 @@ def test_a_valid_crafted_answer_logs_in(client, cfg, monkeypatch, owner_person):
     crafted_answer(monkeypatch, cfg, request_id)
     response = acs(client, new_artifact())
     assert response["Location"] == reverse("profil_zaufany:terms")
+
+
+def test_the_application_form_opens_prefilled_with_the_verified_name(client):
+    from accounts.profil_zaufany.services import apply_url
+
+    html = client.get(apply_url("Halina", "Zawadzka")).content.decode()
+    assert 'value="Halina"' in html and 'value="Zawadzka"' in html
+
+
+def test_a_first_login_records_acceptance_of_the_current_terms_version(client, owner_person, route_soap_to_simulator):
+    terms = factories.TermsVersionFactory()
+    response = login_via_simulator(client, pesel=OWNER_PESEL, first_name="Halina", last_name="Zawadzka")
+    client.post(response["Location"], {"accept": "on"})
+    user = User.objects.get()
+    assert user.acceptances.get().terms == terms
+    assert client.get("/").status_code == 200  # not sent to accept the terms again

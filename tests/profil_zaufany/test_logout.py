@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.profil_zaufany import crypto, saml
 from accounts.profil_zaufany.conf import SIMULATOR_ENTITY_ID, simulator_idp_pair
-from accounts.profil_zaufany.models import IdpSession, LogoutRequestSent, SimulatorSession, TermsAcceptance
+from accounts.profil_zaufany.models import IdpSession, LogoutRequestSent, SimulatorSession
 from accounts.profil_zaufany.xml import parse, q, text_of, to_bytes
 from portal.models import AuditEntry
 from tests import factories
@@ -22,7 +22,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def logged_in(client, owner_person, route_soap_to_simulator):
     user = factories.TenantFactory(person=owner_person)
-    TermsAcceptance.objects.create(user=user)
     response = login_via_simulator(client, pesel=OWNER_PESEL, first_name="Halina", last_name="Zawadzka")
     assert response["Location"] == reverse("home")
     return user
