@@ -246,15 +246,13 @@ def _load_check_merge(
             if name.removesuffix(".csv") not in FILES:
                 reader.read_other(name)
         timings["read"] = round(time.perf_counter() - clock, 3)
-        if problems:
-            raise Refused
         clock = time.perf_counter()
         found = run_checks(db, full=manifest.is_full, direct=frozenset(direct))
         timings["checks"] = round(time.perf_counter() - clock, 3)
-        if found:
-            if fast:
-                raise Fallback
-            problems.extend(found)
+        if found and fast:
+            raise Fallback
+        problems.extend(found)
+        if problems:
             raise Refused
         clock = time.perf_counter()
         now = timezone.now()
