@@ -36,7 +36,7 @@ from sync.container import MANIFEST, Container, Manifest, _line_of, open_contain
 from sync.db import Database
 from sync.merge import ENTITIES, Merger, fault_point
 from sync.models import ImportProblem, ImportRun
-from sync.problems import Problem, ProblemLog
+from sync.problems import ProblemLog
 from sync.reader import BundleReader, Fallback
 from sync.schema import FILES
 
@@ -365,16 +365,13 @@ def _notify_staff(run: ImportRun) -> None:
     """The report goes to staff (rule 1): what happened, the first problems, a link to all of them."""
     if not settings.STAFF_NOTIFY_EMAILS:
         return
-    first: list[Problem] = [
-        Problem(p.file, p.line, p.column, p.value, p.code, p.reason)
-        for p in run.problems.order_by("position")[:EMAIL_PROBLEMS]
-    ]
+    first = [p.as_text() for p in run.problems.order_by("position")[:EMAIL_PROBLEMS]]
     email_queue(
         to=settings.STAFF_NOTIFY_EMAILS,
         template="sync_report",
         context={
             "run": run,
-            "problems": [p.as_text() for p in first],
+            "problems": first,
             "more": max(run.problem_count - len(first), 0),
             "admin_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("admin:sync_importrun_change", args=[run.pk]),
         },
