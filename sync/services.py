@@ -239,8 +239,16 @@ def _load_check_merge(
             counts[stem] = {"rows": result.rows}
             if stem in direct:
                 counts[stem]["inserted"] = result.rows
-            if result.rows >= 50_000:  # plans for the checks and the merge; small tables need none
-                db.analyze(ENTITIES[stem].table if stem in direct else f"b_{stem}")
+            if result.rows >= 1000:  # plans for the checks and the merge, on the columns they join on
+                joined = list(dict.fromkeys([*spec.key, *(ref.column for ref in spec.refs)])) or [
+                    c.name for c in spec.columns
+                ]
+                if stem in direct:
+                    entity = ENTITIES[stem]
+                    by_file = dict(zip((c.name for c in spec.columns), entity.copy_columns, strict=True))
+                    db.analyze(entity.table, [by_file[c] for c in joined])
+                else:
+                    db.analyze(f"b_{stem}", joined)
             timings[f"read_{stem}"] = round(time.perf_counter() - file_clock, 3)
         for name in manifest.files:
             if name.removesuffix(".csv") not in FILES:
@@ -258,7 +266,10 @@ def _load_check_merge(
         clock = time.perf_counter()
         now = timezone.now()
         today = timezone.localdate()
-        merged = Merger(db, full=manifest.is_full, direct=direct, container=container, now=now, today=today).run()
+        staged = {stem: c.get("rows", 0) for stem, c in counts.items() if stem not in direct}
+        merged = Merger(
+            db, full=manifest.is_full, direct=direct, staged=staged, container=container, now=now, today=today
+        ).run()
         for stem, bucket in merged.counts.items():
             counts.setdefault(stem, {}).update(bucket)
         grants_ended = merged.grants_ended + titles_end_access(today=today)
