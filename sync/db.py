@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from psycopg.copy import QueuedLibpqWriter
 
 from sync.reader import staging_columns
 from sync.schema import FILES, Column, FileSpec
@@ -42,8 +41,7 @@ class PgCopySink:
     null = NULL_MARK
 
     def __init__(self, cursor: Any, table: str, columns: Sequence[str], *, skip_line: bool, suffix: Sequence[str] = ()):
-        # The queued writer sends from a thread: parsing the next rows overlaps with the server storing these.
-        self._context = cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN", writer=QueuedLibpqWriter(cursor))
+        self._context = cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN")
         self._copy = self._context.__enter__()
         self._buffer: list[str] = []
         self._skip = 1 if skip_line else 0
