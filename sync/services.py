@@ -239,7 +239,7 @@ def _load_check_merge(
             counts[stem] = {"rows": result.rows}
             if stem in direct:
                 counts[stem]["inserted"] = result.rows
-            if result.rows >= 1000:  # plans for the checks and the merge, on the columns they join on
+            if result.rows >= 50_000:  # plans for the checks and the merge, on the columns they join on
                 joined = list(dict.fromkeys([*spec.key, *(ref.column for ref in spec.refs)])) or [
                     c.name for c in spec.columns
                 ]
