@@ -27,7 +27,7 @@ from typing import IO, Any, Protocol
 from portal.validators import nip_is_valid, nrb_is_valid, nrb_normalize, pesel_is_valid
 from sync.container import Container, Manifest, member_is_safe
 from sync.problems import ProblemLog
-from sync.schema import FILES, ID_MAX, Column, FileSpec
+from sync.schema import ID_MAX, Column, FileSpec
 
 CHUNK = 1 << 20
 SURROGATES = re.compile("[\udc80-\udcff]")
@@ -597,5 +597,3 @@ ROW_CHECKS: dict[str, Callable[[list[Any], int, dict[str, Any]], bool]] = {
     "invoice_lines": _check_invoice_line,
     "documents": _check_document,
 }
-
-__all__ = ["FILES", "BundleReader", "Fallback", "FileResult", "staging_columns"]
