@@ -8,9 +8,11 @@ clash, and readings whose id the portal issued.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils.translation import gettext as _
 
-from sync.db import Database
+from sync.db import Database, Target
 from sync.problems import Problem
 from sync.schema import DELETABLE, FILES, KEY_OF
 
@@ -31,23 +33,30 @@ def _pl(cents: int) -> str:
     return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
 
 
-def run_checks(db: Database, *, full: bool, direct: frozenset[str] = frozenset()) -> list[Problem]:
-    """Every problem across rows. Files in ``direct`` were loaded straight into their
-    table, whose unique index already refused any duplicate id."""
+def run_checks(
+    db: Database, *, full: bool, rows: Mapping[str, int], direct: Mapping[str, Target] | None = None
+) -> list[Problem]:
+    """Every problem across rows. ``rows``: the rows of each file, as the reader counted
+    them (files without rows need no check). Files in ``direct`` were loaded straight into
+    a table (fast mode: any problem sends the import through staging tables, which name
+    every problem with its line) whose unique index already refused any duplicate id."""
+    direct = direct or {}
     problems: list[Problem] = []
-    problems += _duplicates(db, skip=direct)
-    problems += _references(db, full=full)
-    if not full:
-        problems += _deletions(db)
-    problems += _invoice_totals(db, full=full)
-    problems += _portal_readings(db)
+    problems += _duplicates(db, rows=rows, skip=frozenset(direct))
+    problems += _references(db, full=full, rows=rows, direct=direct)
+    if not full and rows.get("deletions"):
+        problems += _deletions(db, rows=rows)
+    if rows.get("invoices") or rows.get("invoice_lines"):
+        problems += _invoice_totals(db, full=full)
+    if rows.get("readings"):
+        problems += _portal_readings(db)
     return problems
 
 
-def _duplicates(db: Database, *, skip: frozenset[str]) -> list[Problem]:
+def _duplicates(db: Database, *, rows: Mapping[str, int], skip: frozenset[str]) -> list[Problem]:
     found = []
     for stem, spec in FILES.items():
-        if not spec.key or stem in skip:
+        if not spec.key or stem in skip or not rows.get(stem):
             continue
         key = ", ".join(spec.key)
         match = " AND ".join(f"s.{k} = f.{k}" for k in spec.key)
@@ -73,38 +82,59 @@ def _duplicates(db: Database, *, skip: frozenset[str]) -> list[Problem]:
     return found
 
 
-def _available_keys(db: Database, parent: str, *, full: bool) -> str:
-    """A temp table ``a_<parent>`` of the ids a reference to ``parent`` may name: the
-    bundle's rows, and for a delta also the rows the portal keeps (not withdrawn, not
-    deleted by this delta, not hanging on a unit it deletes)."""
+def _available_keys(db: Database, parent: str, *, full: bool, referring: list[tuple[str, str]]) -> str:
+    """A set ``a_<parent>`` of the ids a reference to ``parent`` may name: the bundle's rows,
+    and for a delta also the rows the portal keeps (not withdrawn, not deleted by this
+    delta, not hanging on a unit it deletes). For a delta, only the ids its rows name
+    (``referring``: file, column), each looked up in the portal's table by its index:
+    the work follows the delta's size, not the portal's."""
     name = f"a_{parent}"
     key = KEY_OF[parent]
     db.create_temp_keys(name)
-    db.execute(f"INSERT INTO {name} (k) SELECT DISTINCT {key} FROM b_{parent} WHERE {key} IS NOT NULL")
-    if not full:
-        table, column, kept = HELD[parent]
-        db.execute(
-            f"INSERT INTO {name} (k) SELECT t.{column} FROM {table} t WHERE {kept} "
-            f"EXCEPT SELECT d.id FROM b_deletions d WHERE d.entity = '{parent}' AND d.id IS NOT NULL "
-            f"EXCEPT SELECT k FROM {name}"
-        )
+    if full:
+        db.add_keys(name, f"SELECT {key} FROM b_{parent}")
+        return name
+    table, column, kept = HELD[parent]
+    named = " UNION ".join(f"SELECT {c} AS v FROM b_{stem}" for stem, c in referring)
+    db.add_keys(
+        name,
+        f"SELECT n.v FROM ({named}) n WHERE EXISTS (SELECT 1 FROM b_{parent} p WHERE p.{key} = n.v) "
+        f"OR (EXISTS (SELECT 1 FROM {table} t WHERE t.{column} = n.v AND {kept}) "
+        f"AND NOT EXISTS (SELECT 1 FROM b_deletions d WHERE d.entity = '{parent}' AND d.id = n.v))",
+    )
     return name
 
 
-def _references(db: Database, *, full: bool) -> list[Problem]:
+def _references(db: Database, *, full: bool, rows: Mapping[str, int], direct: Mapping[str, Target]) -> list[Problem]:
     found = []
     available: dict[str, str] = {}
+    referring: dict[str, list[tuple[str, str]]] = {}
     for stem, spec in FILES.items():
-        if not spec.refs or db.scalar(f"SELECT EXISTS (SELECT 1 FROM b_{stem})") not in (True, 1):
+        for ref in spec.refs if rows.get(stem) else ():
+            referring.setdefault(ref.parent, []).append((stem, ref.column))
+    for stem, spec in FILES.items():
+        if not spec.refs or not rows.get(stem):
             continue
         for ref in spec.refs:
             if ref.parent not in available:
-                available[ref.parent] = _available_keys(db, ref.parent, full=full)
+                available[ref.parent] = _available_keys(db, ref.parent, full=full, referring=referring[ref.parent])
             value = f"s.{ref.column}"
             sql = (
                 f"SELECT s._line, {value} FROM b_{stem} s WHERE {value} IS NOT NULL "
                 f"AND NOT EXISTS (SELECT 1 FROM {available[ref.parent]} a WHERE a.k = {value}) ORDER BY s._line"
             )
+            target = direct.get(stem)
+            if target is not None and db.leading_index(target.table, target.columns[ref.column]):
+                # Fast mode, a big table: its distinct values, one index probe each, instead
+                # of a pass over every row (the first unknown one is enough: see run_checks).
+                column, table = target.columns[ref.column], target.table
+                sql = (
+                    f"WITH RECURSIVE d(v) AS ((SELECT {column} FROM {table} ORDER BY {column} LIMIT 1) UNION ALL "
+                    f"SELECT (SELECT t.{column} FROM {table} t WHERE t.{column} > d.v ORDER BY t.{column} LIMIT 1) "
+                    "FROM d WHERE d.v IS NOT NULL) "
+                    f"SELECT CAST(NULL AS integer), d.v FROM d WHERE d.v IS NOT NULL "
+                    f"AND NOT EXISTS (SELECT 1 FROM {available[ref.parent]} a WHERE a.k = d.v) LIMIT 1"
+                )
             where = _("w pakiecie") if full else _("w pakiecie ani w portalu (albo ten pakiet go usuwa)")
             for line, missing in db.rows(sql):
                 found.append(
@@ -121,9 +151,12 @@ def _references(db: Database, *, full: bool) -> list[Problem]:
     return found
 
 
-def _deletions(db: Database) -> list[Problem]:
+def _deletions(db: Database, *, rows: Mapping[str, int]) -> list[Problem]:
     found = []
+    named = {row[0] for row in db.rows("SELECT DISTINCT entity FROM b_deletions")}
     for entity in DELETABLE:
+        if entity not in named or not rows.get(entity):
+            continue
         key = KEY_OF[entity]
         sql = (
             f"SELECT d._line, d.id, s._line FROM b_deletions d JOIN b_{entity} s ON s.{key} = d.id "
@@ -144,6 +177,8 @@ def _deletions(db: Database) -> list[Problem]:
                     % {"file": f"{entity}.csv", "line": other},
                 )
             )
+    if "persons" not in named:
+        return found
     # A person stays the buyer of invoices the delta keeps (on_delete=PROTECT).
     sql = """
         SELECT d._line, d.id, MIN(i.external_id) FROM b_deletions d

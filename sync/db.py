@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -78,6 +79,43 @@ class PgCopySink:
             self._context.__exit__(type(exc), exc, exc.__traceback__)
 
 
+def _queued_writer(cursor: Any) -> Any:
+    """psycopg's writer thread (the reader goes on while the server takes the data), with a
+    short queue: at most ~8 MB waiting, whatever the file's size."""
+    import queue
+
+    from psycopg.copy import QueuedLibpqWriter
+
+    writer = QueuedLibpqWriter(cursor)
+    writer._queue = queue.Queue(maxsize=64)  # of ≤ 128 kB pieces (psycopg's default: 1024)
+    return writer
+
+
+class PgCsvSink:
+    """A file's own CSV records → ``COPY table (columns) FROM STDIN (FORMAT csv)``: the server
+    parses them (fast mode; the reader sends only records its pattern describes, or ones it
+    rendered itself). A queue lets the reader match the next chunk while the server stores."""
+
+    def __init__(self, cursor: Any, table: str, columns: Sequence[str], force_not_null: Sequence[str]) -> None:
+        options = "FORMAT csv, DELIMITER ';'"
+        if force_not_null:
+            options += f", FORCE_NOT_NULL ({', '.join(force_not_null)})"
+        self._context = cursor.copy(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})", writer=_queued_writer(cursor)
+        )
+        self._copy = self._context.__enter__()
+
+    def write(self, data: bytes) -> None:
+        self._copy.write(data)
+
+    def close(self) -> None:
+        self._context.__exit__(None, None, None)
+
+    def abort(self, exc: BaseException) -> None:
+        with contextlib.suppress(Exception):  # the transaction is rolled back anyway
+            self._context.__exit__(type(exc), exc, exc.__traceback__)
+
+
 class SqliteSink:
     null = None
 
@@ -101,6 +139,169 @@ class SqliteSink:
 
     def abort(self, exc: BaseException) -> None:
         self._buffer = []
+
+
+@dataclass
+class Target:
+    """Where one file's rows go: a table and its column for each of the file's columns.
+
+    Staging tables (``b_<file>``) have the file's column names and ``_line``; the
+    portal's own tables (first load) or a shadow table take ``columns`` and constant
+    ``suffix`` columns. ``raw`` allows the file's own CSV records (fast mode, PostgreSQL).
+    """
+
+    db: Database
+    table: str
+    columns: dict[str, str]  # file column → table column, in the file spec's order
+    line: bool = False  # the table has a _line column (staging)
+    extra: tuple[str, ...] = ()  # columns the reader adds (documents: stored_name, sha256, size)
+    suffix: tuple[tuple[str, str], ...] = ()  # constant columns the rows path sends
+    raw: bool = False
+
+    @property
+    def null(self) -> str | None:
+        return NULL_MARK if self.db.pg else None
+
+    def rows(self) -> PgCopySink | SqliteSink:
+        names = [*self.columns.values(), *self.extra, *(column for column, _ in self.suffix)]
+        if not self.db.pg:  # SQLite always loads staging tables
+            return SqliteSink(self.db.cursor, self.table, ["_line", *names])
+        return PgCopySink(
+            self.db.connection.connection.cursor(),
+            self.table,
+            ["_line", *names] if self.line else names,
+            skip_line=not self.line,
+            suffix=[value for _, value in self.suffix],
+        )
+
+    def csv(self, columns: list[str], force_not_null: list[str]) -> PgCsvSink | None:
+        if not (self.raw and self.db.pg) or self.extra:
+            return None
+        return PgCsvSink(
+            self.db.connection.connection.cursor(),
+            self.table,
+            [self.columns[c] for c in columns],
+            [self.columns[c] for c in force_not_null],
+        )
+
+
+class Shadow:
+    """A table loaded beside one of the portal's tables and put in its place at the end
+    of the import's transaction (PostgreSQL).
+
+    A fresh table (same columns, defaults, identity, checks, storage options) takes the
+    rows with no index to keep up; the indexes and foreign keys are then built in bulk,
+    far cheaper than row by row. ``swap()`` drops the old table and renames the shadow and
+    its indexes, constraints and sequence to the old names, in the same transaction:
+    readers see the old table until the commit (they wait only for the swap's own
+    moments at the very end), and a killed import leaves the old table as it was.
+    """
+
+    def __init__(self, db: Database, table: str) -> None:
+        self.db = db
+        self.table = table
+        self.name = f"{table}__new"
+        self.renames: list[tuple[str, str, str]] = []  # (kind, temporary name, final name)
+        self.identity: dict[str, int] = {}  # identity column → its first value
+
+    @staticmethod
+    def possible(db: Database, table: str) -> bool:
+        """Only a plain table of ours that nothing else depends on: no foreign key points at it,
+        no view, trigger, rule, row security, inheritance or partitioning."""
+        if not db.pg:
+            return False
+        return bool(
+            db.scalar(
+                """
+                SELECT c.relkind = 'r' AND NOT c.relrowsecurity AND NOT c.relhasrules
+                   AND NOT c.relhassubclass AND NOT c.relispartition AND pg_has_role(c.relowner, 'USAGE')
+                   AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)
+                   AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = c.oid AND f.conrelid <> c.oid)
+                   AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)
+                   AND NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+                                   WHERE d.refobjid = c.oid AND d.classid = 'pg_rewrite'::regclass)
+                FROM pg_class c WHERE c.oid = to_regclass(%s)
+                """,
+                [table],
+            )
+        )
+
+    def create(self, defaults: dict[str, str]) -> None:
+        db = self.db
+        options = db.scalar("SELECT reloptions FROM pg_class WHERE oid = %s::regclass", [self.table])
+        with_options = f" WITH ({', '.join(options)})" if options else ""
+        db.execute(
+            f"CREATE TABLE {self.name} (LIKE {self.table} INCLUDING DEFAULTS INCLUDING IDENTITY "
+            f"INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION){with_options}"
+        )
+        # Identity columns go on from the old table's sequence (ids only grow); a large
+        # cache while loading saves a sequence update per row.
+        for column, sequence in db.rows(
+            "SELECT a.attname, pg_get_serial_sequence(%s, a.attname) FROM pg_attribute a "
+            "WHERE a.attrelid = %s::regclass AND a.attidentity <> '' AND NOT a.attisdropped",
+            [self.table, self.table],
+        ):
+            last, called = db.rows(f"SELECT last_value, is_called FROM {sequence}")[0]
+            start = int(last) + (1 if called else 0)
+            db.execute(f"ALTER TABLE {self.name} ALTER COLUMN {column} SET CACHE 10000 RESTART WITH {start}")
+            new_sequence = db.scalar("SELECT pg_get_serial_sequence(%s, %s)", [self.name, column])
+            self.renames.append(("SEQUENCE", new_sequence, sequence))
+            self.identity[column] = start
+        for column, value in defaults.items():  # constants the file does not carry
+            db.execute(f"ALTER TABLE {self.name} ALTER COLUMN {column} SET DEFAULT %s", [value])
+        self.defaults = list(defaults)
+
+    def build(self) -> None:
+        """After loading: the old table's indexes, key and unique constraints and foreign keys,
+        built in bulk (a duplicate key fails here), then statistics for the planner."""
+        db = self.db
+        for column in self.defaults:
+            db.execute(f"ALTER TABLE {self.name} ALTER COLUMN {column} DROP DEFAULT")
+        n = 0
+        for name, definition in db.rows(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'x', 'f') ORDER BY contype DESC, conname",
+            [self.table],
+        ):
+            n += 1
+            temporary = f"{self.name}_c{n}"
+            db.execute(f"ALTER TABLE {self.name} ADD CONSTRAINT {temporary} {definition}")
+            self.renames.append(("CONSTRAINT", temporary, name))
+        for name, definition in db.rows(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = %s::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = "
+            "i.indexrelid AND k.conrelid = i.indrelid) ORDER BY c.relname",
+            [self.table],
+        ):
+            n += 1
+            temporary = f"{self.name}_i{n}"
+            head, _on, rest = definition.partition(" ON ")
+            _table, _using, method = rest.partition(" USING ")
+            unique = "UNIQUE " if head.startswith("CREATE UNIQUE") else ""
+            db.execute(f"CREATE {unique}INDEX {temporary} ON {self.name} USING {method}")
+            self.renames.append(("INDEX", temporary, name))
+        for column, start in self.identity.items():  # the next id right after the rows loaded
+            following = max(int(db.scalar(f"SELECT COALESCE(MAX({column}), 0) FROM {self.name}")) + 1, start)
+            db.execute(f"ALTER TABLE {self.name} ALTER COLUMN {column} SET CACHE 1 RESTART WITH {following}")
+        db.execute(f"ANALYZE {self.name}")
+
+    def swap(self) -> None:
+        db = self.db
+        grants = db.rows(
+            "SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END "
+            "FROM pg_class c, aclexplode(c.relacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee "
+            "WHERE c.oid = %s::regclass AND a.grantee <> c.relowner",
+            [self.table],
+        )
+        db.execute(f"DROP TABLE {self.table}")
+        db.execute(f"ALTER TABLE {self.name} RENAME TO {self.table}")
+        for kind, temporary, final in self.renames:
+            if kind == "CONSTRAINT":
+                db.execute(f"ALTER TABLE {self.table} RENAME CONSTRAINT {temporary} TO {final}")
+            else:
+                db.execute(f"ALTER {kind} {temporary} RENAME TO {final.rsplit('.', 1)[-1]}")
+        for privilege, grantee in grants:
+            db.execute(f"GRANT {privilege} ON {self.table} TO {grantee}")
 
 
 class Database:
@@ -148,13 +349,30 @@ class Database:
             return PG_TYPES.get(column.kind, "text")
         return "INTEGER" if column.kind in ("count", "posint") else "TEXT"
 
-    def create_staging(self, spec: FileSpec) -> None:
+    def create_staging(self, spec: FileSpec, *, numbered: bool = False) -> None:
+        """``b_<file>``: the file's columns and its rows' ``_line``. ``numbered`` (fast mode,
+        PostgreSQL): rows loaded as the file's own records get increasing numbers instead
+        of their lines (any problem found then sends the import through the rows path)."""
         names = staging_columns(spec)
         by_name = {c.name: c for c in spec.columns}
-        columns = ", ".join(f"{name} {self._column_type(by_name.get(name, name))}" for name in names)
+        types = {name: self._column_type(by_name.get(name, name)) for name in names}
+        if numbered:
+            if not any(name == "b__lines" for _kind, name in self.temp):
+                self.execute("CREATE TEMP SEQUENCE b__lines")
+                self.temp.append(("SEQUENCE", "b__lines"))
+            types["_line"] += " DEFAULT nextval('b__lines')"
         table = f"b_{spec.stem}"
-        self.execute(f"CREATE TEMP TABLE {table} ({columns})")
+        self.execute(f"CREATE TEMP TABLE {table} ({', '.join(f'{name} {types[name]}' for name in names)})")
         self.temp.append(("TABLE", table))
+
+    def create_empty(self, spec: FileSpec) -> None:
+        """``b_<file>`` for a file the bundle does not carry: a view with no rows (cheaper to
+        create than a table; the checks and the merge only read it)."""
+        names = staging_columns(spec)
+        by_name = {c.name: c for c in spec.columns}
+        columns = ", ".join(f"CAST(NULL AS {self._column_type(by_name.get(n, n))}) AS {n}" for n in names)
+        self.execute(f"CREATE TEMP VIEW b_{spec.stem} AS SELECT {columns} WHERE 1 = 0")
+        self.temp.append(("VIEW", f"b_{spec.stem}"))
 
     def create_direct_view(self, stem: str, table: str, copy_columns: Sequence[str]) -> None:
         """In the fast mode a file is loaded straight into its (empty) table; the checks see it
@@ -166,18 +384,40 @@ class Database:
         self.temp.append(("VIEW", f"b_{stem}"))
 
     def create_temp_keys(self, name: str) -> None:
-        """A one-column temp table of back-office ids (e.g. the rows a merge removes)."""
-        self.execute(f"CREATE TEMP TABLE {name} (k {'text' if self.pg else 'TEXT'} PRIMARY KEY)")
-        self.temp.append(("TABLE", name))
+        """``name``: a set of back-office ids (e.g. the rows a merge removes), read as
+        ``SELECT k FROM name``: a view on one shared temp table (creating a table per set
+        would cost more than most sets hold). ``add_keys`` fills it."""
+        if not any(kind == "TABLE" and table == "x_keys" for kind, table in self.temp):
+            text = "text" if self.pg else "TEXT"
+            self.execute(f"CREATE TEMP TABLE x_keys (bag {text} NOT NULL, k {text} NOT NULL, PRIMARY KEY (bag, k))")
+            self.temp.append(("TABLE", "x_keys"))
+        self.execute(f"CREATE TEMP VIEW {name} AS SELECT k FROM x_keys WHERE bag = '{name}'")
+        self.temp.append(("VIEW", name))
 
-    def staging_sink(self, spec: FileSpec) -> PgCopySink | SqliteSink:
-        columns = staging_columns(spec)
-        if self.pg:
-            return PgCopySink(self.connection.connection.cursor(), f"b_{spec.stem}", columns, skip_line=False)
-        return SqliteSink(self.cursor, f"b_{spec.stem}", columns)
+    def add_keys(self, name: str, select: str, params: Sequence[Any] = ()) -> int:
+        """Adds the distinct ids that ``select`` (one column) yields to the set ``name``."""
+        if not self.pg:  # (Python's sqlite3 counts rows only for statements that start with INSERT)
+            return self.execute(f"INSERT OR IGNORE INTO x_keys (bag, k) SELECT '{name}', * FROM ({select})", params)
+        return self.execute(
+            f"WITH q(k) AS ({select}) INSERT INTO x_keys (bag, k) SELECT DISTINCT '{name}', k FROM q "
+            "WHERE k IS NOT NULL",
+            params,
+        )
 
-    def direct_sink(self, table: str, columns: Sequence[str], suffix: Sequence[str] = ()) -> PgCopySink:
-        return PgCopySink(self.connection.connection.cursor(), table, columns, skip_line=True, suffix=suffix)
+    def staging_target(self, spec: FileSpec, *, raw: bool = False) -> Target:
+        extra = tuple(staging_columns(spec)[len(spec.columns) + 1 :])
+        columns = {c.name: c.name for c in spec.columns}
+        return Target(self, f"b_{spec.stem}", columns, line=True, extra=extra, raw=raw)
+
+    def leading_index(self, table: str, column: str) -> bool:
+        """Whether an index of ``table`` starts with ``column`` (PostgreSQL)."""
+        return bool(
+            self.scalar(
+                "SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                "AND a.attnum = i.indkey[0] WHERE i.indrelid = %s::regclass AND a.attname = %s)",
+                [table, column],
+            )
+        )
 
     def analyze(self, table: str, columns: Sequence[str] = ()) -> None:
         """Statistics for the planner on the columns the checks and the merge join on."""
@@ -188,10 +428,16 @@ class Database:
         """Drop the staging tables and views (a rolled-back import takes them with it)."""
         views = [name for kind, name in self.temp if kind == "VIEW"]
         tables = [name for kind, name in self.temp if kind == "TABLE"]
-        if views:
-            self.execute(f"DROP VIEW {', '.join(views)}")
-        if tables and self.pg:
-            self.execute(f"DROP TABLE {', '.join(tables)}")
-        for name in tables if not self.pg else []:
-            self.execute(f"DROP TABLE {name}")  # SQLite drops one table per statement
+        sequences = [name for kind, name in self.temp if kind == "SEQUENCE"]
+        if self.pg:
+            statements = [f"DROP VIEW {', '.join(views)}"] if views else []
+            statements += [f"DROP TABLE {', '.join(tables)}"] if tables else []
+            statements += [f"DROP SEQUENCE {', '.join(sequences)}"] if sequences else []
+            if statements:
+                self.execute("; ".join(statements))
+        else:
+            for name in views:
+                self.execute(f"DROP VIEW {name}")  # SQLite drops one per statement
+            for name in tables:
+                self.execute(f"DROP TABLE {name}")
         self.temp = []

@@ -43,6 +43,9 @@ class Entity:
     copy_suffix: tuple[tuple[str, str], ...] = ()  # fast mode: constant columns after them
     owned: str = ""  # which rows of the table the back-office owns (SQL on alias t)
     withdraw: bool = False
+    # First load of a big table (PostgreSQL): loaded into a shadow table, indexed in bulk
+    # and swapped in at the end (sync/db.py Shadow) instead of into the table itself.
+    shadow: bool = False
 
     @property
     def table(self) -> str:
@@ -133,6 +136,7 @@ ENTITIES: dict[str, Entity] = {
             copy_columns=("reading_id", "meter_id", "read_on", "value", "source"),
             copy_suffix=(("status", "confirmed"), ("rejected_reason", "")),
             owned="t.status = 'confirmed'",
+            shadow=True,
         ),
         Entity(
             "invoices",
@@ -194,6 +198,7 @@ ENTITIES: dict[str, Entity] = {
                 "description",
                 "amount",
             ),
+            shadow=True,
         ),
         Entity(
             "documents",
@@ -324,6 +329,9 @@ class Merger:
         db = self.db
         for stem in REMOVAL_ORDER:
             db.create_temp_keys(f"r_{stem}")
+        named = set()  # the entities deletions.csv names
+        if not self.full and self._has_rows("b_deletions"):
+            named = {row[0] for row in db.rows("SELECT DISTINCT entity FROM b_deletions")}
         for stem in REMOVAL_ORDER:
             if stem == "invoice_lines":
                 continue
@@ -333,14 +341,16 @@ class Merger:
             if self.full:
                 if stem in self.direct:
                     continue
-                found = db.execute(
-                    f"INSERT INTO r_{stem} (k) SELECT t.{final_key} FROM {e.table} t "
-                    f"WHERE NOT EXISTS (SELECT 1 FROM b_{stem} s WHERE s.{file_key} = t.{final_key}){owned}"
+                found = db.add_keys(
+                    f"r_{stem}",
+                    f"SELECT t.{final_key} FROM {e.table} t "
+                    f"WHERE NOT EXISTS (SELECT 1 FROM b_{stem} s WHERE s.{file_key} = t.{final_key}){owned}",
                 )
-            elif self._has_rows("b_deletions"):
-                found = db.execute(
-                    f"INSERT INTO r_{stem} (k) SELECT DISTINCT d.id FROM b_deletions d "
-                    f"JOIN {e.table} t ON t.{final_key} = d.id WHERE d.entity = '{stem}'{owned}"
+            elif stem in named:
+                found = db.add_keys(
+                    f"r_{stem}",
+                    f"SELECT d.id FROM b_deletions d JOIN {e.table} t ON t.{final_key} = d.id "
+                    f"WHERE d.entity = '{stem}'{owned}",
                 )
             else:
                 found = 0
@@ -366,10 +376,11 @@ class Merger:
                 continue  # nothing deleted above it: skip scanning a big table
             e = ENTITIES[stem]
             final_key, file_key = e.key[0]
-            self.removing[stem] += db.execute(
-                f"INSERT INTO r_{stem} (k) SELECT t.{final_key} FROM {e.table} t WHERE ({condition}) "
+            self.removing[stem] += db.add_keys(
+                f"r_{stem}",
+                f"SELECT t.{final_key} FROM {e.table} t WHERE ({condition}) "
                 f"AND NOT EXISTS (SELECT 1 FROM b_{stem} s WHERE s.{file_key} = t.{final_key}) "
-                f"AND NOT EXISTS (SELECT 1 FROM r_{stem} r WHERE r.k = t.{final_key})"
+                f"AND NOT EXISTS (SELECT 1 FROM r_{stem} r WHERE r.k = t.{final_key})",
             )
 
     def _remove(self, stem: str) -> None:
@@ -477,6 +488,9 @@ class Merger:
         db = self.db
         if not self._has_rows(f"b_{e.stem}"):
             return
+        if db.pg and not self.full:
+            self._upsert_by_key(e)
+            return
         match = " AND ".join(f"{e.table}.{final} = s.{column}" for final, column in e.key)
         sets = ", ".join(f"{final} = {expr}" for final, expr in e.columns)
         changed = " OR ".join(f"{e.table}.{final} IS DISTINCT FROM {expr}" for final, expr in e.columns)
@@ -498,6 +512,32 @@ class Merger:
                 f"WHERE NOT EXISTS (SELECT 1 FROM {e.table} t WHERE {exists})"
             ),
         )
+
+    def _upsert_by_key(self, e: Entity) -> None:
+        """A delta's rows (PostgreSQL), in one statement: the update finds each row by the
+        back-office id's index and writes only rows that changed; only rows it did not
+        update are looked up again, to insert the new ones."""
+        db = self.db
+        key = [column for _, column in e.key]
+        match = " AND ".join(f"t.{final} = s.{column}" for final, column in e.key)
+        sets = ", ".join(f"{final} = {expr}" for final, expr in e.columns)
+        changed = " OR ".join(f"t.{final} IS DISTINCT FROM {expr}" for final, expr in e.columns)
+        names = [final for final, _ in e.key] + [final for final, _ in e.columns] + [c for c, _ in e.insert_only]
+        values = (
+            [f"s.{column}" for _, column in e.key] + [expr for _, expr in e.columns] + [v for _, v in e.insert_only]
+        )
+        returned = ", ".join(f"s.{column}" for column in key)
+        in_u = " AND ".join(f"u.{column} = s.{column}" for column in key)
+        updated, inserted = db.rows(
+            f"WITH u AS (UPDATE {e.table} t SET {sets} FROM b_{e.stem} s WHERE {match} AND ({changed}) "
+            f"RETURNING {returned}), "
+            f"i AS (INSERT INTO {e.table} ({', '.join(names)}) SELECT {', '.join(values)} FROM b_{e.stem} s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM u WHERE {in_u}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {e.table} t WHERE {match}) RETURNING 1) "
+            "SELECT (SELECT COUNT(*) FROM u), (SELECT COUNT(*) FROM i)"
+        )[0]
+        self.result.add(e.stem, "updated", updated)
+        self.result.add(e.stem, "inserted", inserted)
 
     def _store_documents(self) -> None:
         """PDFs go to the private storage (PRIVATE_MEDIA_ROOT) under their SHA-256."""

@@ -20,7 +20,7 @@ import hashlib
 import io
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
@@ -60,11 +60,32 @@ class FieldError(Exception):
 
 
 class Sink(Protocol):
-    null: str | None
-
     def write(self, row: list[Any]) -> None: ...
 
     def close(self) -> None: ...
+
+    def abort(self, exc: BaseException) -> None: ...
+
+
+class RawSink(Protocol):
+    """Takes the file's own CSV bytes (records in the header's column order)."""
+
+    def write(self, data: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+    def abort(self, exc: BaseException) -> None: ...
+
+
+class Target(Protocol):
+    """Where a file's rows go (sync/db.py): normalized rows, or (PostgreSQL, fast mode)
+    the file's own CSV records, which the server parses."""
+
+    null: str | None  # what a row takes for "no value"
+
+    def rows(self) -> Sink: ...
+
+    def csv(self, columns: list[str], force_not_null: list[str]) -> RawSink | None: ...
 
 
 @dataclass
@@ -310,6 +331,64 @@ def _cents(value: str) -> int:
     return -cents if whole.startswith("-") else cents
 
 
+# --- fast mode: records the server may parse itself ------------------------------------------------
+
+# Column kinds whose every rule the fast pattern and the server's types check together.
+FAST_KINDS = frozenset({"id", "ref", "text", "enum", "date", "money", "area", "qty3", "count", "posint", "postal"})
+_PLAIN = rb"[^;\",\\\r\n\x00]"  # a byte of an unquoted field: no separator, quote, comma, backslash, CR, LF, NUL
+_QUOTED = rb'(?:[^",\\\r\n\x00]|"")'  # a byte (or a doubled quote) inside a quoted text field
+
+
+def _fast_field(col: Column) -> bytes:
+    """A bytes pattern for values of ``col`` that need nothing but the server's type input:
+    ids and texts within their length (counted in bytes: never more than in characters),
+    the enum's values, ``YYYY-MM-DD`` (the server refuses days that do not exist, as the
+    rows path does), the decimal formats of DECIMAL_RES. Anything else takes the rows path's rules."""
+    kind = col.kind
+    if kind in ("id", "ref"):
+        field = _PLAIN + b"{1,%d}" % ID_MAX
+    elif kind == "text":
+        n = b"{1,%d}" % col.max_length if col.max_length else b"+"
+        field = b'(?:%s%s|"%s%s")' % (_PLAIN, n, _QUOTED, n)
+    elif kind == "enum":
+        field = b"(?:" + b"|".join(re.escape(choice.encode()) for choice in col.choices) + b")"
+    elif kind == "date":
+        field = DATE_RE.pattern.encode()
+    elif kind in DECIMAL_RES:
+        field = DECIMAL_RES[kind][0].pattern.encode()
+    elif kind == "count":
+        field = COUNT_RE.pattern.encode()
+    elif kind == "posint":
+        field = rb"[1-9][0-9]{0,8}"
+    elif kind == "postal":
+        field = POSTAL_RE.pattern.encode()
+    else:
+        raise ValueError(kind)
+    return field if col.required else b"(?:" + field + b")?"
+
+
+def _fast_pattern(columns: list[Column], eol: bytes) -> re.Pattern[bytes]:
+    """Any number of whole records, one per line, each field matching its column's fast pattern."""
+    record = b";".join(_fast_field(col) for col in columns) + re.escape(eol)
+    return re.compile(b"(?:" + record + b")*+")
+
+
+@dataclass
+class FastPlan:
+    sink: RawSink
+    pattern: re.Pattern[bytes]
+    eol: bytes
+    width: int
+    check_row: Callable[..., list]
+    order: list[int]  # for each header column, its place in check_row's output
+    null: str | None
+    decimals: bool
+
+
+class _NeedMore(Exception):
+    pass
+
+
 # --- the reader --------------------------------------------------------------------------------
 
 
@@ -441,25 +520,202 @@ class BundleReader:
         self._finish(filename, stream, rows, result)
         return result
 
-    def read_file(self, spec: FileSpec, sink: Sink) -> FileResult:
+    def read_file(self, spec: FileSpec, target: Target) -> FileResult:
         filename = spec.filename
         result = FileResult(spec.stem)
         stream = self._open(filename)
         if stream is None:
             return result
         with stream:
-            rows = self._rows(spec, stream, sink, filename)
+            buffered = io.BufferedReader(stream, CHUNK)
+            fast = self._fast_plan(spec, buffered, target) if self.stop_on_problem else None
+            sink: Sink | RawSink | None = None
+            try:
+                if fast is not None:
+                    sink = fast.sink
+                    rows = self._records(spec, buffered, stream, fast)
+                else:
+                    sink = target.rows()
+                    rows = self._rows(spec, buffered, stream, sink, target.null, filename)
+                sink.close()
+            except BaseException as exc:
+                if sink is not None:
+                    sink.abort(exc)
+                raise
             stream.drain()
         result.rows = rows
         self._finish(filename, stream, rows, result)
         return result
 
+    # --- fast mode: the server parses the file's own records ------------------------------------
+    def _fast_plan(self, spec: FileSpec, buffered: io.BufferedReader, target: Target) -> FastPlan | None:
+        """Whether the file's records can go to the server as they are (fast mode on
+        PostgreSQL, a clean header, every column a kind the pattern describes)."""
+        head = buffered.peek(CHUNK)
+        end = head.find(b"\n")
+        if end < 0 or any(c.kind not in FAST_KINDS for c in spec.columns) or spec.stem in ROW_CHECKS:
+            return None
+        header_bytes = head[: end + 1]
+        try:
+            header_line = header_bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        eol = b"\r\n" if header_bytes.endswith(b"\r\n") else b"\n"
+        header_line = header_line.removeprefix("\ufeff").rstrip("\r\n")
+        if any(c in header_line for c in '"\r\x00'):
+            return None
+        header = [name.strip() for name in header_line.split(";")]
+        by_name = {c.name: c for c in spec.columns}
+        if len(set(header)) != len(header) or any(name not in by_name for name in header):
+            return None  # duplicate or unknown columns: the rows path reports or skips them
+        missing = [c for c in spec.columns if c.name not in header]
+        if any(c.required or c.empty is not None for c in missing):
+            return None
+        force_not_null = [name for name in header if by_name[name].empty == ""]
+        sink = target.csv(header, force_not_null)
+        if sink is None:
+            return None
+        buffered.read(len(header_bytes))
+        pattern = _fast_pattern([by_name[name] for name in header], eol)
+        plan = [(header.index(c.name) if c.name in header else -1, c, _converter(c, target.null)) for c in spec.columns]
+        check_row = _compile_row_check(plan, target.null)
+        position = {c.name: i + 1 for i, c in enumerate(spec.columns)}  # in check_row's output
+        return FastPlan(
+            sink=sink,
+            pattern=pattern,
+            eol=eol,
+            width=len(header),
+            check_row=check_row,
+            order=[position[name] for name in header],
+            null=target.null,
+            decimals=any(by_name[name].kind in DECIMAL_RES for name in header),
+        )
+
+    def _records(self, spec: FileSpec, buffered: io.BufferedReader, stream: HashingStream, fast: FastPlan) -> int:
+        """Records the pattern describes go to the server as they are (decimal commas made
+        points: the pattern allows a comma nowhere else); any other record is read by
+        Python's rules, checked and sent normalized. Any problem ends the fast mode
+        (Fallback): the import runs again through staging tables, which name every problem."""
+        match = fast.pattern.match
+        write = fast.sink.write
+        rows = 0
+        buf = b""
+        final = False
+        while not final:
+            data = buffered.read(CHUNK)
+            if stream.bad_utf8:
+                raise Fallback
+            if data:
+                buf = buf + data if buf else data
+                cut = buf.rfind(b"\n") + 1
+                if not cut:
+                    continue
+            else:
+                final = True
+                if not buf:
+                    break
+                if not buf.endswith(b"\n"):
+                    buf += fast.eol  # the last record has no line end
+                cut = len(buf)
+            out = []
+            pos = 0
+            while pos < cut:
+                end = match(buf, pos, cut).end()
+                if end > pos:
+                    segment = buf[pos:end]
+                    rows += segment.count(b"\n")
+                    out.append(segment.replace(b",", b".") if fast.decimals else segment)
+                    pos = end
+                    if pos >= cut:
+                        break
+                record = self._other_record(spec, buf, pos, cut, final, fast)
+                if record is None:
+                    break  # a quoted record runs on past what was read: read more
+                pos, rendered = record
+                if rendered is not None:
+                    rows += 1
+                    out.append(rendered)
+            if out:
+                write(b"".join(out))
+            buf = buf[pos:]
+        return rows
+
+    def _other_record(
+        self, spec: FileSpec, buf: bytes, pos: int, cut: int, final: bool, fast: FastPlan
+    ) -> tuple[int, bytes | None] | None:
+        """One record at ``pos`` read by the rows path's rules: (end, its CSV line or None for a
+        blank line), or None when it is not complete before ``cut``. Anything the rows path
+        would report, or read otherwise than the server (a lone CR, NUL), ends the fast mode."""
+        newline = buf.index(b"\n", pos, cut)
+        try:
+            line = buf[pos : newline + 1].decode("utf-8")
+        except UnicodeDecodeError:
+            raise Fallback from None
+        if '"' in line:
+            consumed = [newline + 1]
+
+            def more() -> Iterator[str]:
+                yield line
+                start = consumed[0]
+                while True:
+                    if start >= cut:
+                        if final:
+                            return
+                        raise _NeedMore
+                    nl = buf.index(b"\n", start, cut)
+                    try:
+                        text = buf[start : nl + 1].decode("utf-8")
+                    except UnicodeDecodeError:
+                        raise Fallback from None
+                    start = consumed[0] = nl + 1
+                    yield text
+
+            reader = csv.reader(more(), delimiter=";", quotechar='"', doublequote=True, strict=True)
+            try:
+                fields = next(reader)
+            except _NeedMore:
+                return None
+            except (csv.Error, StopIteration):
+                raise Fallback from None
+            end = consumed[0]
+            raw = buf[pos:end]
+        else:
+            end = newline + 1
+            raw = buf[pos:end]
+            stripped = line[:-2] if line.endswith("\r\n") else line[:-1]
+            if not stripped:
+                return end, None  # a blank line is no row
+            fields = stripped.split(";")
+        if b"\x00" in raw or b"\r" in raw.replace(b"\r\n", b""):
+            raise Fallback
+        if len(fields) != fast.width:
+            raise Fallback
+        out = fast.check_row(fields, 0, self._problem, spec.filename)  # a problem raises Fallback
+        null = fast.null
+        parts = []
+        for i in fast.order:
+            v = out[i]
+            if v is null or v is None:
+                parts.append("")
+            elif not v or any(c in v for c in ';"\r\n\\'):
+                parts.append('"' + v.replace('"', '""') + '"')
+            else:
+                parts.append(v)
+        return end, ";".join(parts).encode("utf-8") + fast.eol
+
+    # --- the rows path ------------------------------------------------------------------------
     # The loop below runs once per row of files with millions of rows: it is
     # written for speed (locals, a fast path for lines without quotes).
-    def _rows(self, spec: FileSpec, stream: HashingStream, sink: Sink, filename: str) -> int:
-        text = io.TextIOWrapper(
-            io.BufferedReader(stream, CHUNK), encoding="utf-8", errors="surrogateescape", newline=""
-        )
+    def _rows(
+        self,
+        spec: FileSpec,
+        buffered: io.BufferedReader,
+        stream: HashingStream,
+        sink: Sink,
+        null: str | None,
+        filename: str,
+    ) -> int:
+        text = io.TextIOWrapper(buffered, encoding="utf-8", errors="surrogateescape", newline="")
         lines = iter(text)
         problem = self._problem
         header_line = next(lines, None)
@@ -481,11 +737,11 @@ class BundleReader:
             index = positions.get(col.name, -1)
             if index < 0 and col.required:
                 problem(filename, 1, col.name, "", "missing_column", _("Brak wymaganej kolumny w nagłówku."))
-            plan.append((index, col, _converter(col, sink.null)))
-        check_row = _compile_row_check(plan, sink.null)
+            plan.append((index, col, _converter(col, null)))
+        check_row = _compile_row_check(plan, null)
         width = len(header)
         row_check = ROW_CHECKS.get(spec.stem)
-        context = {"container": self.container, "problem": problem, "filename": filename, "null": sink.null}
+        context = {"container": self.container, "problem": problem, "filename": filename, "null": null}
         write = sink.write
         dialect = {"delimiter": ";", "quotechar": '"', "doublequote": True, "strict": True}
         count = 0
