@@ -34,15 +34,21 @@ def _pl(cents: int) -> str:
 
 
 def run_checks(
-    db: Database, *, full: bool, rows: Mapping[str, int], direct: Mapping[str, Target] | None = None
+    db: Database,
+    *,
+    full: bool,
+    rows: Mapping[str, int],
+    fast: bool = False,
+    direct: Mapping[str, Target] | None = None,
 ) -> list[Problem]:
     """Every problem across rows. ``rows``: the rows of each file, as the reader counted
-    them (files without rows need no check). Files in ``direct`` were loaded straight into
-    a table (fast mode: any problem sends the import through staging tables, which name
-    every problem with its line) whose unique index already refused any duplicate id."""
+    them (files without rows need no check). ``fast``: any problem found sends the import
+    through staging tables by the rows path, which name every problem with its line; rows
+    may lack their lines. Files in ``direct`` were loaded straight into a table whose
+    unique index already refused any duplicate id."""
     direct = direct or {}
     problems: list[Problem] = []
-    problems += _duplicates(db, rows=rows, skip=frozenset(direct))
+    problems += _duplicates(db, rows=rows, skip=frozenset(direct), fast=fast)
     problems += _references(db, full=full, rows=rows, direct=direct)
     if not full and rows.get("deletions"):
         problems += _deletions(db, rows=rows)
@@ -53,12 +59,16 @@ def run_checks(
     return problems
 
 
-def _duplicates(db: Database, *, rows: Mapping[str, int], skip: frozenset[str]) -> list[Problem]:
+def _duplicates(db: Database, *, rows: Mapping[str, int], skip: frozenset[str], fast: bool) -> list[Problem]:
     found = []
     for stem, spec in FILES.items():
         if not spec.key or stem in skip or not rows.get(stem):
             continue
         key = ", ".join(spec.key)
+        if fast:  # rows without their lines: whether there is a duplicate is all that counts
+            sql = f"SELECT CAST(NULL AS integer), {key}, NULL FROM b_{stem} GROUP BY {key} HAVING COUNT(*) > 1 LIMIT 1"
+            found += [Problem(spec.filename, None, "+".join(spec.key), "", "duplicate_id", "") for _ in db.rows(sql)]
+            continue
         match = " AND ".join(f"s.{k} = f.{k}" for k in spec.key)
         sql = (
             f"SELECT s._line, {', '.join('s.' + k for k in spec.key)}, f.first_line "
@@ -98,9 +108,9 @@ def _available_keys(db: Database, parent: str, *, full: bool, referring: list[tu
     named = " UNION ".join(f"SELECT {c} AS v FROM b_{stem}" for stem, c in referring)
     db.add_keys(
         name,
-        f"SELECT n.v FROM ({named}) n WHERE EXISTS (SELECT 1 FROM b_{parent} p WHERE p.{key} = n.v) "
-        f"OR (EXISTS (SELECT 1 FROM {table} t WHERE t.{column} = n.v AND {kept}) "
-        f"AND NOT EXISTS (SELECT 1 FROM b_deletions d WHERE d.entity = '{parent}' AND d.id = n.v))",
+        f"SELECT n.v FROM ({named}) n WHERE n.v IN (SELECT p.{key} FROM b_{parent} p) "
+        f"OR (n.v NOT IN (SELECT d.id FROM b_deletions d WHERE d.entity = '{parent}' AND d.id IS NOT NULL) "
+        f"AND EXISTS (SELECT 1 FROM {table} t WHERE t.{column} = n.v AND {kept}))",
     )
     return name
 

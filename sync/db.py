@@ -19,6 +19,7 @@ from sync.reader import staging_columns
 from sync.schema import FILES, Column, FileSpec
 
 BATCH = 5000
+QUEUE_FROM = 8 << 20  # files bigger than this are sent by a writer thread (the reader goes on meanwhile)
 NULL_MARK = "\x00"  # stands for "no value" in rows bound for COPY; the reader refuses NUL in data
 
 PG_TYPES = {
@@ -96,12 +97,15 @@ class PgCsvSink:
     parses them (fast mode; the reader sends only records its pattern describes, or ones it
     rendered itself). A queue lets the reader match the next chunk while the server stores."""
 
-    def __init__(self, cursor: Any, table: str, columns: Sequence[str], force_not_null: Sequence[str]) -> None:
+    def __init__(
+        self, cursor: Any, table: str, columns: Sequence[str], force_not_null: Sequence[str], *, queued: bool
+    ) -> None:
         options = "FORMAT csv, DELIMITER ';'"
         if force_not_null:
             options += f", FORCE_NOT_NULL ({', '.join(force_not_null)})"
         self._context = cursor.copy(
-            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})", writer=_queued_writer(cursor)
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})",
+            **({"writer": _queued_writer(cursor)} if queued else {}),
         )
         self._copy = self._context.__enter__()
 
@@ -174,7 +178,7 @@ class Target:
             suffix=[value for _, value in self.suffix],
         )
 
-    def csv(self, columns: list[str], force_not_null: list[str]) -> PgCsvSink | None:
+    def csv(self, columns: list[str], force_not_null: list[str], *, size: int) -> PgCsvSink | None:
         if not (self.raw and self.db.pg) or self.extra:
             return None
         return PgCsvSink(
@@ -182,6 +186,7 @@ class Target:
             self.table,
             [self.columns[c] for c in columns],
             [self.columns[c] for c in force_not_null],
+            queued=size > QUEUE_FROM,
         )
 
 
@@ -349,18 +354,12 @@ class Database:
             return PG_TYPES.get(column.kind, "text")
         return "INTEGER" if column.kind in ("count", "posint") else "TEXT"
 
-    def create_staging(self, spec: FileSpec, *, numbered: bool = False) -> None:
-        """``b_<file>``: the file's columns and its rows' ``_line``. ``numbered`` (fast mode,
-        PostgreSQL): rows loaded as the file's own records get increasing numbers instead
-        of their lines (any problem found then sends the import through the rows path)."""
+    def create_staging(self, spec: FileSpec) -> None:
+        """``b_<file>``: the file's columns and its rows' ``_line`` (none for rows the server
+        parsed, fast mode: sync/checks.py)."""
         names = staging_columns(spec)
         by_name = {c.name: c for c in spec.columns}
         types = {name: self._column_type(by_name.get(name, name)) for name in names}
-        if numbered:
-            if not any(name == "b__lines" for _kind, name in self.temp):
-                self.execute("CREATE TEMP SEQUENCE b__lines")
-                self.temp.append(("SEQUENCE", "b__lines"))
-            types["_line"] += " DEFAULT nextval('b__lines')"
         table = f"b_{spec.stem}"
         self.execute(f"CREATE TEMP TABLE {table} ({', '.join(f'{name} {types[name]}' for name in names)})")
         self.temp.append(("TABLE", table))
@@ -428,11 +427,9 @@ class Database:
         """Drop the staging tables and views (a rolled-back import takes them with it)."""
         views = [name for kind, name in self.temp if kind == "VIEW"]
         tables = [name for kind, name in self.temp if kind == "TABLE"]
-        sequences = [name for kind, name in self.temp if kind == "SEQUENCE"]
         if self.pg:
             statements = [f"DROP VIEW {', '.join(views)}"] if views else []
             statements += [f"DROP TABLE {', '.join(tables)}"] if tables else []
-            statements += [f"DROP SEQUENCE {', '.join(sequences)}"] if sequences else []
             if statements:
                 self.execute("; ".join(statements))
         else:

@@ -85,7 +85,7 @@ class Target(Protocol):
 
     def rows(self) -> Sink: ...
 
-    def csv(self, columns: list[str], force_not_null: list[str]) -> RawSink | None: ...
+    def csv(self, columns: list[str], force_not_null: list[str], *, size: int) -> RawSink | None: ...
 
 
 @dataclass
@@ -572,7 +572,7 @@ class BundleReader:
         if any(c.required or c.empty is not None for c in missing):
             return None
         force_not_null = [name for name in header if by_name[name].empty == ""]
-        sink = target.csv(header, force_not_null)
+        sink = target.csv(header, force_not_null, size=self.container.size(spec.filename))
         if sink is None:
             return None
         buffered.read(len(header_bytes))

@@ -242,7 +242,7 @@ def _load_check_merge(
                 columns = dict(zip((c.name for c in spec.columns), entity.copy_columns, strict=True))
                 direct[stem] = targets[stem] = Target(db, table, columns, suffix=entity.copy_suffix, raw=raw)
             else:
-                db.create_staging(spec, numbered=fast)
+                db.create_staging(spec)
                 targets[stem] = db.staging_target(spec, raw=fast)
         reader = BundleReader(container, manifest, problems, stop_on_problem=fast, progress=progress)
         for stem, spec in FILES.items():
@@ -277,7 +277,7 @@ def _load_check_merge(
         fault_point("loaded")
         clock = time.perf_counter()
         rows = {stem: c["rows"] for stem, c in counts.items()}
-        found = run_checks(db, full=manifest.is_full, rows=rows, direct=direct)
+        found = run_checks(db, full=manifest.is_full, rows=rows, fast=fast, direct=direct)
         timings["checks"] = round(time.perf_counter() - clock, 3)
         if found and fast:
             raise Fallback
