@@ -14,7 +14,10 @@ from django.utils.translation import gettext as _
 
 from sync.db import Database, Target
 from sync.problems import Problem
+from sync.reader import FAST_ROW_CHECKS
 from sync.schema import DELETABLE, FILES, KEY_OF
+
+LOOSE_FROM = 50_000  # rows of a table loaded straight (fast mode) from which references are checked per value
 
 # What a delta may refer to in the portal's tables: (table, key column, "kept" condition).
 # A row is kept unless the delta deletes it, or deletes the unit it hangs on
@@ -48,6 +51,9 @@ def run_checks(
     unique index already refused any duplicate id."""
     direct = direct or {}
     problems: list[Problem] = []
+    for stem, condition in FAST_ROW_CHECKS.items() if fast else ():
+        if rows.get(stem) and db.scalar(f"SELECT EXISTS (SELECT 1 FROM b_{stem} WHERE {condition})") in (True, 1):
+            problems.append(Problem(FILES[stem].filename, None, "", "", "row_check", ""))
     problems += _duplicates(db, rows=rows, skip=frozenset(direct), fast=fast)
     problems += _references(db, full=full, rows=rows, direct=direct)
     if not full and rows.get("deletions"):
@@ -134,7 +140,11 @@ def _references(db: Database, *, full: bool, rows: Mapping[str, int], direct: Ma
                 f"AND NOT EXISTS (SELECT 1 FROM {available[ref.parent]} a WHERE a.k = {value}) ORDER BY s._line"
             )
             target = direct.get(stem)
-            if target is not None and db.leading_index(target.table, target.columns[ref.column]):
+            if (
+                target is not None
+                and rows[stem] >= LOOSE_FROM
+                and db.leading_index(target.table, target.columns[ref.column])
+            ):
                 # Fast mode, a big table: its distinct values, one index probe each, instead
                 # of a pass over every row (the first unknown one is enough: see run_checks).
                 column, table = target.columns[ref.column], target.table

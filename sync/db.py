@@ -288,7 +288,11 @@ class Shadow:
         for column, start in self.identity.items():  # the next id right after the rows loaded
             following = max(int(db.scalar(f"SELECT COALESCE(MAX({column}), 0) FROM {self.name}")) + 1, start)
             db.execute(f"ALTER TABLE {self.name} ALTER COLUMN {column} SET CACHE 1 RESTART WITH {following}")
+        # Statistics for the plans of this import and the pages right after it, from a small
+        # sample: autovacuum analyzes the table in full soon after the commit.
+        db.execute("SET LOCAL default_statistics_target = 10")
         db.execute(f"ANALYZE {self.name}")
+        db.execute("RESET default_statistics_target")
 
     def swap(self) -> None:
         db = self.db
