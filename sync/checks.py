@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
 
+from meters.models import PORTAL_READING_PREFIX
 from sync.db import Database, Target
 from sync.problems import Problem
 from sync.reader import FAST_ROW_CHECKS
@@ -287,10 +288,12 @@ def _invoice_totals(db: Database, *, full: bool) -> list[Problem]:
 def _portal_readings(db: Database) -> list[Problem]:
     """Rule 5: a reading with an id the portal issued confirms that tenant's submission."""
     found = []
-    sql = """
+    # Only ids the portal issues (``P-…``) are looked up: the rest cannot be a tenant's reading.
+    sql = f"""
         SELECT s._line, s.reading_id, s.source, r.first_sent_at FROM b_readings s
         JOIN meters_reading r ON r.reading_id = s.reading_id
-        WHERE r.submitted_at IS NOT NULL AND (s.source <> 'tenant' OR r.first_sent_at IS NULL)
+        WHERE s.reading_id LIKE '{PORTAL_READING_PREFIX}%%' AND r.submitted_at IS NOT NULL
+          AND (s.source <> 'tenant' OR r.first_sent_at IS NULL)
         ORDER BY s._line
     """
     for line, reading_id, source, sent in db.rows(sql):

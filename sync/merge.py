@@ -212,6 +212,8 @@ ENTITIES: dict[str, Entity] = {
         ),
     )
 }
+# Rows nothing else hangs on (no file refers to them, nothing is withdrawn or ended with them).
+LEAVES = frozenset({"ledger", "readings"})
 # Removal goes children first; insert/update parents first (ENTITIES' order).
 REMOVAL_ORDER = ("documents", "readings", "invoice_lines", "invoices", "ledger", "titles", "meters", "persons", "units")
 BACK_OFFICE_MODELS = {Building, Unit, Person, Title, LedgerEntry, Invoice, InvoiceLine, Document, Meter, Reading}
@@ -346,6 +348,18 @@ class Merger:
                     f"SELECT t.{final_key} FROM {e.table} t "
                     f"WHERE NOT EXISTS (SELECT 1 FROM b_{stem} s WHERE s.{file_key} = t.{final_key}){owned}",
                 )
+            elif stem in named and stem in LEAVES:
+                # Nothing hangs on these rows: they go at once, one index probe each
+                # (what a unit's removal takes with it still goes through r_<file> below).
+                self.result.add(
+                    stem,
+                    "removed",
+                    db.execute(
+                        f"DELETE FROM {e.table} AS t WHERE t.{final_key} IN "
+                        f"(SELECT d.id FROM b_deletions d WHERE d.entity = '{stem}'){owned}"
+                    ),
+                )
+                found = 0
             elif stem in named:
                 found = db.add_keys(
                     f"r_{stem}",
