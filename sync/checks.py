@@ -115,9 +115,9 @@ def _available_keys(db: Database, parent: str, *, full: bool, referring: list[tu
     named = " UNION ".join(f"SELECT {c} AS v FROM b_{stem}" for stem, c in referring)
     db.add_keys(
         name,
-        f"SELECT n.v FROM ({named}) n WHERE n.v IN (SELECT p.{key} FROM b_{parent} p) "
-        f"OR (n.v NOT IN (SELECT d.id FROM b_deletions d WHERE d.entity = '{parent}' AND d.id IS NOT NULL) "
-        f"AND EXISTS (SELECT 1 FROM {table} t WHERE t.{column} = n.v AND {kept}))",
+        f"WITH n AS ({named}) SELECT n.v FROM n WHERE n.v IN (SELECT p.{key} FROM b_{parent} p) "
+        f"UNION SELECT t.{column} FROM {table} t JOIN n ON t.{column} = n.v WHERE {kept} "
+        f"AND t.{column} NOT IN (SELECT d.id FROM b_deletions d WHERE d.entity = '{parent}' AND d.id IS NOT NULL)",
     )
     return name
 

@@ -231,9 +231,13 @@ class Shadow:
             )
         )
 
-    def create(self, defaults: dict[str, str]) -> None:
+    def create(self, defaults: dict[str, str], fillfactor: int = 0) -> None:
+        """``defaults``: constants for columns the file does not carry; ``fillfactor``: room
+        left on each page for updates in place (HOT), unless the table has its own setting."""
         db = self.db
-        options = db.scalar("SELECT reloptions FROM pg_class WHERE oid = %s::regclass", [self.table])
+        options = list(db.scalar("SELECT reloptions FROM pg_class WHERE oid = %s::regclass", [self.table]) or [])
+        if fillfactor and not any(option.startswith("fillfactor=") for option in options):
+            options.append(f"fillfactor={fillfactor}")
         with_options = f" WITH ({', '.join(options)})" if options else ""
         db.execute(
             f"CREATE TABLE {self.name} (LIKE {self.table} INCLUDING DEFAULTS INCLUDING IDENTITY "

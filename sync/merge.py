@@ -46,6 +46,9 @@ class Entity:
     # First load of a big table (PostgreSQL): loaded into a shadow table, indexed in bulk
     # and swapped in at the end (sync/db.py Shadow) instead of into the table itself.
     shadow: bool = False
+    # The shadow table's fillfactor when the table has none of its own: deltas rewrite these
+    # rows in place (HOT updates, no new index entries) when their page has room.
+    fillfactor: int = 0
 
     @property
     def table(self) -> str:
@@ -137,6 +140,7 @@ ENTITIES: dict[str, Entity] = {
             copy_suffix=(("status", "confirmed"), ("rejected_reason", "")),
             owned="t.status = 'confirmed'",
             shadow=True,
+            fillfactor=90,
         ),
         Entity(
             "invoices",

@@ -379,10 +379,11 @@ class FastPlan:
     pattern: re.Pattern[bytes]
     eol: bytes
     width: int
-    check_row: Callable[..., list]
+    plan: list[tuple[int, Column, Callable[[str], str | None]]]
     order: list[int]  # for each header column, its place in check_row's output
     null: str | None
     decimals: bool
+    check_row: Callable[..., list] | None = None
 
 
 class _NeedMore(Exception):
@@ -427,7 +428,8 @@ class HashingStream(io.RawIOBase):
 
     def drain(self) -> None:
         """Read what is left (after a fatal problem) so the hash and size are complete."""
-        while self.readinto(bytearray(CHUNK)):
+        buffer = bytearray(CHUNK)
+        while self.readinto(buffer):
             pass
 
 
@@ -584,14 +586,13 @@ class BundleReader:
         buffered.read(len(header_bytes))
         pattern = _fast_pattern([by_name[name] for name in header], eol)
         plan = [(header.index(c.name) if c.name in header else -1, c, _converter(c, target.null)) for c in spec.columns]
-        check_row = _compile_row_check(plan, target.null)
         position = {c.name: i + 1 for i, c in enumerate(spec.columns)}  # in check_row's output
         return FastPlan(
             sink=sink,
             pattern=pattern,
             eol=eol,
             width=len(header),
-            check_row=check_row,
+            plan=plan,
             order=[position[name] for name in header],
             null=target.null,
             decimals=any(by_name[name].kind in DECIMAL_RES for name in header),
@@ -696,6 +697,8 @@ class BundleReader:
             raise Fallback
         if len(fields) != fast.width:
             raise Fallback
+        if fast.check_row is None:  # compiled at the first record that needs it
+            fast.check_row = _compile_row_check(fast.plan, fast.null)
         out = fast.check_row(fields, 0, self._problem, spec.filename)  # a problem raises Fallback
         null = fast.null
         parts = []

@@ -236,7 +236,7 @@ def _load_check_merge(
                 raw = not entity.copy_suffix
                 if entity.shadow and Shadow.possible(db, entity.table):
                     shadows[stem] = Shadow(db, entity.table)
-                    shadows[stem].create(defaults=dict(entity.copy_suffix))
+                    shadows[stem].create(defaults=dict(entity.copy_suffix), fillfactor=entity.fillfactor)
                     table, raw = shadows[stem].name, True
                 db.create_direct_view(stem, table, entity.copy_columns)
                 columns = dict(zip((c.name for c in spec.columns), entity.copy_columns, strict=True))
