@@ -8,7 +8,7 @@ clash, and readings whose id the portal issued.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 
 from django.utils.translation import gettext as _
 
@@ -44,18 +44,19 @@ def run_checks(
     rows: Mapping[str, int],
     fast: bool = False,
     direct: Mapping[str, Target] | None = None,
+    unique: Set[str] = frozenset(),
 ) -> list[Problem]:
     """Every problem across rows. ``rows``: the rows of each file, as the reader counted
     them (files without rows need no check). ``fast``: any problem found sends the import
     through staging tables by the rows path, which name every problem with its line; rows
     may lack their lines. Files in ``direct`` were loaded straight into a table whose
-    unique index already refused any duplicate id."""
+    unique index already refused any duplicate id, as did those in ``unique``."""
     direct = direct or {}
     problems: list[Problem] = []
     for stem, condition in FAST_ROW_CHECKS.items() if fast else ():
         if rows.get(stem) and db.scalar(f"SELECT EXISTS (SELECT 1 FROM b_{stem} WHERE {condition})") in (True, 1):
             problems.append(Problem(FILES[stem].filename, None, "", "", "row_check", ""))
-    problems += _duplicates(db, rows=rows, skip=frozenset(direct), fast=fast)
+    problems += _duplicates(db, rows=rows, skip=frozenset(direct) | frozenset(unique), fast=fast)
     problems += _references(db, full=full, rows=rows, direct=direct)
     if not full and rows.get("deletions"):
         problems += _deletions(db, rows=rows)

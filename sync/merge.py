@@ -49,6 +49,8 @@ class Entity:
     # The shadow table's fillfactor when the table has none of its own: deltas rewrite these
     # rows in place (HOT updates, no new index entries) when their page has room.
     fillfactor: int = 0
+    # Rows are added by the portal too (tenant readings), not only by the import.
+    shared: bool = False
 
     @property
     def table(self) -> str:
@@ -141,6 +143,7 @@ ENTITIES: dict[str, Entity] = {
             owned="t.status = 'confirmed'",
             shadow=True,
             fillfactor=90,
+            shared=True,
         ),
         Entity(
             "invoices",
@@ -509,6 +512,9 @@ class Merger:
         if db.pg and not self.full:
             self._upsert_by_key(e)
             return
+        if db.pg and not e.shared:
+            self._upsert_merge(e)
+            return
         match = " AND ".join(f"{e.table}.{final} = s.{column}" for final, column in e.key)
         sets = ", ".join(f"{final} = {expr}" for final, expr in e.columns)
         changed = " OR ".join(f"{e.table}.{final} IS DISTINCT FROM {expr}" for final, expr in e.columns)
@@ -530,6 +536,30 @@ class Merger:
                 f"WHERE NOT EXISTS (SELECT 1 FROM {e.table} t WHERE {exists})"
             ),
         )
+
+    def _upsert_merge(self, e: Entity) -> None:
+        """A full bundle's rows (PostgreSQL): ``MERGE``, one pass over the table for updates
+        and inserts alike (a full bundle matches most of the table: one hash join). Only the
+        import adds rows to these tables, so the rows above the sequence's last value before
+        the statement are the ones it inserted."""
+        db = self.db
+        sequence = db.scalar("SELECT pg_get_serial_sequence(%s, 'id')", [e.table])
+        before = db.scalar(f"SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {sequence}")
+        match = " AND ".join(f"t.{final} = s.{column}" for final, column in e.key)
+        sets = ", ".join(f"{final} = {expr}" for final, expr in e.columns)
+        changed = " OR ".join(f"t.{final} IS DISTINCT FROM {expr}" for final, expr in e.columns)
+        names = [final for final, _ in e.key] + [final for final, _ in e.columns] + [c for c, _ in e.insert_only]
+        values = (
+            [f"s.{column}" for _, column in e.key] + [expr for _, expr in e.columns] + [v for _, v in e.insert_only]
+        )
+        written = db.execute(
+            f"MERGE INTO {e.table} t USING b_{e.stem} s ON {match} "
+            f"WHEN MATCHED AND ({changed}) THEN UPDATE SET {sets} "
+            f"WHEN NOT MATCHED THEN INSERT ({', '.join(names)}) VALUES ({', '.join(values)})"
+        )
+        inserted = db.scalar(f"SELECT COUNT(*) FROM {e.table} WHERE id > %s", [before]) if written else 0
+        self.result.add(e.stem, "updated", written - inserted)
+        self.result.add(e.stem, "inserted", inserted)
 
     def _upsert_by_key(self, e: Entity) -> None:
         """A delta's rows (PostgreSQL), in one statement: the update finds each row by the

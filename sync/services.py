@@ -45,7 +45,8 @@ logger = logging.getLogger(__name__)
 
 LOCK_KEY = 4_004_001  # pg advisory lock: one import at a time
 EMAIL_PROBLEMS = 100  # problems listed in the staff e-mail; the rest are in admin
-BULK_MEMORY = "256MB"  # maintenance_work_mem (at least) while a first load builds its indexes
+BULK_MEMORY = "256MB"  # maintenance_work_mem (at least) for the indexes an import builds
+WORK_MEMORY = "64MB"  # work_mem (at least) for the import's joins over a whole bundle
 
 
 class Refused(Exception):
@@ -215,16 +216,17 @@ def _load_check_merge(
             db.execute("SET LOCAL random_page_cost = 1.1")
             # The import is idempotent and re-runnable: its commit need not wait for the disk.
             db.execute("SET LOCAL synchronous_commit = off")
-            if fast:  # indexes built in bulk sort in memory
+            # Memory for sorts and hashes over a whole bundle (never less than the server's own).
+            for setting, size in (("maintenance_work_mem", BULK_MEMORY), ("work_mem", WORK_MEMORY)):
                 db.execute(
-                    "SELECT set_config('maintenance_work_mem', %s, true) "
-                    "WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes(%s)",
-                    [BULK_MEMORY, BULK_MEMORY],
+                    "SELECT set_config(%s, %s, true) WHERE pg_size_bytes(current_setting(%s)) < pg_size_bytes(%s)",
+                    [setting, size, setting, size],
                 )
         clock = time.perf_counter()
         direct: dict[str, Target] = {}
         shadows: dict[str, Shadow] = {}
         targets: dict[str, Target] = {}
+        unique: set[str] = set()  # staging tables whose key has a unique index
         for stem, spec in FILES.items():
             entity = ENTITIES.get(stem)
             listed = spec.filename in manifest.files
@@ -262,6 +264,11 @@ def _load_check_merge(
             counts[stem] = {"rows": result.rows}
             if stem in direct:
                 counts[stem]["inserted"] = result.rows
+            if fast and stem not in direct and spec.key and result.rows >= 1000:
+                # A unique index finds a duplicate id faster than grouping (fast mode: it fails
+                # the import over to the rows path, which names the lines); joins may use it too.
+                db.execute(f"CREATE UNIQUE INDEX ON b_{stem} ({', '.join(spec.key)})")
+                unique.add(stem)
             if result.rows >= 50_000 and stem not in shadows:
                 # plans for the checks and the merge, on the columns they join on
                 joined = list(dict.fromkeys([*spec.key, *(ref.column for ref in spec.refs)])) or [
@@ -277,7 +284,7 @@ def _load_check_merge(
         fault_point("loaded")
         clock = time.perf_counter()
         rows = {stem: c["rows"] for stem, c in counts.items()}
-        found = run_checks(db, full=manifest.is_full, rows=rows, fast=fast, direct=direct)
+        found = run_checks(db, full=manifest.is_full, rows=rows, fast=fast, direct=direct, unique=unique)
         timings["checks"] = round(time.perf_counter() - clock, 3)
         if found and fast:
             raise Fallback
