@@ -47,6 +47,7 @@ LOCK_KEY = 4_004_001  # pg advisory lock: one import at a time
 EMAIL_PROBLEMS = 100  # problems listed in the staff e-mail; the rest are in admin
 BULK_MEMORY = "256MB"  # maintenance_work_mem (at least) for the indexes an import builds
 WORK_MEMORY = "64MB"  # work_mem (at least) for the import's joins over a whole bundle
+UNIQUE_FROM = 1000  # rows of a staging table from which fast mode finds duplicate ids by a unique index
 
 
 class Refused(Exception):
@@ -257,18 +258,18 @@ def _load_check_merge(
                     build_clock = time.perf_counter()
                     shadows[stem].build()  # indexes in bulk: a duplicate id fails here
                     timings[f"index_{stem}"] = round(time.perf_counter() - build_clock, 3)
+                elif fast and stem not in direct and spec.key and result.rows >= UNIQUE_FROM:
+                    # A unique index finds a duplicate id faster than grouping (and fails the
+                    # import over to the rows path, which names the lines); joins may use it too.
+                    db.execute(f"CREATE UNIQUE INDEX ON b_{stem} ({', '.join(spec.key)})")
+                    unique.add(stem)
             except Exception as exc:
                 if fast and not isinstance(exc, Fallback):
-                    raise Fallback from exc  # e.g. a duplicate id hit the unique index
+                    raise Fallback from exc  # e.g. a duplicate id hit a unique index
                 raise
             counts[stem] = {"rows": result.rows}
             if stem in direct:
                 counts[stem]["inserted"] = result.rows
-            if fast and stem not in direct and spec.key and result.rows >= 1000:
-                # A unique index finds a duplicate id faster than grouping (fast mode: it fails
-                # the import over to the rows path, which names the lines); joins may use it too.
-                db.execute(f"CREATE UNIQUE INDEX ON b_{stem} ({', '.join(spec.key)})")
-                unique.add(stem)
             if result.rows >= 50_000 and stem not in shadows:
                 # plans for the checks and the merge, on the columns they join on
                 joined = list(dict.fromkeys([*spec.key, *(ref.column for ref in spec.refs)])) or [

@@ -48,3 +48,39 @@ def test_sqlite_imports_exactly_what_postgresql_imports_and_refuses_the_same(tmp
     assert [r["status"] for r in on_postgresql["runs"]] == ["imported", "imported", "refused", "already_imported"]
     assert on_postgresql["runs"][2]["problems"], "the bad delta names its problems"
     assert on_sqlite == json.loads(json.dumps(on_postgresql, ensure_ascii=False))
+
+
+def test_a_full_bundle_over_existing_data_lands_and_counts_the_same_on_sqlite(tmp_path, settings):
+    import shutil
+
+    full = generate_bundle(tmp_path / "full", units=20, years=1, seed=12, as_of=dt.date(2026, 11, 20))
+    shutil.copytree(full, tmp_path / "again")
+    again = Bundle(tmp_path / "again").set(export_id="GEN-AGAIN", sequence=5)
+    header, rows = again.rows("ledger")
+    amount = header.index("amount")
+    for row in rows[::7]:
+        row[amount] = "1,23"
+    rows = [*rows[5:], ["N-1", rows[0][1], "2026-11-21", "", "payment", "wpłata", "Nowa; wpłata", "-10,00"]]
+    again.write("ledger", header, rows)
+    paths = [str(full), str(again.path)]
+
+    on_postgresql = describe(paths)
+
+    out = tmp_path / "sqlite.json"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}",
+        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+    }
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.sync.replay", str(out), *paths],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert child.returncode == 0, child.stderr[-3000:]
+    counts = on_postgresql["runs"][1]["counts"]["ledger"]
+    assert counts["removed"] == 5 and counts["inserted"] == 1 and counts["updated"] > 0
+    assert json.loads(out.read_text("utf-8")) == json.loads(json.dumps(on_postgresql, ensure_ascii=False))
