@@ -330,3 +330,7 @@ CELERY_BEAT_SCHEDULE["sync-nightly"] = {
     "task": "sync.tasks.bundles_nightly",
     "schedule": crontab(hour=_nightly_hour, minute=_nightly_minute),
 }
+
+# --- Tenant self-service: units, ledger, invoices, statements (issue 5) -------------------------
+# The invoice and statement PDFs embed DejaVu Sans from this folder (Debian: fonts-dejavu-core).
+BILLING_PDF_FONT_DIR = Path(env.str("BILLING_PDF_FONT_DIR", default="/usr/share/fonts/truetype/dejavu"))

@@ -28,6 +28,7 @@ from django.utils import timezone
 from accounts.models import UnitGrant
 from accounts.services import grants_end_for_title
 from billing.models import Document, Title
+from billing.tasks import after_import as billing_after_import
 from portal.services.audit import audit_log
 from portal.services.mail import email_queue
 from sync import outbound
@@ -282,6 +283,7 @@ def _load_check_merge(
         )
         orphans = merged.orphan_files
         transaction.on_commit(lambda: _delete_orphan_files(orphans))
+        billing_after_import.delay_on_commit(run.pk)  # issue 5: e-mail new invoices and documents
 
 
 def _delete_orphan_files(names: list[str]) -> None:

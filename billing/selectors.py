@@ -1,0 +1,445 @@
+"""Reads of the tenant's money pages: balances, the ledger with its running balance,
+statements, invoices and documents. Every lookup by an id from a URL is scoped to
+the user (404 for anyone without a grant, co-owners of other units included).
+
+Each page costs a fixed number of queries whatever the length of the history:
+sums are computed by the database, the running balance by a window function.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    RowRange,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import UnitGrant, User
+from accounts.selectors import units_for_user
+from billing.models import Document, Invoice, LedgerEntry, Unit
+
+ZERO = Decimal("0.00")
+_MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _money(value) -> Decimal:
+    """Sums come back as Decimal on PostgreSQL and as float on SQLite (the try-out)."""
+    if value is None:
+        return ZERO
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _sum(expression: str = "amount", **filters) -> Coalesce:
+    condition = Q(**filters) if filters else None
+    return Coalesce(Sum(expression, filter=condition), Value(ZERO), output_field=_MONEY)
+
+
+# --- data as of -------------------------------------------------------------------------------
+
+
+def data_as_of() -> dt.datetime | None:
+    """B3: the back-office's ``as_of`` of the last imported bundle (None before the first)."""
+    from sync.selectors import data_as_of as sync_data_as_of
+
+    return sync_data_as_of()
+
+
+# --- balances ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    """A unit with its balance (positive: owed), interest within it and the next due payment."""
+
+    unit: Unit
+    balance: Decimal
+    interest: Decimal
+    next_due_on: dt.date | None = None
+    next_due_amount: Decimal | None = None
+
+    @property
+    def state(self) -> str:
+        """``due`` (do zapłaty), ``credit`` (nadpłata) or ``settled`` (rozliczone)."""
+        if self.balance > 0:
+            return "due"
+        if self.balance < 0:
+            return "credit"
+        return "settled"
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.balance if self.balance > 0 else ZERO
+
+    @property
+    def credit(self) -> Decimal:
+        return -self.balance if self.balance < 0 else ZERO
+
+
+def _ledger_of(unit_ref) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(unit_id=unit_ref).order_by()
+
+
+def unit_summaries(user: User, *, today: dt.date | None = None) -> list[UnitSummary]:
+    """Every unit the user may see today with its balance and next due payment: ONE query."""
+    today = today or timezone.localdate()
+    ledger = _ledger_of(OuterRef("external_id")).values("unit_id")
+    upcoming = _ledger_of(OuterRef("external_id")).filter(due_on__gte=today, amount__gt=0)
+    next_due_on = upcoming.order_by("due_on").values("due_on")[:1]
+    # The same first due date, looked up from inside the sum below (its outer row is a ledger entry).
+    first_due_of_entry = (
+        _ledger_of(OuterRef("unit_id")).filter(due_on__gte=today, amount__gt=0).order_by("due_on").values("due_on")[:1]
+    )
+    units = units_for_user(user).annotate(
+        balance=Subquery(ledger.annotate(total=_sum()).values("total"), output_field=_MONEY),
+        interest=Subquery(
+            ledger.annotate(total=_sum(kind=LedgerEntry.Kind.INTEREST)).values("total"), output_field=_MONEY
+        ),
+        next_due_on=Subquery(next_due_on),
+        next_due_amount=Subquery(
+            upcoming.filter(due_on=Subquery(first_due_of_entry))
+            .values("unit_id")
+            .annotate(total=_sum())
+            .values("total"),
+            output_field=_MONEY,
+        ),
+    )
+    return [
+        UnitSummary(
+            unit=unit,
+            balance=_money(unit.balance),
+            interest=_money(unit.interest),
+            next_due_on=unit.next_due_on,
+            next_due_amount=_money(unit.next_due_amount) if unit.next_due_on else None,
+        )
+        for unit in units
+    ]
+
+
+def units_ended(user: User, *, today: dt.date | None = None) -> list[UnitGrant]:
+    """Grants that have ended (e.g. the legal title expired), newest first, for the no-unit page."""
+    today = today or timezone.localdate()
+    return list(
+        UnitGrant.objects.filter(user=user, until__lt=today)
+        .exclude(unit__in=units_for_user(user))
+        .select_related("unit__building")
+        .order_by("-until")[:5]
+    )
+
+
+# --- the ledger -------------------------------------------------------------------------------
+
+# URL values of the kind filter (Polish, they show in the address bar) ↔ ledger kinds.
+KIND_SLUGS = {
+    "naliczenia": LedgerEntry.Kind.CHARGE,
+    "wplaty": LedgerEntry.Kind.PAYMENT,
+    "odsetki": LedgerEntry.Kind.INTEREST,
+    "korekty": LedgerEntry.Kind.CORRECTION,
+}
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    kinds: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return self.date_from is None and self.date_to is None and not self.kinds
+
+    def q(self) -> Q:
+        q = Q()
+        if self.date_from:
+            q &= Q(booked_on__gte=self.date_from)
+        if self.date_to:
+            q &= Q(booked_on__lte=self.date_to)
+        if self.kinds:
+            q &= Q(kind__in=self.kinds)
+        return q
+
+    def sql(self, alias: str) -> tuple[str, list]:
+        parts, params = [], []
+        if self.date_from:
+            parts.append(f"{alias}.booked_on >= %s")
+            params.append(self.date_from)
+        if self.date_to:
+            parts.append(f"{alias}.booked_on <= %s")
+            params.append(self.date_to)
+        if self.kinds:
+            parts.append(f"{alias}.kind IN ({', '.join(['%s'] * len(self.kinds))})")
+            params.extend(self.kinds)
+        return (" AND ".join(parts) or "1 = 1"), params
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    id: int
+    external_id: str
+    booked_on: dt.date
+    due_on: dt.date | None
+    kind: str
+    component: str
+    description: str
+    amount: Decimal
+    balance: Decimal  # the unit's balance after this entry (all kinds, whatever the filter)
+
+    @property
+    def kind_label(self) -> str:
+        return str(LedgerEntry.Kind(self.kind).label)
+
+    @property
+    def charge(self) -> Decimal | None:
+        return self.amount if self.amount > 0 else None
+
+    @property
+    def payment(self) -> Decimal | None:
+        return -self.amount if self.amount < 0 else None
+
+
+@dataclass(frozen=True)
+class LedgerTotals:
+    """Sums over the whole ledger and over the filtered part, from one aggregate query."""
+
+    balance: Decimal
+    interest: Decimal
+    count: int  # entries matching the filter
+    charges: Decimal  # positive amounts matching the filter
+    credits: Decimal  # negative amounts matching the filter, as a positive number
+    interest_in_period: Decimal
+
+    @property
+    def state(self) -> str:
+        return "due" if self.balance > 0 else "credit" if self.balance < 0 else "settled"
+
+    @property
+    def credit(self) -> Decimal:
+        return -self.balance if self.balance < 0 else ZERO
+
+
+def ledger_totals(unit: Unit, flt: LedgerFilter) -> LedgerTotals:
+    q = flt.q()
+    row = _ledger_of(unit.external_id).aggregate(
+        balance=_sum(),
+        interest=_sum(kind=LedgerEntry.Kind.INTEREST),
+        count=Count("id", filter=q) if q else Count("id"),
+        charges=Coalesce(Sum("amount", filter=q & Q(amount__gt=0)), Value(ZERO), output_field=_MONEY),
+        credits=Coalesce(Sum("amount", filter=q & Q(amount__lt=0)), Value(ZERO), output_field=_MONEY),
+        interest_in_period=Coalesce(
+            Sum("amount", filter=q & Q(kind=LedgerEntry.Kind.INTEREST)), Value(ZERO), output_field=_MONEY
+        ),
+    )
+    return LedgerTotals(
+        balance=_money(row["balance"]),
+        interest=_money(row["interest"]),
+        count=row["count"],
+        charges=_money(row["charges"]),
+        credits=-_money(row["credits"]),
+        interest_in_period=_money(row["interest_in_period"]),
+    )
+
+
+_ROW_COLUMNS = ("id", "external_id", "booked_on", "due_on", "kind", "component", "description", "amount")
+
+
+def _running_sql(unit: Unit) -> tuple[str, tuple]:
+    """The unit's whole ledger with each entry's running balance (a window over ALL its
+    entries), so that filters and pages applied outside it never change the balances."""
+    inner = (
+        _ledger_of(unit.external_id)
+        .annotate(
+            running=Window(
+                Sum("amount"),
+                order_by=[F("booked_on").asc(), F("external_id").asc()],
+                frame=RowRange(start=None, end=0),
+            )
+        )
+        .values(*_ROW_COLUMNS, "running")
+    )
+    return inner.query.sql_with_params()
+
+
+def ledger_rows(
+    unit: Unit, flt: LedgerFilter, *, offset: int, limit: int, newest_first: bool = True
+) -> list[LedgerRow]:
+    """One page of the filtered ledger with running balances: ONE query."""
+    inner, inner_params = _running_sql(unit)
+    where, params = flt.sql("l")
+    direction = "DESC" if newest_first else "ASC"
+    sql = (
+        f"SELECT {', '.join('l.' + c for c in _ROW_COLUMNS)}, l.running FROM ({inner}) l "  # noqa: S608 - only our SQL
+        f"WHERE {where} ORDER BY l.booked_on {direction}, l.external_id {direction} LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*inner_params, *params, limit, offset])
+        rows = cursor.fetchall()
+    return [_row(r) for r in rows]
+
+
+def _row(r: Sequence) -> LedgerRow:
+    booked_on, due_on = r[2], r[3]
+    if isinstance(booked_on, str):  # SQLite hands dates back as text in raw queries
+        booked_on = dt.date.fromisoformat(booked_on)
+        due_on = dt.date.fromisoformat(due_on) if due_on else None
+    return LedgerRow(
+        id=r[0],
+        external_id=r[1],
+        booked_on=booked_on,
+        due_on=due_on,
+        kind=r[4],
+        component=r[5],
+        description=r[6],
+        amount=_money(r[7]),
+        balance=_money(r[8]),
+    )
+
+
+class LedgerPageSource:
+    """What Django's Paginator needs (``count()`` and slicing), one query per page."""
+
+    def __init__(self, unit: Unit, flt: LedgerFilter, count: int) -> None:
+        self.unit, self.flt, self._count = unit, flt, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, key: slice) -> list[LedgerRow]:
+        if not isinstance(key, slice):
+            raise TypeError("ledger pages are sliced")
+        start, stop = key.start or 0, key.stop if key.stop is not None else self._count
+        if stop <= start:
+            return []
+        return ledger_rows(self.unit, self.flt, offset=start, limit=stop - start)
+
+
+# --- statements -------------------------------------------------------------------------------
+
+
+@dataclass
+class Statement:
+    """A unit's ledger for a period (B7): opening balance, entries with running balance, closing."""
+
+    unit: Unit
+    date_from: dt.date | None
+    date_to: dt.date
+    opening: Decimal
+    rows: list[LedgerRow]
+    closing: Decimal
+    totals: dict[str, Decimal] = field(default_factory=dict)  # per kind, in the period
+
+    @property
+    def closing_abs(self) -> Decimal:
+        return abs(self.closing)
+
+    @property
+    def charges(self) -> Decimal:
+        return sum((r.amount for r in self.rows if r.amount > 0), ZERO)
+
+    @property
+    def credits(self) -> Decimal:
+        return -sum((r.amount for r in self.rows if r.amount < 0), ZERO)
+
+
+def statement(unit: Unit, *, date_from: dt.date | None, date_to: dt.date) -> Statement:
+    """The statement of ``unit`` from ``date_from`` (None: from the first entry) to ``date_to``."""
+    flt = LedgerFilter(date_from=date_from, date_to=date_to)
+    opening = ZERO
+    if date_from is not None:
+        opening = _money(_ledger_of(unit.external_id).filter(booked_on__lt=date_from).aggregate(t=_sum())["t"])
+    rows = ledger_rows(unit, flt, offset=0, limit=1_000_000, newest_first=False)
+    totals: dict[str, Decimal] = dict.fromkeys(LedgerEntry.Kind.values, ZERO)
+    for row in rows:
+        totals[row.kind] += row.amount
+    closing = rows[-1].balance if rows else opening
+    return Statement(
+        unit=unit, date_from=date_from, date_to=date_to, opening=opening, rows=rows, closing=closing, totals=totals
+    )
+
+
+# --- invoices ---------------------------------------------------------------------------------
+
+
+def invoices_of_unit(unit: Unit) -> QuerySet[Invoice]:
+    return Invoice.objects.filter(unit_id=unit.external_id).order_by("-issued_on", "-id")
+
+
+def invoice_for_unit(unit: Unit, invoice_id: int) -> Invoice:
+    """An invoice of a unit the caller already fetched through ``unit_for_user``; 404 otherwise."""
+    invoice = Invoice.objects.filter(pk=invoice_id, unit_id=unit.external_id).select_related("buyer").first()
+    if invoice is None:
+        raise Http404
+    invoice.unit = unit  # already fetched, with its building
+    return invoice
+
+
+def outstanding_by_invoice(balance: Decimal, invoices: Iterable[Invoice]) -> dict[int, Decimal]:
+    """What is still to pay on each invoice, newest first.
+
+    The back-office sends no matching of payments to invoices; payments settle the
+    oldest debts first (art. 451 of the Civil Code), so what the unit owes belongs to
+    its newest invoices: each invoice, newest first, takes what is left of the balance
+    up to its gross amount. ``invoices`` must be newest first.
+    """
+    left = balance if balance > 0 else ZERO
+    result: dict[int, Decimal] = {}
+    for invoice in invoices:
+        share = min(invoice.gross, left) if invoice.gross > 0 else ZERO
+        result[invoice.pk] = share
+        left -= share
+    return result
+
+
+def newer_invoices_gross(invoice: Invoice) -> Decimal:
+    """The gross total of the unit's invoices listed before ``invoice`` (newer ones): ONE query."""
+    newer = Invoice.objects.filter(unit_id=invoice.unit_id, gross__gt=0).filter(
+        Q(issued_on__gt=invoice.issued_on) | Q(issued_on=invoice.issued_on, pk__gt=invoice.pk)
+    )
+    return _money(newer.aggregate(t=_sum("gross"))["t"])
+
+
+def invoice_outstanding(invoice: Invoice, balance: Decimal) -> Decimal:
+    """``outstanding_by_invoice`` for one invoice: what the newer invoices leave of the balance."""
+    if balance <= 0 or invoice.gross <= 0:
+        return ZERO
+    return max(min(invoice.gross, balance - newer_invoices_gross(invoice)), ZERO)
+
+
+def unit_balance(unit: Unit) -> Decimal:
+    return _money(_ledger_of(unit.external_id).aggregate(t=_sum())["t"])
+
+
+# --- documents (e-correspondence) ---------------------------------------------------------------
+
+
+def documents_for_user(user: User) -> QuerySet[Document]:
+    """Letters and notices addressed to the user's person in the back-office (B5)."""
+    if not user.is_authenticated or user.person_id is None:
+        return Document.objects.none()
+    return Document.objects.filter(person__accounts=user).order_by("-issued_on", "-id")
+
+
+def document_for_user(user: User, document_id: int) -> Document:
+    """A document addressed to the user's person; 404 for anyone else (a co-owner included)."""
+    document = documents_for_user(user).filter(pk=document_id).first()
+    if document is None:
+        raise Http404
+    return document
