@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
     F,
@@ -25,6 +26,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
     Window,
 )
 from django.db.models.functions import Coalesce
@@ -378,53 +380,74 @@ def statement(unit: Unit, *, date_from: dt.date | None, date_to: dt.date) -> Sta
 # --- invoices ---------------------------------------------------------------------------------
 
 
+def _outstanding(gross: Decimal, balance, newer_gross) -> Decimal:
+    """What is still to pay on an invoice (see ``invoices_of_unit``)."""
+    left = _money(balance) - _money(newer_gross)
+    if gross <= 0 or left <= 0:
+        return ZERO
+    return min(gross, left)
+
+
+def _balance_subquery(unit: Unit) -> Subquery:
+    """The unit's balance as an uncorrelated subquery: the database computes it once per query."""
+    ledger = _ledger_of(unit.external_id).values("unit_id").annotate(total=_sum()).values("total")
+    return Subquery(ledger, output_field=_MONEY)
+
+
 def invoices_of_unit(unit: Unit) -> QuerySet[Invoice]:
-    return Invoice.objects.filter(unit_id=unit.external_id).order_by("-issued_on", "-id")
-
-
-def invoice_for_unit(unit: Unit, invoice_id: int) -> Invoice:
-    """An invoice of a unit the caller already fetched through ``unit_for_user``; 404 otherwise."""
-    invoice = Invoice.objects.filter(pk=invoice_id, unit_id=unit.external_id).select_related("buyer").first()
-    if invoice is None:
-        raise Http404
-    invoice.unit = unit  # already fetched, with its building
-    return invoice
-
-
-def outstanding_by_invoice(balance: Decimal, invoices: Iterable[Invoice]) -> dict[int, Decimal]:
-    """What is still to pay on each invoice, newest first.
+    """The unit's invoices, newest first, each with ``outstanding`` (what is still to pay).
 
     The back-office sends no matching of payments to invoices; payments settle the
     oldest debts first (art. 451 of the Civil Code), so what the unit owes belongs to
-    its newest invoices: each invoice, newest first, takes what is left of the balance
-    up to its gross amount. ``invoices`` must be newest first.
+    its newest invoices: each invoice takes what the newer ones leave of the balance,
+    up to its gross amount. The newer invoices' total is a window over ALL the unit's
+    invoices (computed before a page is cut out), the balance a subquery: one query a page.
     """
-    left = balance if balance > 0 else ZERO
-    result: dict[int, Decimal] = {}
-    for invoice in invoices:
-        share = min(invoice.gross, left) if invoice.gross > 0 else ZERO
-        result[invoice.pk] = share
-        left -= share
+    positive_gross = Case(When(gross__gt=0, then=F("gross")), default=Value(ZERO), output_field=_MONEY)
+    return (
+        Invoice.objects.filter(unit_id=unit.external_id)
+        .annotate(
+            unit_balance=_balance_subquery(unit),
+            newer_gross=Window(
+                Sum(positive_gross),
+                order_by=[F("issued_on").desc(), F("id").desc()],
+                frame=RowRange(start=None, end=-1),
+            ),
+        )
+        .order_by("-issued_on", "-id")
+    )
+
+
+def with_outstanding(invoices: Iterable[Invoice]) -> list[Invoice]:
+    """Invoices of ``invoices_of_unit`` with ``outstanding`` set."""
+    result = list(invoices)
+    for invoice in result:
+        invoice.outstanding = _outstanding(invoice.gross, invoice.unit_balance, invoice.newer_gross)
     return result
 
 
-def newer_invoices_gross(invoice: Invoice) -> Decimal:
-    """The gross total of the unit's invoices listed before ``invoice`` (newer ones): ONE query."""
-    newer = Invoice.objects.filter(unit_id=invoice.unit_id, gross__gt=0).filter(
-        Q(issued_on__gt=invoice.issued_on) | Q(issued_on=invoice.issued_on, pk__gt=invoice.pk)
+def invoice_for_unit(unit: Unit, invoice_id: int) -> Invoice:
+    """An invoice of a unit the caller fetched through ``unit_for_user`` (404 otherwise),
+    with its buyer and ``outstanding``: ONE query."""
+    newer = (
+        Invoice.objects.filter(unit_id=OuterRef("unit_id"), gross__gt=0)
+        .filter(Q(issued_on__gt=OuterRef("issued_on")) | Q(issued_on=OuterRef("issued_on"), pk__gt=OuterRef("pk")))
+        .order_by()
+        .values("unit_id")
+        .annotate(total=_sum("gross"))
+        .values("total")
     )
-    return _money(newer.aggregate(t=_sum("gross"))["t"])
-
-
-def invoice_outstanding(invoice: Invoice, balance: Decimal) -> Decimal:
-    """``outstanding_by_invoice`` for one invoice: what the newer invoices leave of the balance."""
-    if balance <= 0 or invoice.gross <= 0:
-        return ZERO
-    return max(min(invoice.gross, balance - newer_invoices_gross(invoice)), ZERO)
-
-
-def unit_balance(unit: Unit) -> Decimal:
-    return _money(_ledger_of(unit.external_id).aggregate(t=_sum())["t"])
+    invoice = (
+        Invoice.objects.filter(pk=invoice_id, unit_id=unit.external_id)
+        .select_related("buyer")
+        .annotate(unit_balance=_balance_subquery(unit), newer_gross=Subquery(newer, output_field=_MONEY))
+        .first()
+    )
+    if invoice is None:
+        raise Http404
+    invoice.unit = unit  # already fetched, with its building
+    invoice.outstanding = _outstanding(invoice.gross, invoice.unit_balance, invoice.newer_gross)
+    return invoice
 
 
 # --- documents (e-correspondence) ---------------------------------------------------------------

@@ -105,7 +105,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     totals = selectors.ledger_totals(unit, flt)
     paginator = Paginator(selectors.LedgerPageSource(unit, flt, totals.count), LEDGER_PER_PAGE)
     page = paginator.page(_page_number(request, paginator.num_pages, notices))
-    operator = Operator.current()
+    operator = Operator.for_request(request)
     today = timezone.localdate()
     return render(
         request,
@@ -144,16 +144,11 @@ def invoice_list(request: HttpRequest, unit_id: int) -> HttpResponse:
     notices: list[str] = []
     paginator = Paginator(selectors.invoices_of_unit(unit), INVOICES_PER_PAGE)
     page = paginator.page(_page_number(request, paginator.num_pages, notices))
-    invoices = list(page.object_list)
-    balance = selectors.unit_balance(unit)
-    outstanding = selectors.outstanding_by_invoice(
-        balance - selectors.newer_invoices_gross(invoices[0]) if invoices and page.number > 1 else balance, invoices
-    )
-    rows = [(invoice, outstanding.get(invoice.pk)) for invoice in invoices]
+    invoices = selectors.with_outstanding(page.object_list)
     return render(
         request,
         "billing/invoice_list.html",
-        {"unit": unit, "page": page, "rows": rows, "notices": notices, "as_of": selectors.data_as_of()},
+        {"unit": unit, "page": page, "invoices": invoices, "notices": notices, "as_of": selectors.data_as_of()},
     )
 
 
@@ -163,17 +158,10 @@ def invoice_detail(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpR
     unit = unit_for_user(request.user, unit_id)
     invoice = selectors.invoice_for_unit(unit, invoice_id)
     lines = list(invoice.lines.order_by("line_no"))
-    outstanding = selectors.invoice_outstanding(invoice, selectors.unit_balance(unit))
-    operator = Operator.current()
-    context = {
-        "unit": unit,
-        "invoice": invoice,
-        "lines": lines,
-        "vat_totals": pdf.vat_totals(lines),
-        "outstanding": outstanding,
-    }
-    if outstanding > 0:
-        context.update(_transfer_context(pdf.invoice_transfer(invoice, operator, amount=outstanding)))
+    context = {"unit": unit, "invoice": invoice, "lines": lines, "vat_totals": pdf.vat_totals(lines)}
+    if invoice.outstanding > 0:
+        transfer = pdf.invoice_transfer(invoice, Operator.for_request(request), amount=invoice.outstanding)
+        context.update(_transfer_context(transfer))
     return render(request, "billing/invoice_detail.html", context)
 
 
@@ -182,7 +170,7 @@ def invoice_detail(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpR
 def invoice_pdf(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpResponse:
     unit = unit_for_user(request.user, unit_id)
     invoice = selectors.invoice_for_unit(unit, invoice_id)
-    content = pdf.invoice_pdf(invoice)
+    content = pdf.invoice_pdf(invoice, operator=Operator.for_request(request))
     response = HttpResponse(content, content_type="application/pdf")
     disposition = "inline" if request.GET.get("podglad") else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{pdf.invoice_pdf_filename(invoice)}"'
@@ -217,7 +205,7 @@ def statement(request: HttpRequest, unit_id: int) -> HttpResponse:
         response = HttpResponse(exports.statement_csv(data), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
     else:
-        content = pdf.render_statement_pdf(data, Operator.current(), as_of=selectors.data_as_of())
+        content = pdf.render_statement_pdf(data, Operator.for_request(request), as_of=selectors.data_as_of())
         response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{stem}.pdf"'
     response["Cache-Control"] = "private, no-store"
