@@ -26,8 +26,8 @@ def _get(client, user, unit, query=""):
 
 def _balances(html: str) -> list[str]:
     """The last column (balance after the entry) of every ledger row on the page."""
-    body = html.split('<table class="ledger-table">', 1)[1].split("</table>", 1)[0]
-    return re.findall(r'<td class="num">([^<]*)</td>\s*</tr>', body)
+    body = html.split('<table class="ledger-table', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<td class="num ledger-balance"[^>]*>([^<]*)</td>', body)
 
 
 def test_unit_data_account_and_balance_notice_are_shown(client, owner, unit, operator):
@@ -78,17 +78,17 @@ def test_running_balance_is_right_on_every_page_and_under_every_filter(client, o
 def test_filters_by_period_and_kind_show_only_matching_entries_with_period_totals(client, owner, unit, operator):
     add_history(unit, months=24, start=dt.date(2025, 1, 1))
     html = _get(client, owner, unit, "?od=2025-03-01&do=2025-05-31&rodzaj=wplaty").content.decode()
-    body = html.split('<table class="ledger-table">', 1)[1]
+    body = html.split('<table class="ledger-table', 1)[1]
     assert body.count('<tr class="ledger-payment">') == 3 and "ledger-charge" not in body
     assert "11.03.2025" in body and "11.05.2025" in body and "11.02.2025" not in body
-    assert "W wybranym okresie 3 zapisów" in html and "uznania 870,00\xa0zł" in html
+    assert "W wybranym okresie: zapisów 3" in html and "uznania 870,00\xa0zł" in html
     assert 'value="2025-03-01"' in html  # the form keeps what was chosen
 
 
 def test_dates_typed_the_polish_way_are_understood(client, owner, unit, operator):
     add_history(unit, months=3, start=dt.date(2025, 1, 1))
     html = _get(client, owner, unit, "?od=01.02.2025&do=28.02.2025").content.decode()
-    assert "W wybranym okresie 3 zapisów" in html
+    assert "W wybranym okresie: zapisów 3" in html
 
 
 @pytest.mark.parametrize(
