@@ -18,3 +18,8 @@ format:
 bench-import:
 	scripts/venv.sh dev
 	.venv/bin/python bench/import_bundle.py
+
+# Benchmark of the tenant pages (issue 5): gunicorn, 2 workers, production settings, PostgreSQL.
+bench-pages:
+	scripts/venv.sh dev
+	.venv/bin/python bench/pages.py

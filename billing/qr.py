@@ -13,6 +13,7 @@ transfer form. Text fields keep only the characters the recommendation allows
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import re
 from dataclasses import dataclass
@@ -98,6 +99,10 @@ def qr_png(payload: str, *, scale: int = 4) -> bytes:
     return out.getvalue()
 
 
+@functools.lru_cache(maxsize=512)
 def qr_png_data_uri(payload: str, *, scale: int = 4) -> str:
-    """The same code as a ``data:`` URI, for pages and PDFs alike (no extra request)."""
+    """The same code as a ``data:`` URI, for pages and PDFs alike (no extra request).
+
+    Kept per process by payload: choosing the best mask costs several milliseconds and
+    a tenant sees the same code on every visit until the amount changes."""
     return "data:image/png;base64," + base64.b64encode(qr_png(payload, scale=scale)).decode("ascii")
