@@ -22,7 +22,7 @@ from billing.qr import Transfer, qr_png_data_uri, zbp_payload
 from billing.services import document_filename
 from portal.models import Operator
 
-LEDGER_PER_PAGE = 50
+LEDGER_PER_PAGE = 30
 INVOICES_PER_PAGE = 20
 DOCUMENTS_PER_PAGE = 20
 
