@@ -315,6 +315,7 @@ CELERY_BEAT_SCHEDULE["accounts-purge-unconfirmed-applications"] = {
 # lockouts themselves are logged at WARNING and audited.
 LOGGING["loggers"]["weasyprint"] = {"level": "WARNING"}
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}
+
 # --- Nightly exchange with the back-office (issue 4: sync) --------------------------
 from celery.schedules import crontab  # noqa: E402 - kept inside the section of issue 4
 
