@@ -65,11 +65,6 @@ def nip_is_valid(value: str | None) -> bool:
     return remainder != 10 and remainder == int(text[9])
 
 
-def nrb_normalize(value: str) -> str:
-    """NRB as written on paper (spaces between groups) → the digits to store (the import's form)."""
-    return value.replace(" ", "")
-
-
 def nrb_is_valid(value: str | None) -> bool:
     """26 digits whose IBAN form ``PL…`` passes the mod-97 check."""
     text = digits_only(value)
