@@ -99,6 +99,24 @@ CASES = [
         "bad_pesel",
     ),
     ("bad NIP checksum", lambda b: b.edit("persons", 5, "nip", "5260250275"), "persons.csv", 5, "nip", "bad_nip"),
+    # Forms accept separators people type; the format does not.
+    ("NIP with hyphens", lambda b: b.edit("persons", 5, "nip", "526-025-02-74"), "persons.csv", 5, "nip", "bad_nip"),
+    (
+        "NRB with hyphens",
+        lambda b: b.edit("units", 4, "bank_account", "61-1090-1014-0000-0712-1981-2874"),
+        "units.csv",
+        4,
+        "bank_account",
+        "bad_nrb",
+    ),
+    (
+        "PESEL with a space",
+        lambda b: b.edit("persons", 3, "pesel", "891201 10499"),
+        "persons.csv",
+        3,
+        "pesel",
+        "bad_pesel",
+    ),
     (
         "bad postal code",
         lambda b: b.edit("units", 2, "postal_code", "75557"),

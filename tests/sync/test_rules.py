@@ -278,7 +278,7 @@ def test_title_that_ended_ends_access_but_the_account_still_logs_in(client):
         assert list(units_for_user(unit_before)) == []
     grant.refresh_from_db()
     assert grant.until == dt.date(2025, 12, 31)
-    entry = AuditEntry.objects.get(action="grant.end_by_title")
+    entry = AuditEntry.objects.get(action="grant.end")
     assert entry.details["title"] == "T0000000"
     with time_machine.travel(NIGHT):
         assert titles_end_access() == 0  # safe to run every night
