@@ -173,3 +173,10 @@ def test_a_unit_without_its_own_account_takes_the_operators(client, owner, unit,
 def test_the_meters_panel_of_the_unit_is_included(client, owner, unit, operator):
     html = _get(client, owner, unit)
     assert "meters/_unit_panel.html" in [t.name for t in html.templates]
+
+
+def test_without_any_account_number_the_page_says_where_to_find_it(client, owner, unit):
+    unit.bank_account = ""
+    unit.save()
+    html = _get(client, owner, unit).content.decode()
+    assert "Numeru rachunku do wpłat nie ma jeszcze w e-BOK" in html and "data:image/png" not in html
