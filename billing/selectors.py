@@ -429,27 +429,28 @@ def with_outstanding(invoices: Iterable[Invoice]) -> list[Invoice]:
     return result
 
 
-def invoice_for_unit(unit: Unit, invoice_id: int) -> Invoice:
+def invoice_for_unit(unit: Unit, invoice_id: int, *, with_outstanding: bool = True) -> Invoice:
     """An invoice of a unit the caller fetched through ``unit_for_user`` (404 otherwise),
-    with its buyer and ``outstanding``: ONE query."""
-    newer = (
-        Invoice.objects.filter(unit_id=OuterRef("unit_id"), gross__gt=0)
-        .filter(Q(issued_on__gt=OuterRef("issued_on")) | Q(issued_on=OuterRef("issued_on"), pk__gt=OuterRef("pk")))
-        .order_by()
-        .values("unit_id")
-        .annotate(total=_sum("gross"))
-        .values("total")
-    )
-    invoice = (
-        Invoice.objects.filter(pk=invoice_id, unit_id=unit.external_id)
-        .select_related("buyer")
-        .annotate(unit_balance=_balance_subquery(unit), newer_gross=Subquery(newer, output_field=_MONEY))
-        .first()
-    )
+    with its buyer and (unless not needed, e.g. for its PDF) ``outstanding``: ONE query."""
+    invoices = Invoice.objects.filter(pk=invoice_id, unit_id=unit.external_id).select_related("buyer")
+    if with_outstanding:
+        newer = (
+            Invoice.objects.filter(unit_id=OuterRef("unit_id"), gross__gt=0)
+            .filter(Q(issued_on__gt=OuterRef("issued_on")) | Q(issued_on=OuterRef("issued_on"), pk__gt=OuterRef("pk")))
+            .order_by()
+            .values("unit_id")
+            .annotate(total=_sum("gross"))
+            .values("total")
+        )
+        invoices = invoices.annotate(
+            unit_balance=_balance_subquery(unit), newer_gross=Subquery(newer, output_field=_MONEY)
+        )
+    invoice = invoices.first()
     if invoice is None:
         raise Http404
     invoice.unit = unit  # already fetched, with its building
-    invoice.outstanding = _outstanding(invoice.gross, invoice.unit_balance, invoice.newer_gross)
+    if with_outstanding:
+        invoice.outstanding = _outstanding(invoice.gross, invoice.unit_balance, invoice.newer_gross)
     return invoice
 
 

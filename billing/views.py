@@ -169,7 +169,7 @@ def invoice_detail(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpR
 @require_GET
 def invoice_pdf(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpResponse:
     unit = unit_for_user(request.user, unit_id)
-    invoice = selectors.invoice_for_unit(unit, invoice_id)
+    invoice = selectors.invoice_for_unit(unit, invoice_id, with_outstanding=False)
     content = pdf.invoice_pdf(invoice, operator=Operator.for_request(request))
     response = HttpResponse(content, content_type="application/pdf")
     disposition = "inline" if request.GET.get("podglad") else "attachment"
