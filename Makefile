@@ -13,3 +13,8 @@ lint:
 
 format:
 	.venv/bin/python -m ruff check --fix . && .venv/bin/python -m ruff format .
+
+# Benchmark of the nightly import (issue 4): 2,000 units × 10 years on a throwaway PostgreSQL.
+bench-import:
+	scripts/venv.sh dev
+	.venv/bin/python bench/import_bundle.py

@@ -1,8 +1,17 @@
 """Back-office records of who holds which unit and what it owes (the "kartoteka").
 
-Units, persons and legal titles live here, beside the ledger and invoices,
-because the back-office owns all of them and the nightly bundle replaces them
-together; the portal's own accounts (``accounts.User``) only point at them.
+Units, persons and legal titles live here, beside the ledger, invoices and
+documents, because the back-office owns all of them and the nightly bundle
+replaces them together; the portal's own accounts (``accounts.User``) only
+point at them.
+
+Every back-office row carries its back-office id (``external_id``) as a unique
+natural key beside the portal's own primary key. The ledger, invoices and
+documents point at units and persons by that natural key (``to_field``), as the
+bundle does: the nightly import loads them set-wise without looking up portal
+keys, and checks every reference itself before it commits (so these foreign
+keys carry no per-row database trigger, which would cost seconds per million
+ledger rows). Only the import writes these tables.
 """
 
 from __future__ import annotations
@@ -58,6 +67,9 @@ class Unit(models.Model):
     )
     occupants = models.PositiveIntegerField(_("liczba osób"), null=True, blank=True)
     bank_account = models.CharField(_("rachunek do wpłat (NRB)"), max_length=26, blank=True)
+    # Set when the back-office stopped sending the unit while portal data (grants,
+    # tickets) still points at it: kept for those, hidden from tenants (sync/merge.py).
+    withdrawn_at = models.DateTimeField(_("wycofany z systemu źródłowego"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("lokal")
@@ -81,6 +93,8 @@ class Person(models.Model):
     nip = models.CharField(_("NIP"), max_length=10, blank=True)
     email = models.CharField(_("e-mail"), max_length=254, blank=True)
     phone = models.CharField(_("telefon"), max_length=40, blank=True)
+    # See Unit.withdrawn_at: a person an account still points at is kept, marked.
+    withdrawn_at = models.DateTimeField(_("wycofana z systemu źródłowego"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("osoba (system źródłowy)")
@@ -125,3 +139,175 @@ class Title(models.Model):
         return Q(**{f"{prefix}valid_from__lte": on}) & (
             Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": on})
         )
+
+
+class LedgerEntry(models.Model):
+    """One line of a unit's kartoteka: a charge, payment, interest or correction.
+
+    ``amount`` is signed: positive raises what the unit owes, negative lowers it.
+    """
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge", _("naliczenie")
+        PAYMENT = "payment", _("wpłata")
+        INTEREST = "interest", _("odsetki")
+        CORRECTION = "correction", _("korekta")
+
+    # Unique through Meta.constraints, not unique=True: that would add a second,
+    # LIKE-only index on PostgreSQL, costly to keep on a million rows.
+    external_id = models.CharField(_("id w systemie źródłowym"), max_length=64)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("lokal"),
+        on_delete=models.CASCADE,
+        to_field="external_id",
+        db_constraint=False,
+        db_index=False,  # covered by ledger_unit_booked
+        related_name="ledger_entries",
+    )
+    booked_on = models.DateField(_("data księgowania"))
+    due_on = models.DateField(_("termin płatności"), null=True, blank=True)
+    kind = models.CharField(_("rodzaj"), max_length=16, choices=Kind.choices)
+    component = models.CharField(_("składnik"), max_length=100)
+    description = models.TextField(_("opis"), blank=True)
+    amount = models.DecimalField(_("kwota"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("zapis w kartotece")
+        verbose_name_plural = _("kartoteka (zapisy)")
+        ordering = ["unit", "booked_on", "external_id"]
+        indexes = [models.Index(fields=["unit", "booked_on"], name="ledger_unit_booked")]
+        constraints = [models.UniqueConstraint(fields=["external_id"], name="ledger_external_id_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.booked_on} {self.get_kind_display()} {self.amount}"
+
+
+class Invoice(models.Model):
+    """An invoice the back-office issued for a unit; its totals equal the sums of its lines."""
+
+    external_id = models.CharField(_("id w systemie źródłowym"), max_length=64, unique=True)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("lokal"),
+        on_delete=models.CASCADE,
+        to_field="external_id",
+        db_constraint=False,
+        db_index=False,  # covered by invoice_unit_issued
+        related_name="invoices",
+    )
+    number = models.CharField(_("numer"), max_length=64)
+    issued_on = models.DateField(_("data wystawienia"))
+    sale_date = models.DateField(_("data sprzedaży"))
+    due_on = models.DateField(_("termin płatności"))
+    buyer = models.ForeignKey(
+        Person,
+        verbose_name=_("nabywca"),
+        on_delete=models.PROTECT,
+        to_field="external_id",
+        db_constraint=False,
+        related_name="invoices",
+    )
+    net = models.DecimalField(_("netto"), max_digits=12, decimal_places=2)
+    vat = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2)
+    gross = models.DecimalField(_("brutto"), max_digits=12, decimal_places=2)
+    ksef_number = models.CharField(_("numer KSeF"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("faktura")
+        verbose_name_plural = _("faktury")
+        ordering = ["-issued_on", "number"]
+        indexes = [models.Index(fields=["unit", "issued_on"], name="invoice_unit_issued")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceLine(models.Model):
+    """A line of an invoice; ``gross = net + vat``. Lines have no id of their own: (invoice, line_no)."""
+
+    class VatRate(models.TextChoices):
+        R23 = "23", "23%"
+        R8 = "8", "8%"
+        R5 = "5", "5%"
+        R0 = "0", "0%"
+        ZW = "zw", _("zw. (zwolnione)")
+        NP = "np", _("np. (nie podlega)")
+
+    invoice = models.ForeignKey(
+        Invoice,
+        verbose_name=_("faktura"),
+        on_delete=models.CASCADE,
+        to_field="external_id",
+        db_constraint=False,
+        db_index=False,  # covered by invoice_line_unique_no
+        related_name="lines",
+    )
+    line_no = models.PositiveIntegerField(_("lp."))
+    name = models.CharField(_("nazwa"), max_length=250)
+    quantity = models.DecimalField(_("ilość"), max_digits=14, decimal_places=3)
+    measure_unit = models.CharField(_("jednostka miary"), max_length=20)
+    unit_net_price = models.DecimalField(_("cena jedn. netto"), max_digits=12, decimal_places=2)
+    vat_rate = models.CharField(_("stawka VAT"), max_length=2, choices=VatRate.choices)
+    net = models.DecimalField(_("netto"), max_digits=12, decimal_places=2)
+    vat = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2)
+    gross = models.DecimalField(_("brutto"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("pozycja faktury")
+        verbose_name_plural = _("pozycje faktur")
+        ordering = ["invoice", "line_no"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "line_no"], name="invoice_line_unique_no")]
+
+    def __str__(self) -> str:
+        return f"{self.line_no}. {self.name}"
+
+    def totals_agree(self) -> bool:
+        return self.net + self.vat == self.gross
+
+
+def document_upload_to(instance: Document, filename: str) -> str:
+    return f"documents/{filename}"
+
+
+class Document(models.Model):
+    """A letter or notice (PDF) from the back-office for a person (e-correspondence, B5).
+
+    The PDF sits in the private storage (PRIVATE_MEDIA_ROOT) under a name made of
+    its SHA-256, so a document sent again every night is stored once.
+    """
+
+    external_id = models.CharField(_("id w systemie źródłowym"), max_length=64, unique=True)
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("osoba"),
+        on_delete=models.CASCADE,
+        to_field="external_id",
+        db_constraint=False,
+        db_index=False,  # covered by document_person_issued
+        related_name="documents",
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("lokal"),
+        on_delete=models.SET_NULL,
+        to_field="external_id",
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
+    title = models.CharField(_("tytuł"), max_length=250)
+    issued_on = models.DateField(_("data"))
+    file = models.FileField(_("plik PDF"), upload_to=document_upload_to, max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("rozmiar (bajty)"), default=0)
+
+    class Meta:
+        verbose_name = _("dokument")
+        verbose_name_plural = _("dokumenty")
+        ordering = ["-issued_on", "title"]
+        indexes = [models.Index(fields=["person", "issued_on"], name="document_person_issued")]
+
+    def __str__(self) -> str:
+        return self.title

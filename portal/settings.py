@@ -315,3 +315,19 @@ CELERY_BEAT_SCHEDULE["accounts-purge-unconfirmed-applications"] = {
 # lockouts themselves are logged at WARNING and audited.
 LOGGING["loggers"]["weasyprint"] = {"level": "WARNING"}
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}
+
+# --- Nightly exchange with the back-office (issue 4: sync) --------------------------
+from celery.schedules import crontab  # noqa: E402 - kept inside the section of issue 4
+
+INSTALLED_APPS += ["sync"]  # the app of the import/export machinery (docs/sync.md)
+# Bundles the back-office drops (a folder with manifest.json, or a .zip) are taken
+# from the inbox in `sequence` order and moved to the archive when done; the
+# portal's outbound bundles (tenant readings, consent changes) go to the outbox.
+BUNDLE_INBOX = Path(env.str("BUNDLE_INBOX", default=str(BASE_DIR / "var" / "bundles" / "inbox")))
+BUNDLE_ARCHIVE = Path(env.str("BUNDLE_ARCHIVE", default=str(BASE_DIR / "var" / "bundles" / "archive")))
+BUNDLE_OUTBOX = Path(env.str("BUNDLE_OUTBOX", default=str(BASE_DIR / "var" / "bundles" / "outbox")))
+_nightly_hour, _nightly_minute = (int(x) for x in env.str("BUNDLE_NIGHTLY_AT", default="02:30").split(":"))
+CELERY_BEAT_SCHEDULE["sync-nightly"] = {
+    "task": "sync.tasks.bundles_nightly",
+    "schedule": crontab(hour=_nightly_hour, minute=_nightly_minute),
+}

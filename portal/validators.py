@@ -99,3 +99,8 @@ def validate_nrb(value: str) -> None:
         raise ValidationError(_("Numer rachunku (NRB) składa się z 26 cyfr."), code="nrb_length")
     if not nrb_is_valid(text):
         raise ValidationError(_("To nie jest poprawny numer rachunku (błędne cyfry kontrolne)."), code="nrb_checksum")
+
+
+def nrb_normalize(value: str | None) -> str:
+    """NRB as written on paper (spaces between groups) → its digits (the name the sync uses)."""
+    return digits_only(value)

@@ -10,5 +10,10 @@ mkdir -p var
 py=.venv/bin/python
 command -v msgfmt >/dev/null 2>&1 && $py manage.py compilemessages -v0 --ignore=.venv
 $py manage.py migrate --no-input -v0
+# Demo data arrive as the back-office's would: a generated bundle (40 units, 2 years,
+# fixed seed) imported by the nightly import's command; a second run says "already imported".
+demo=var/bundles/demo
+[ -f "$demo/manifest.json" ] || $py manage.py generate_bundle "$demo" --units 40 --years 2 --seed 2026
+$py manage.py import_bundle "$demo"
 $py manage.py seed_demo
 exec $py manage.py runserver "${HOST:-127.0.0.1}:${PORT:-8000}"

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import UnitGrant, User
-from billing.models import Building, Person, Title, Unit
+from billing.models import Person, Title, Unit
 from portal.models import Operator
+from sync.generator import generate_bundle
+from sync.models import ImportRun
+from sync.services import bundle_import
 
 TENANT_LOGIN = "demo.lokator"
 TENANT_PASSWORD = "Lokator2026demo"  # noqa: S105 - printed demo credentials, DEMO only
@@ -22,18 +26,27 @@ STAFF_PASSWORD = "Obsluga2026demo"  # noqa: S105 - printed demo credentials, DEM
 # Fixed so that the printed secret stays valid across runs of the demo.
 STAFF_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"
 STAFF_STATIC_TOKENS = ["demo0001", "demo0002", "demo0003", "demo0004", "demo0005"]
+# The demo bundle (scripts/run.sh generates and imports the same one).
+DEMO_UNITS, DEMO_YEARS, DEMO_SEED = 40, 2, 2026
+
+
+def demo_bundle_folder() -> Path:
+    return Path(settings.BUNDLE_INBOX).parent / "demo"
 
 
 class Command(BaseCommand):
-    help = "Loads demo data (operator, two buildings, a tenant, a staff user with TOTP)."
+    help = (
+        "Loads demo data: the operator, a generated back-office bundle (units, people, ledgers, meters), "
+        "a tenant holding a title to imported units, a staff user with TOTP."
+    )
 
     def handle(self, *args, **options) -> None:
         if not settings.DEMO:
             raise CommandError("Dane demonstracyjne można wczytać tylko z DEMO=1 (nigdy w produkcji).")
+        self._ensure_bundle()
         with transaction.atomic():
             self._operator()
-            units = self._units()
-            tenant = self._tenant(units)
+            tenant = self._tenant(self._demo_person())
             totp = self._staff()
         self._print(tenant, totp)
 
@@ -53,49 +66,37 @@ class Command(BaseCommand):
             office_hours="pon.–pt. 7:00–15:00",
         )
 
-    def _units(self) -> list[Unit]:
-        addresses = [("ul. Żeromskiego", "12", "42-400"), ("os. Złote Łany", "3", "42-400")]
-        units = []
-        for b, (street, number, postal) in enumerate(addresses):
-            building, _ = Building.objects.get_or_create(
-                street=street, building_no=number, postal_code=postal, city="Zawiercie"
-            )
-            for n in range(1, 5):
-                unit, _ = Unit.objects.get_or_create(
-                    external_id=f"DEMO-U{b}{n:02d}",
-                    defaults={
-                        "building": building,
-                        "kind": Unit.Kind.FLAT,
-                        "unit_no": str(n),
-                        "area_m2": Decimal("48.50") + n,
-                        "extra_area_m2": Decimal("3.20"),
-                        "occupants": 2,
-                        "bank_account": "61109010140000071219812874",
-                    },
-                )
-                units.append(unit)
-        return units
+    def _ensure_bundle(self) -> None:
+        """The demo's units, people, ledgers and meters come from a generated back-office
+        bundle, imported like every night's (scripts/run.sh does the same explicitly)."""
+        if Unit.objects.exists():
+            return
+        folder = demo_bundle_folder()
+        if not (folder / "manifest.json").exists():
+            generate_bundle(folder, units=DEMO_UNITS, years=DEMO_YEARS, seed=DEMO_SEED)
+        run = bundle_import(path=folder)
+        if run.status not in (ImportRun.Status.IMPORTED, ImportRun.Status.ALREADY_IMPORTED):
+            raise CommandError(f"Nie udało się wczytać pakietu demonstracyjnego: {run.message}")
 
-    def _tenant(self, units: list[Unit]) -> User:
-        person, _ = Person.objects.get_or_create(
-            external_id="DEMO-P001",
-            defaults={"first_name": "Józefa", "last_name": "Wiśniewska", "pesel": "44051401458"},
+    def _demo_person(self) -> Person:
+        """The imported person holding the most units today (a flat and a garage, say)."""
+        today = timezone.localdate()
+        person = (
+            Person.objects.filter(titles__in=Title.objects.filter(Title.active_q(today)), company_name="")
+            .annotate(held=Count("titles"))
+            .order_by("-held", "external_id")
+            .first()
         )
-        for unit in (units[0], units[4]):
-            Title.objects.get_or_create(
-                external_id=f"DEMO-T-{unit.external_id}",
-                defaults={
-                    "unit": unit,
-                    "person": person,
-                    "kind": Title.Kind.OWNERSHIP,
-                    "valid_from": dt.date(2010, 1, 1),
-                },
-            )
+        if person is None:
+            raise CommandError("Brak w danych osoby z ważnym tytułem prawnym do lokalu.")
+        return person
+
+    def _tenant(self, person: Person) -> User:
         tenant, created = User.objects.get_or_create(
             username=TENANT_LOGIN,
             defaults={
-                "first_name": "Józefa",
-                "last_name": "Wiśniewska",
+                "first_name": person.first_name,
+                "last_name": person.last_name,
                 "email": "lokator@example.test",
                 "person": person,
             },
@@ -103,10 +104,13 @@ class Command(BaseCommand):
         if created:
             tenant.set_password(TENANT_PASSWORD)
             tenant.save()
-            for unit in (units[0], units[4]):
-                UnitGrant.objects.create(
-                    user=tenant, unit=unit, since=dt.date(2010, 1, 1), source=UnitGrant.Source.STAFF
-                )
+        today = timezone.localdate()
+        for title in person.titles.filter(Title.active_q(today)):
+            UnitGrant.objects.get_or_create(
+                user=tenant,
+                unit=title.unit,
+                defaults={"since": title.valid_from, "source": UnitGrant.Source.STAFF},
+            )
         return tenant
 
     def _staff(self) -> TOTPDevice:

@@ -1,0 +1,225 @@
+"""Benchmark of the nightly import on PostgreSQL (issue 4, item 7).
+
+    make bench-import            # or: .venv/bin/python bench/import_bundle.py [--units 2000 --years 10]
+
+1. generates a full bundle of N units × Y years (2,000 × 10: over a million ledger rows);
+2. creates a fresh database and imports the bundle (``manage.py import_bundle``, its own process);
+3. in the same run times a plain ``COPY`` of the same CSV files into unindexed tables;
+4. generates a delta touching 1 % of the rows and imports it;
+5. prints import seconds, COPY seconds and their ratio (target ≤ 3.0), the delta's
+   share of the full import's time (target ≤ 5 %) and the import's peak memory
+   (target ≤ 400 MB).
+
+With DATABASE_URL pointing at PostgreSQL it uses that server (creating and
+dropping a database ``ebok_bench``); otherwise it starts a throwaway PostgreSQL 15
+cluster in a temporary folder, with ordinary production-like settings (fsync on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE = Path(__file__).resolve().parent.parent
+OUT = BASE / "bench" / "out"
+PGBIN = Path("/usr/lib/postgresql/15/bin")
+sys.path.insert(0, str(BASE))
+
+
+def run(cmd: list[str], env: dict[str, str], **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=BASE, env=env, check=True, **kw)
+
+
+def child(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+    """Run a child process; its wall time, its own peak RSS (bytes) and its output."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=BASE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = proc.stdout.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out}")
+    return wall, usage.ru_maxrss * 1024, out
+
+
+class ThrowawayPostgres:
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="ebok-bench-"))
+        os.chmod(self.dir, 0o755)  # noqa: S103 - the postgres user must reach its data folder
+        self.port = self._free_port()
+
+    @staticmethod
+    def _free_port() -> int:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    def _as_pg(self, *cmd: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+        subprocess.run([*prefix, *cmd], check=True, stdout=subprocess.DEVNULL)
+
+    def start(self) -> str:
+        data, sock = self.dir / "pg", self.dir / "sock"
+        data.mkdir()
+        sock.mkdir()
+        if os.getuid() == 0:
+            shutil.chown(data, "postgres")
+            shutil.chown(sock, "postgres")
+        self._as_pg(
+            str(PGBIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8"
+        )
+        options = (
+            f"-p {self.port} -k {sock} -c listen_addresses=127.0.0.1 -c shared_buffers=1GB -c max_wal_size=8GB "
+            "-c wal_buffers=64MB -c work_mem=64MB -c maintenance_work_mem=256MB -c temp_buffers=256MB"
+        )
+        self._as_pg(
+            str(PGBIN / "pg_ctl"), "-D", str(data), "-l", str(data / "server.log"), "-w", "-o", options, "start"
+        )
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def stop(self) -> None:
+        try:
+            self._as_pg(str(PGBIN / "pg_ctl"), "-D", str(self.dir / "pg"), "-m", "immediate", "stop")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def plain_copy_seconds(dsn: str, bundle: Path) -> float:
+    """COPY every CSV file of the bundle into an unindexed table of text columns."""
+    import psycopg
+
+    manifest = json.loads((bundle / "manifest.json").read_text("utf-8"))
+    with psycopg.connect(dsn) as conn:
+        cur = conn.cursor()
+        cur.execute("DROP SCHEMA IF EXISTS bench_copy CASCADE; CREATE SCHEMA bench_copy")
+        conn.commit()
+        started = time.perf_counter()
+        for name in manifest["files"]:
+            if not name.endswith(".csv"):
+                continue
+            path = bundle / name
+            with path.open(encoding="utf-8", newline="") as fh:
+                header = next(csv.reader(fh, delimiter=";"))
+            columns = ", ".join(f'"{column}" text' for column in header)
+            table = f"bench_copy.{name.removesuffix('.csv')}"
+            cur.execute(f"CREATE TABLE {table} ({columns})")
+            sql = f"COPY {table} FROM STDIN WITH (FORMAT csv, DELIMITER ';', HEADER true)"
+            with cur.copy(sql) as copy, path.open("rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    copy.write(chunk)
+        conn.commit()
+        seconds = time.perf_counter() - started
+        cur.execute("DROP SCHEMA bench_copy CASCADE")
+        conn.commit()
+    return seconds
+
+
+def run_timing(dsn: str, export_id: str) -> dict:
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute(
+            "SELECT timings, status FROM sync_importrun WHERE export_id = %s ORDER BY id DESC LIMIT 1", [export_id]
+        ).fetchone()
+    if row is None or row[1] != "imported":
+        sys.exit(f"import of {export_id} did not succeed: {row}")
+    return row[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--units", type=int, default=2000)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--touch", type=float, default=0.01)
+    args = parser.parse_args()
+
+    server = None
+    base_url = os.environ.get("DATABASE_URL", "")
+    if not base_url.startswith("postgres"):
+        server = ThrowawayPostgres()
+        base_url = server.start()
+    try:
+        admin_dsn = base_url.rsplit("/", 1)[0] + "/postgres"
+        bench_url = base_url.rsplit("/", 1)[0] + "/ebok_bench"
+        import psycopg
+
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS ebok_bench")
+            conn.execute("CREATE DATABASE ebok_bench")
+        env = {
+            **os.environ,
+            "DATABASE_URL": bench_url,
+            "DEBUG": "1",
+            "DEMO": "0",
+            "CONN_MAX_AGE": "0",
+            "LOG_LEVEL": "WARNING",
+            "PRIVATE_MEDIA_ROOT": str(OUT / "private"),
+        }
+        py = sys.executable
+
+        from sync.generator import generate_bundle, make_delta
+
+        OUT.mkdir(parents=True, exist_ok=True)
+        full = OUT / f"full-{args.units}x{args.years}"
+        started = time.perf_counter()
+        if not (full / "manifest.json").exists():
+            import datetime as dt
+
+            generate_bundle(full, units=args.units, years=args.years, seed=1, as_of=dt.date(2026, 11, 20))
+        delta = make_delta(full, OUT / f"delta-{args.units}x{args.years}", touch=args.touch, seed=2)
+        manifest = json.loads((full / "manifest.json").read_text("utf-8"))
+        delta_manifest = json.loads((delta / "manifest.json").read_text("utf-8"))
+        ledger_rows = manifest["files"]["ledger.csv"]["rows"]
+        total_rows = sum(f["rows"] for f in manifest["files"].values())
+        delta_rows = sum(f["rows"] for f in delta_manifest["files"].values())
+        print(
+            f"Bundle: {args.units} units × {args.years} years: {total_rows:,} rows ({ledger_rows:,} ledger rows), "
+            f"{sum(p.stat().st_size for p in full.rglob('*') if p.is_file()) / 1e6:.0f} MB; "
+            f"delta: {delta_rows:,} rows (prepared in {time.perf_counter() - started:.1f} s)"
+        )
+        print(f"Machine: {os.cpu_count()} cores; PostgreSQL {'throwaway cluster' if server else base_url}")
+
+        run([py, "manage.py", "migrate", "--no-input", "-v0"], env)
+        copy_seconds = plain_copy_seconds(bench_url.replace("postgres://", "postgresql://"), full)
+
+        wall, rss_full, out = child([py, "manage.py", "import_bundle", str(full)], env)
+        timings = run_timing(bench_url.replace("postgres://", "postgresql://"), manifest["export_id"])
+        import_seconds = timings["total"]
+
+        _delta_wall, rss_delta, delta_out = child([py, "manage.py", "import_bundle", str(delta)], env)
+        delta_timings = run_timing(bench_url.replace("postgres://", "postgresql://"), delta_manifest["export_id"])
+        delta_seconds = delta_timings["total"]
+        peak = max(rss_full, rss_delta)
+
+        print(out.strip())
+        print(delta_out.strip())
+        print()
+        print(f"Full import:        {import_seconds:8.2f} s  (process wall time {wall:.2f} s incl. Django start-up)")
+        print(f"Plain COPY:         {copy_seconds:8.2f} s  (same CSV files into unindexed tables)")
+        print(f"Ratio import/COPY:  {import_seconds / copy_seconds:8.2f}    (target ≤ 3.0)")
+        print(
+            f"Delta import:       {delta_seconds:8.2f} s  ({delta_seconds / import_seconds:.1%} of the full import; target ≤ 5 %)"
+        )
+        print(f"Peak memory:        {peak / 2**20:8.0f} MB (import process, max RSS; target ≤ 400 MB)")
+        print(f"Phases (full): {json.dumps(timings)}")
+        print(f"Phases (delta): {json.dumps(delta_timings)}")
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS ebok_bench")
+    finally:
+        if server:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,263 @@
+"""Checks across rows and files, set-wise in SQL over the staging tables ``b_<file>``.
+
+Row-level rules (formats, checksums, enums) are checked by the reader; here:
+duplicate ids, references (inside the bundle, or for a delta also to what the
+portal holds and the delta does not delete), invoice totals, deletions that
+clash, and readings whose id the portal issued.
+"""
+
+from __future__ import annotations
+
+from sync.db import Database
+from sync.problems import Problem
+from sync.schema import DELETABLE, FILES, KEY_OF
+
+# What a delta may refer to in the portal's tables: (table, key column, "kept" condition).
+# A row is kept unless the delta deletes it, or deletes the unit it hangs on
+# (and does not carry the row itself, with a new unit).
+HELD = {
+    "units": ("billing_unit", "external_id", "t.withdrawn_at IS NULL"),
+    "persons": ("billing_person", "external_id", "t.withdrawn_at IS NULL"),
+    "meters": (
+        "meters_meter",
+        "external_id",
+        "t.withdrawn_at IS NULL AND NOT EXISTS (SELECT 1 FROM b_deletions d WHERE d.entity = 'units' AND d.id = t.unit_id)",
+    ),
+    "invoices": (
+        "billing_invoice",
+        "external_id",
+        "NOT EXISTS (SELECT 1 FROM b_deletions d WHERE d.entity = 'units' AND d.id = t.unit_id)",
+    ),
+}
+
+
+def _pl(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
+
+
+def run_checks(db: Database, *, full: bool, direct: frozenset[str] = frozenset()) -> list[Problem]:
+    """Every problem across rows. Files in ``direct`` were loaded straight into their
+    table, whose unique index already refused any duplicate id."""
+    problems: list[Problem] = []
+    problems += _duplicates(db, skip=direct)
+    problems += _references(db, full=full)
+    if not full:
+        problems += _deletions(db)
+    problems += _invoice_totals(db, full=full)
+    problems += _portal_readings(db)
+    return problems
+
+
+def _duplicates(db: Database, *, skip: frozenset[str]) -> list[Problem]:
+    found = []
+    for stem, spec in FILES.items():
+        if not spec.key or stem in skip:
+            continue
+        key = ", ".join(spec.key)
+        match = " AND ".join(f"s.{k} = f.{k}" for k in spec.key)
+        sql = (
+            f"SELECT s._line, {', '.join('s.' + k for k in spec.key)}, f.first_line "
+            f"FROM b_{stem} s JOIN (SELECT {key}, MIN(_line) AS first_line FROM b_{stem} "
+            f"GROUP BY {key} HAVING COUNT(*) > 1) f ON {match} "
+            "WHERE s._line > f.first_line ORDER BY s._line"
+        )
+        for row in db.rows(sql):
+            line, values, first = row[0], row[1:-1], row[-1]
+            found.append(
+                Problem(
+                    spec.filename,
+                    line,
+                    "+".join(spec.key),
+                    "/".join(str(v) for v in values),
+                    "duplicate_id",
+                    f"Powtórzony identyfikator (pierwszy raz w wierszu {first}).",
+                )
+            )
+    return found
+
+
+def _available_keys(db: Database, parent: str, *, full: bool) -> str:
+    """A temp table ``a_<parent>`` of the ids a reference to ``parent`` may name: the
+    bundle's rows, and for a delta also the rows the portal keeps (not withdrawn, not
+    deleted by this delta, not hanging on a unit it deletes)."""
+    name = f"a_{parent}"
+    key = KEY_OF[parent]
+    db.create_temp_keys(name)
+    db.execute(f"INSERT INTO {name} (k) SELECT DISTINCT {key} FROM b_{parent} WHERE {key} IS NOT NULL")
+    if not full:
+        table, column, kept = HELD[parent]
+        db.execute(
+            f"INSERT INTO {name} (k) SELECT t.{column} FROM {table} t WHERE {kept} "
+            f"AND NOT EXISTS (SELECT 1 FROM b_deletions d WHERE d.entity = '{parent}' AND d.id = t.{column}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {name} a WHERE a.k = t.{column})"
+        )
+    db.analyze(name)
+    return name
+
+
+def _references(db: Database, *, full: bool) -> list[Problem]:
+    found = []
+    available: dict[str, str] = {}
+    for stem, spec in FILES.items():
+        if not spec.refs or db.scalar(f"SELECT EXISTS (SELECT 1 FROM b_{stem})") not in (True, 1):
+            continue
+        for ref in spec.refs:
+            if ref.parent not in available:
+                available[ref.parent] = _available_keys(db, ref.parent, full=full)
+            value = f"s.{ref.column}"
+            sql = (
+                f"SELECT s._line, {value} FROM b_{stem} s WHERE {value} IS NOT NULL "
+                f"AND NOT EXISTS (SELECT 1 FROM {available[ref.parent]} a WHERE a.k = {value}) ORDER BY s._line"
+            )
+            where = "w pakiecie" if full else "w pakiecie ani w portalu (albo ten pakiet go usuwa)"
+            for line, missing in db.rows(sql):
+                found.append(
+                    Problem(
+                        spec.filename,
+                        line,
+                        ref.column,
+                        missing,
+                        "unknown_reference",
+                        f"Nieznany {ref.noun}: nie ma go {where} ({FILES[ref.parent].filename}).",
+                    )
+                )
+    return found
+
+
+def _deletions(db: Database) -> list[Problem]:
+    found = []
+    for entity in DELETABLE:
+        key = KEY_OF[entity]
+        sql = (
+            f"SELECT d._line, d.id, s._line FROM b_deletions d JOIN b_{entity} s ON s.{key} = d.id "
+            f"WHERE d.entity = '{entity}' ORDER BY d._line"
+        )
+        for line, value, other in db.rows(sql):
+            found.append(
+                Problem(
+                    "deletions.csv",
+                    line,
+                    "id",
+                    value,
+                    "delete_and_write",
+                    f"Ten sam identyfikator jest w {entity}.csv (wiersz {other}): nie można go jednocześnie "
+                    "zapisać i usunąć.",
+                )
+            )
+    # A person stays the buyer of invoices the delta keeps (on_delete=PROTECT).
+    sql = """
+        SELECT d._line, d.id, MIN(i.external_id) FROM b_deletions d
+        JOIN billing_invoice i ON i.buyer_id = d.id
+        WHERE d.entity = 'persons'
+          AND NOT EXISTS (SELECT 1 FROM b_invoices bi WHERE bi.invoice_id = i.external_id)
+          AND NOT EXISTS (SELECT 1 FROM b_deletions x WHERE x.entity = 'invoices' AND x.id = i.external_id)
+          AND NOT EXISTS (SELECT 1 FROM b_deletions x WHERE x.entity = 'units' AND x.id = i.unit_id)
+        GROUP BY d._line, d.id ORDER BY d._line
+    """
+    for line, value, invoice in db.rows(sql):
+        found.append(
+            Problem(
+                "deletions.csv",
+                line,
+                "id",
+                value,
+                "person_is_buyer",
+                f"Osoby nie można usunąć: jest nabywcą faktury {invoice}, która zostaje w portalu.",
+            )
+        )
+    return found
+
+
+def _invoice_totals(db: Database, *, full: bool) -> list[Problem]:
+    found = []
+    c = db.cents
+    lines_in_bundle = (
+        f"SELECT invoice_id, SUM({c('net')}) AS net, SUM({c('vat')}) AS vat, SUM({c('gross')}) AS gross, "
+        "MIN(_line) AS first_line FROM b_invoice_lines GROUP BY invoice_id"
+    )
+    if full:
+        lines_held = "SELECT CAST(NULL AS text) AS invoice_id, 0 AS net, 0 AS vat, 0 AS gross WHERE 1 = 0"
+    else:
+        lines_held = (
+            f"SELECT invoice_id, SUM({c('net')}) AS net, SUM({c('vat')}) AS vat, SUM({c('gross')}) AS gross "
+            "FROM billing_invoiceline WHERE invoice_id IN (SELECT invoice_id FROM b_invoices) GROUP BY invoice_id"
+        )
+    sql = f"""
+        SELECT i._line, i.invoice_id, {c("i.net")}, {c("i.vat")}, {c("i.gross")},
+               COALESCE(bl.net, hl.net, 0), COALESCE(bl.vat, hl.vat, 0), COALESCE(bl.gross, hl.gross, 0)
+        FROM b_invoices i
+        LEFT JOIN ({lines_in_bundle}) bl ON bl.invoice_id = i.invoice_id
+        LEFT JOIN ({lines_held}) hl ON hl.invoice_id = i.invoice_id
+        ORDER BY i._line
+    """
+    for line, _invoice, net, vat, gross, lnet, lvat, lgross in db.rows(sql):
+        for column, total, lines in (("net", net, lnet), ("vat", vat, lvat), ("gross", gross, lgross)):
+            if int(total) != int(lines):
+                found.append(
+                    Problem(
+                        "invoices.csv",
+                        line,
+                        column,
+                        _pl(int(total)),
+                        "invoice_totals",
+                        f"Kwota faktury różna od sumy jej pozycji ({_pl(int(lines))}).",
+                    )
+                )
+    if not full:
+        # Lines of an invoice the delta does not carry: they must add up to the invoice held.
+        sql = f"""
+            SELECT bl.first_line, bl.invoice_id, bl.net, bl.vat, bl.gross, {c("h.net")}, {c("h.vat")}, {c("h.gross")}
+            FROM ({lines_in_bundle}) bl JOIN billing_invoice h ON h.external_id = bl.invoice_id
+            WHERE NOT EXISTS (SELECT 1 FROM b_invoices i WHERE i.invoice_id = bl.invoice_id)
+            ORDER BY bl.first_line
+        """
+        for line, invoice, lnet, lvat, lgross, net, vat, gross in db.rows(sql):
+            for column, total, lines in (("net", net, lnet), ("vat", vat, lvat), ("gross", gross, lgross)):
+                if int(total) != int(lines):
+                    found.append(
+                        Problem(
+                            "invoice_lines.csv",
+                            line,
+                            column,
+                            _pl(int(lines)),
+                            "invoice_totals",
+                            f"Suma pozycji różna od kwoty faktury {invoice} w portalu ({_pl(int(total))}).",
+                        )
+                    )
+    return found
+
+
+def _portal_readings(db: Database) -> list[Problem]:
+    """Rule 5: a reading with an id the portal issued confirms that tenant's submission."""
+    found = []
+    sql = """
+        SELECT s._line, s.reading_id, s.source, r.first_sent_at FROM b_readings s
+        JOIN meters_reading r ON r.reading_id = s.reading_id
+        WHERE r.submitted_at IS NOT NULL AND (s.source <> 'tenant' OR r.first_sent_at IS NULL)
+        ORDER BY s._line
+    """
+    for line, reading_id, source, sent in db.rows(sql):
+        if source != "tenant":
+            found.append(
+                Problem(
+                    "readings.csv",
+                    line,
+                    "source",
+                    source,
+                    "portal_reading_source",
+                    f"Odczyt {reading_id} zgłosił lokator w portalu: potwierdzenie musi mieć source=tenant.",
+                )
+            )
+        if sent is None:
+            found.append(
+                Problem(
+                    "readings.csv",
+                    line,
+                    "reading_id",
+                    reading_id,
+                    "portal_reading_not_sent",
+                    "Portal nie wysłał jeszcze odczytu o tym identyfikatorze, więc nie może on być potwierdzony.",
+                )
+            )
+    return found

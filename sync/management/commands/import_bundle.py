@@ -1,0 +1,75 @@
+"""python manage.py import_bundle PATH — import one back-office bundle (a directory or a .zip)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from sync.models import ImportRun
+from sync.services import bundle_import
+
+EXIT_REFUSED = 2
+EXIT_FAILED = 3
+
+
+class ProgressBar:
+    """One line per file, redrawn in place: ``ledger.csv  [#####.....]  48%``."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.current = ""
+        self.last_draw = 0.0
+
+    def __call__(self, name: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if name != self.current:
+            if self.current:
+                self.stream.write("\n")
+            self.current = name
+        elif now - self.last_draw < 0.1 and done < total:
+            return
+        self.last_draw = now
+        share = done / total if total else 1.0
+        filled = int(share * 30)
+        self.stream.write(f"\r  {name:<20} [{'#' * filled}{'.' * (30 - filled)}] {share:4.0%}")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.current:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+class Command(BaseCommand):
+    help = "Wczytuje pakiet z systemu źródłowego (katalog albo .zip). Kod wyjścia 0: wczytany lub już wczytany."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("path", type=Path)
+        parser.add_argument(
+            "--staging",
+            action="store_true",
+            help="Zawsze przez tabele pośrednie (bez szybkiej ścieżki pierwszego wczytania).",
+        )
+
+    def handle(self, *args, path: Path, staging: bool, **options) -> None:
+        out = self.stdout._out if hasattr(self.stdout, "_out") else sys.stdout
+        bar = ProgressBar(out) if out.isatty() else None
+        run = bundle_import(path=path, trigger=ImportRun.Trigger.COMMAND, fast=not staging, progress=bar)
+        if bar:
+            bar.finish()
+        self.stdout.write(run.message)
+        if run.status == ImportRun.Status.REFUSED:
+            for problem in run.problems.order_by("position")[:20]:
+                self.stdout.write(f"  - {problem}" + (f" (wartość: „{problem.value}”)" if problem.value else ""))
+            if run.problem_count > 20:
+                self.stdout.write(
+                    f"  … i jeszcze {run.problem_count - 20}; pełna lista w panelu obsługi (import nr {run.pk})."
+                )
+            sys.exit(EXIT_REFUSED)
+        if run.status == ImportRun.Status.FAILED:
+            sys.exit(EXIT_FAILED)
+        if run.status == ImportRun.Status.IMPORTED:
+            self.stdout.write(f"Czas: {run.duration:.1f} s.")

@@ -1,0 +1,508 @@
+"""The merge: staging tables → the portal's tables, set-wise, inside the import's transaction.
+
+Order: work out what goes (``r_<file>`` key tables), remove it children first,
+then insert or update parents first. A full bundle removes what it does not
+carry; a delta removes what deletions.csv names, with what hangs on it.
+
+What was born in the portal is never removed (rule 3): a unit, person or meter
+that portal data still points at (an account, a unit grant, a ticket, a tenant
+reading not yet confirmed, …, found by looking at every foreign key of the
+project) is *withdrawn* (``withdrawn_at``) instead of deleted; tenant readings
+not yet confirmed are never touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import models
+
+from accounts.services import grants_end_for_title
+from billing.models import Building, Document, Invoice, InvoiceLine, LedgerEntry, Person, Title, Unit
+from meters.models import Meter, Reading
+from sync.container import Container
+from sync.db import Database
+
+
+@dataclass(frozen=True)
+class Entity:
+    stem: str
+    model: type[models.Model]
+    key: tuple[tuple[str, str], ...]  # (portal column, file column)
+    columns: tuple[tuple[str, str], ...]  # (portal column, SQL over the staging row ``s``)
+    insert_only: tuple[tuple[str, str], ...] = ()
+    copy_columns: tuple[str, ...] = ()  # fast mode: portal columns in the file's column order
+    copy_suffix: tuple[tuple[str, str], ...] = ()  # fast mode: constant columns after them
+    owned: str = ""  # which rows of the table the back-office owns (SQL on alias t)
+    withdraw: bool = False
+
+    @property
+    def table(self) -> str:
+        return self.model._meta.db_table
+
+    @property
+    def direct(self) -> bool:
+        return bool(self.copy_columns)
+
+
+def _same(*names: str) -> tuple[tuple[str, str], ...]:
+    return tuple((name, f"s.{name}") for name in names)
+
+
+ENTITIES: dict[str, Entity] = {
+    e.stem: e
+    for e in (
+        Entity(
+            "units",
+            Unit,
+            key=(("external_id", "unit_id"),),
+            columns=(
+                (
+                    "building_id",
+                    "(SELECT b.id FROM billing_building b WHERE b.street = s.street AND b.building_no = s.building_no "
+                    "AND b.postal_code = s.postal_code AND b.city = s.city)",
+                ),
+                *_same("kind", "unit_no", "area_m2", "extra_area_m2", "occupants", "bank_account"),
+                ("withdrawn_at", "NULL"),
+            ),
+            withdraw=True,
+        ),
+        Entity(
+            "persons",
+            Person,
+            key=(("external_id", "person_id"),),
+            columns=(
+                *_same("first_name", "last_name", "company_name", "pesel", "nip", "email", "phone"),
+                ("withdrawn_at", "NULL"),
+            ),
+            copy_columns=("external_id", "first_name", "last_name", "company_name", "pesel", "nip", "email", "phone"),
+            withdraw=True,
+        ),
+        Entity(
+            "titles",
+            Title,
+            key=(("external_id", "title_id"),),
+            columns=(
+                ("unit_id", "(SELECT u.id FROM billing_unit u WHERE u.external_id = s.unit_id)"),
+                ("person_id", "(SELECT p.id FROM billing_person p WHERE p.external_id = s.person_id)"),
+                *_same("kind", "valid_from", "valid_to"),
+            ),
+        ),
+        Entity(
+            "meters",
+            Meter,
+            key=(("external_id", "meter_id"),),
+            columns=(
+                *_same(
+                    "unit_id",
+                    "medium",
+                    "serial_no",
+                    "installed_on",
+                    "removed_on",
+                    "legalization_valid_until",
+                    "initial_value",
+                ),
+                ("withdrawn_at", "NULL"),
+            ),
+            copy_columns=(
+                "external_id",
+                "unit_id",
+                "medium",
+                "serial_no",
+                "installed_on",
+                "removed_on",
+                "legalization_valid_until",
+                "initial_value",
+            ),
+            withdraw=True,
+        ),
+        Entity(
+            "readings",
+            Reading,
+            key=(("reading_id", "reading_id"),),
+            columns=(*_same("meter_id", "read_on", "value", "source"), ("status", "'confirmed'")),
+            insert_only=(("rejected_reason", "''"),),
+            copy_columns=("reading_id", "meter_id", "read_on", "value", "source"),
+            copy_suffix=(("status", "confirmed"), ("rejected_reason", "")),
+            owned="t.status = 'confirmed'",
+        ),
+        Entity(
+            "invoices",
+            Invoice,
+            key=(("external_id", "invoice_id"),),
+            columns=(
+                *_same("unit_id", "number", "issued_on", "sale_date", "due_on"),
+                ("buyer_id", "s.buyer_person_id"),
+                *_same("net", "vat", "gross", "ksef_number"),
+            ),
+            copy_columns=(
+                "external_id",
+                "unit_id",
+                "number",
+                "issued_on",
+                "sale_date",
+                "due_on",
+                "buyer_id",
+                "net",
+                "vat",
+                "gross",
+                "ksef_number",
+            ),
+        ),
+        Entity(
+            "invoice_lines",
+            InvoiceLine,
+            key=(("invoice_id", "invoice_id"), ("line_no", "line_no")),
+            columns=(
+                *_same("name", "quantity"),
+                ("measure_unit", "s.unit"),
+                *_same("unit_net_price", "vat_rate", "net", "vat", "gross"),
+            ),
+            copy_columns=(
+                "invoice_id",
+                "line_no",
+                "name",
+                "quantity",
+                "measure_unit",
+                "unit_net_price",
+                "vat_rate",
+                "net",
+                "vat",
+                "gross",
+            ),
+        ),
+        Entity(
+            "ledger",
+            LedgerEntry,
+            key=(("external_id", "entry_id"),),
+            columns=_same("unit_id", "booked_on", "due_on", "kind", "component", "description", "amount"),
+            copy_columns=(
+                "external_id",
+                "unit_id",
+                "booked_on",
+                "due_on",
+                "kind",
+                "component",
+                "description",
+                "amount",
+            ),
+        ),
+        Entity(
+            "documents",
+            Document,
+            key=(("external_id", "document_id"),),
+            columns=(
+                *_same("person_id", "unit_id", "title", "issued_on"),
+                ("file", "s.stored_name"),
+                *_same("sha256", "size"),
+            ),
+        ),
+    )
+}
+# Removal goes children first; insert/update parents first (ENTITIES' order).
+REMOVAL_ORDER = ("documents", "readings", "invoice_lines", "invoices", "ledger", "titles", "meters", "persons", "units")
+BACK_OFFICE_MODELS = {Building, Unit, Person, Title, LedgerEntry, Invoice, InvoiceLine, Document, Meter, Reading}
+
+
+def pinned(model: type[models.Model], table: str) -> str:
+    """SQL: rows of ``model`` (table alias ``table``) that portal-born data points at.
+
+    Found from the project's foreign keys, so a model another app adds later
+    (tickets, applications, …) protects what it points at without a change here.
+    """
+    parts = []
+    for other in apps.get_models(include_auto_created=True):
+        if other in BACK_OFFICE_MODELS:
+            continue
+        for f in other._meta.concrete_fields:
+            if f.is_relation and f.related_model is model:
+                parts.append(
+                    f"{table}.{f.target_field.column} IN "
+                    f"(SELECT {f.column} FROM {other._meta.db_table} WHERE {f.column} IS NOT NULL)"
+                )
+    if model is Meter:
+        parts.append(f"{table}.external_id IN (SELECT meter_id FROM meters_reading WHERE status <> 'confirmed')")
+    return "(" + " OR ".join(parts) + ")" if parts else "(1 = 0)"
+
+
+def _test_pause(point: str) -> None:
+    """Fault injection for the kill -9 test (tests/sync/test_atomic.py): with
+    EBOK_SYNC_PAUSE_AT=<point> the import stops here, inside its transaction, and
+    writes EBOK_SYNC_PAUSE_MARKER so the test knows when to kill it."""
+    if os.environ.get("EBOK_SYNC_PAUSE_AT") != point:
+        return
+    marker = os.environ.get("EBOK_SYNC_PAUSE_MARKER")
+    if marker:
+        Path(marker).write_text(point)
+    time.sleep(float(os.environ.get("EBOK_SYNC_PAUSE_SECONDS", "120")))
+
+
+@dataclass
+class MergeResult:
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    grants_ended: int = 0
+    orphan_files: list[str] = field(default_factory=list)
+
+    def add(self, stem: str, what: str, n: int) -> None:
+        if n:
+            bucket = self.counts.setdefault(stem, {})
+            bucket[what] = bucket.get(what, 0) + n
+
+
+class Merger:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        full: bool,
+        direct: set[str],
+        container: Container,
+        now: dt.datetime,
+        today: dt.date,
+    ) -> None:
+        self.db = db
+        self.full = full
+        self.direct = direct
+        self.container = container
+        self.now = db.datetime_param(now)
+        self.today = today
+        self.result = MergeResult()
+
+    def _has_rows(self, table: str) -> bool:
+        return self.db.scalar(f"SELECT EXISTS (SELECT 1 FROM {table})") in (True, 1)
+
+    def run(self) -> MergeResult:
+        self._collect_removals()
+        self.result.orphan_files = [
+            row[0]
+            for row in self.db.rows(
+                "SELECT t.file FROM billing_document t WHERE t.external_id IN (SELECT k FROM r_documents) "
+                "UNION SELECT t.file FROM billing_document t JOIN b_documents s ON s.document_id = t.external_id "
+                "WHERE t.file <> s.stored_name"
+            )
+        ]
+        for stem in REMOVAL_ORDER:
+            self._remove(stem)
+        self._buildings()
+        for stem, entity in ENTITIES.items():
+            if stem == "readings":
+                self.result.add(
+                    "readings",
+                    "confirmed",
+                    self.db.execute(
+                        "UPDATE meters_reading SET status = 'confirmed', confirmed_at = %s "
+                        "WHERE status <> 'confirmed' AND EXISTS "
+                        "(SELECT 1 FROM b_readings s WHERE s.reading_id = meters_reading.reading_id)",
+                        [self.now],
+                    ),
+                )
+            if stem == "documents":
+                self._store_documents()
+            if stem in self.direct:
+                continue
+            self._upsert(entity)
+            if stem == "ledger":
+                _test_pause("merge")
+        self._buildings_cleanup()
+        return self.result
+
+    # --- what goes ----------------------------------------------------------------------------
+    def _collect_removals(self) -> None:
+        db = self.db
+        for stem in REMOVAL_ORDER:
+            db.create_temp_keys(f"r_{stem}")
+        for stem in REMOVAL_ORDER:
+            if stem == "invoice_lines":
+                continue
+            e = ENTITIES[stem]
+            final_key, file_key = e.key[0]
+            owned = f" AND {e.owned}" if e.owned else ""
+            if self.full:
+                if stem in self.direct:
+                    continue
+                db.execute(
+                    f"INSERT INTO r_{stem} (k) SELECT t.{final_key} FROM {e.table} t "
+                    f"WHERE NOT EXISTS (SELECT 1 FROM b_{stem} s WHERE s.{file_key} = t.{final_key}){owned}"
+                )
+            else:
+                db.execute(
+                    f"INSERT INTO r_{stem} (k) SELECT DISTINCT d.id FROM b_deletions d "
+                    f"JOIN {e.table} t ON t.{final_key} = d.id WHERE d.entity = '{stem}'{owned}"
+                )
+        if self.full:
+            return
+        # A delta that deletes a unit or person takes what hangs on it, unless it carries that row.
+        cascades = [
+            (
+                "titles",
+                "t.unit_id IN (SELECT u.id FROM billing_unit u WHERE u.external_id IN (SELECT k FROM r_units)) "
+                "OR t.person_id IN (SELECT p.id FROM billing_person p WHERE p.external_id IN (SELECT k FROM r_persons))",
+            ),
+            ("ledger", "t.unit_id IN (SELECT k FROM r_units)"),
+            ("invoices", "t.unit_id IN (SELECT k FROM r_units)"),
+            ("meters", "t.unit_id IN (SELECT k FROM r_units)"),
+            ("readings", "t.meter_id IN (SELECT k FROM r_meters) AND t.status = 'confirmed'"),
+            ("documents", "t.person_id IN (SELECT k FROM r_persons)"),
+        ]
+        for stem, condition in cascades:
+            parents = [p for p in ("units", "persons", "meters") if f"r_{p}" in condition]
+            if not any(db.scalar(f"SELECT COUNT(*) FROM r_{p}") for p in parents):
+                continue  # nothing deleted above it: skip scanning a big table
+            e = ENTITIES[stem]
+            final_key, file_key = e.key[0]
+            db.execute(
+                f"INSERT INTO r_{stem} (k) SELECT t.{final_key} FROM {e.table} t WHERE ({condition}) "
+                f"AND NOT EXISTS (SELECT 1 FROM b_{stem} s WHERE s.{file_key} = t.{final_key}) "
+                f"AND NOT EXISTS (SELECT 1 FROM r_{stem} r WHERE r.k = t.{final_key})"
+            )
+
+    def _remove(self, stem: str) -> None:
+        db = self.db
+        if stem in self.direct:
+            return
+        if stem == "invoice_lines":
+            if not self.full and not self._has_rows("r_invoices") and not self._has_rows("b_invoice_lines"):
+                return
+            if self.full:
+                gone = (
+                    "NOT EXISTS (SELECT 1 FROM b_invoice_lines s WHERE s.invoice_id = billing_invoiceline.invoice_id "
+                    "AND s.line_no = billing_invoiceline.line_no)"
+                )
+            else:
+                # The lines of an invoice a delta carries lines for are replaced by those lines.
+                gone = (
+                    "invoice_id IN (SELECT k FROM r_invoices) OR (invoice_id IN (SELECT invoice_id FROM b_invoice_lines) "
+                    "AND NOT EXISTS (SELECT 1 FROM b_invoice_lines s WHERE s.invoice_id = billing_invoiceline.invoice_id "
+                    "AND s.line_no = billing_invoiceline.line_no))"
+                )
+            self.result.add(stem, "removed", db.execute(f"DELETE FROM billing_invoiceline WHERE {gone}"))
+            return
+        e = ENTITIES[stem]
+        final_key = e.key[0][0]
+        if not self._has_rows(f"r_{stem}") and not (stem == "documents" and self._has_rows("r_units")):
+            return
+        if stem == "titles":
+            self.result.grants_ended += self._end_access_of_removed_titles()
+        if stem == "documents" and not self.full:
+            db.execute(
+                "UPDATE billing_document SET unit_id = NULL WHERE unit_id IN (SELECT k FROM r_units) "
+                "AND NOT EXISTS (SELECT 1 FROM b_documents s WHERE s.document_id = billing_document.external_id)"
+            )
+        going = f"{e.table}.{final_key} IN (SELECT k FROM r_{stem})"
+        if e.withdraw:
+            keep = pinned(e.model, e.table)
+            self.result.add(
+                stem,
+                "withdrawn",
+                db.execute(
+                    f"UPDATE {e.table} SET withdrawn_at = %s WHERE {going} AND withdrawn_at IS NULL AND {keep}",
+                    [self.now],
+                ),
+            )
+            going += f" AND NOT {keep}"
+        self.result.add(stem, "removed", db.execute(f"DELETE FROM {e.table} WHERE {going}"))
+
+    def _end_access_of_removed_titles(self) -> int:
+        """A title that disappears ends its holder's access to the unit (A10), unless
+        the same person keeps another title to that unit that is valid today."""
+        db = self.db
+        today = self.today
+        ended = 0
+        candidates = db.rows(
+            "SELECT t.id, t.unit_id, t.person_id, t.valid_to FROM billing_title t "
+            "WHERE t.external_id IN (SELECT k FROM r_titles) AND EXISTS (SELECT 1 FROM accounts_unitgrant g "
+            "JOIN accounts_user a ON a.id = g.user_id WHERE g.unit_id = t.unit_id AND a.person_id = t.person_id "
+            "AND (g.until IS NULL OR g.until >= %s))",
+            [today],
+        )
+        for title_id, unit_id, person_id, valid_to in candidates:
+            stays = db.scalar(
+                "SELECT COUNT(*) FROM billing_title t WHERE t.unit_id = %s AND t.person_id = %s "
+                "AND t.external_id NOT IN (SELECT k FROM r_titles) "
+                "AND NOT EXISTS (SELECT 1 FROM b_titles s WHERE s.title_id = t.external_id) "
+                "AND t.valid_from <= %s AND (t.valid_to IS NULL OR t.valid_to >= %s)",
+                [unit_id, person_id, today, today],
+            ) + db.scalar(
+                "SELECT COUNT(*) FROM b_titles s JOIN billing_unit u ON u.external_id = s.unit_id "
+                "JOIN billing_person p ON p.external_id = s.person_id WHERE u.id = %s AND p.id = %s "
+                "AND s.valid_from <= %s AND (s.valid_to IS NULL OR s.valid_to >= %s)",
+                [unit_id, person_id, today, today],
+            )
+            if not stays:
+                yesterday = today - dt.timedelta(days=1)
+                ended += grants_end_for_title(title_id=title_id, on=min(_as_date(valid_to) or yesterday, yesterday))
+        return ended
+
+    # --- what comes -----------------------------------------------------------------------------
+    def _buildings(self) -> None:
+        self.result.add(
+            "buildings",
+            "inserted",
+            self.db.execute(
+                "INSERT INTO billing_building (street, building_no, postal_code, city) "
+                "SELECT DISTINCT s.street, s.building_no, s.postal_code, s.city FROM b_units s "
+                "WHERE NOT EXISTS (SELECT 1 FROM billing_building b WHERE b.street = s.street "
+                "AND b.building_no = s.building_no AND b.postal_code = s.postal_code AND b.city = s.city)"
+            ),
+        )
+
+    def _buildings_cleanup(self) -> None:
+        keep = pinned(Building, "billing_building")
+        self.result.add(
+            "buildings",
+            "removed",
+            self.db.execute(
+                "DELETE FROM billing_building WHERE NOT EXISTS "
+                f"(SELECT 1 FROM billing_unit u WHERE u.building_id = billing_building.id) AND NOT {keep}"
+            ),
+        )
+
+    def _upsert(self, e: Entity) -> None:
+        db = self.db
+        if not self._has_rows(f"b_{e.stem}"):
+            return
+        match = " AND ".join(f"{e.table}.{final} = s.{column}" for final, column in e.key)
+        sets = ", ".join(f"{final} = {expr}" for final, expr in e.columns)
+        changed = " OR ".join(f"{e.table}.{final} IS DISTINCT FROM {expr}" for final, expr in e.columns)
+        self.result.add(
+            e.stem,
+            "updated",
+            db.execute(f"UPDATE {e.table} SET {sets} FROM b_{e.stem} s WHERE {match} AND ({changed})"),
+        )
+        names = [final for final, _ in e.key] + [final for final, _ in e.columns] + [c for c, _ in e.insert_only]
+        values = (
+            [f"s.{column}" for _, column in e.key] + [expr for _, expr in e.columns] + [v for _, v in e.insert_only]
+        )
+        exists = " AND ".join(f"t.{final} = s.{column}" for final, column in e.key)
+        self.result.add(
+            e.stem,
+            "inserted",
+            db.execute(
+                f"INSERT INTO {e.table} ({', '.join(names)}) SELECT {', '.join(values)} FROM b_{e.stem} s "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {e.table} t WHERE {exists})"
+            ),
+        )
+
+    def _store_documents(self) -> None:
+        """PDFs go to the private storage (PRIVATE_MEDIA_ROOT) under their SHA-256."""
+        for member, stored in self.db.rows("SELECT DISTINCT file, stored_name FROM b_documents"):
+            if default_storage.exists(stored):
+                continue
+            with self.container.open(member) as fh:
+                saved = default_storage.save(stored, File(fh, name=stored))
+            if saved != stored:  # a race with another writer of the same content
+                default_storage.delete(saved)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))

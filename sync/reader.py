@@ -1,0 +1,593 @@
+"""Streaming reader of a bundle's CSV files: hash, count, parse, check every field.
+
+Each file is read once, in chunks, never whole: the bytes feed the SHA-256, the
+text feeds Python's CSV parser (the one authority on what a row is, on every
+database), every field is checked against its column's rule, and each row goes,
+normalized, to a sink (a staging table, or on a first load straight into the
+portal's table). Problems carry file, line, column, value and reason.
+
+Normalized values: text as is; dates ``YYYY-MM-DD``; amounts and quantities with
+a decimal point (``1234,56`` → ``1234.56``); NRB without spaces; an empty
+optional field → ``None`` (or ``""`` for text columns Django keeps NOT NULL).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Any, Protocol
+
+from portal.validators import nip_is_valid, nrb_is_valid, nrb_normalize, pesel_is_valid
+from sync.container import Container, Manifest, member_is_safe
+from sync.problems import ProblemLog
+from sync.schema import FILES, ID_MAX, Column, FileSpec
+
+CHUNK = 1 << 20
+SURROGATES = re.compile("[\udc80-\udcff]")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DECIMAL_RES = {
+    # kind: (pattern, decimals, integer digits) — decimal comma, optional minus, no thousands separator
+    "money": (re.compile(r"-?[0-9]{1,10}(?:,[0-9]{1,2})?"), 2, 10),
+    "area": (re.compile(r"-?[0-9]{1,8}(?:,[0-9]{1,2})?"), 2, 8),
+    "qty3": (re.compile(r"-?[0-9]{1,11}(?:,[0-9]{1,3})?"), 3, 11),
+}
+COUNT_RE = re.compile(r"[0-9]{1,9}")
+POSTAL_RE = re.compile(r"[0-9]{2}-[0-9]{3}")
+PDF_MAGIC = b"%PDF-"
+
+
+class Fallback(Exception):
+    """Raised in the fast mode at the first problem: the import starts again through
+    staging tables, which name every problem with its line."""
+
+
+class FieldError(Exception):
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class Sink(Protocol):
+    null: str | None
+
+    def write(self, row: list[Any]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class FileResult:
+    stem: str
+    rows: int = 0
+    bytes: int = 0
+    sha256: str = ""
+    read_seconds: float = 0.0
+
+
+# --- field rules ------------------------------------------------------------------------------
+
+
+def _missing(col: Column) -> FieldError:
+    return FieldError("missing", "Brak wymaganej wartości.")
+
+
+def _converter(col: Column, null: str | None) -> Callable[[str], str | None]:
+    """A function: raw field → normalized value, raising FieldError with a Polish reason.
+    ``null`` is what the sink takes for "no value" (None, or a marker for COPY)."""
+    kind, required = col.kind, col.required
+    empty = null if col.empty is None else col.empty
+
+    if kind in ("id", "ref"):
+
+        def conv(v: str) -> str | None:
+            if 0 < len(v) <= ID_MAX:
+                return v
+            if not v:
+                if required:
+                    raise _missing(col)
+                return null
+            raise FieldError("too_long", f"Identyfikator dłuższy niż {ID_MAX} znaki.")
+
+        return conv
+
+    if kind == "text":
+        limit = col.max_length
+
+        def conv(v: str) -> str | None:
+            if not v:
+                if required:
+                    raise _missing(col)
+                return empty
+            if limit and len(v) > limit:
+                raise FieldError("too_long", f"Tekst dłuższy niż {limit} znaków.")
+            return v
+
+        return conv
+
+    if kind == "enum":
+        allowed = frozenset(col.choices)
+        listing = ", ".join(col.choices)
+
+        def conv(v: str) -> str | None:
+            if v in allowed:
+                return v
+            if not v:
+                if required:
+                    raise _missing(col)
+                return empty
+            raise FieldError("bad_enum", f"Nieznana wartość; dozwolone: {listing}.")
+
+        return conv
+
+    if kind == "date":
+        seen: dict[str, str] = {}
+
+        def conv(v: str) -> str | None:
+            known = seen.get(v)
+            if known is not None:
+                return known
+            if not v:
+                if required:
+                    raise _missing(col)
+                return null
+            if DATE_RE.fullmatch(v):
+                try:
+                    dt.date.fromisoformat(v)
+                except ValueError:
+                    raise FieldError("bad_date", "Nie ma takiej daty w kalendarzu.") from None
+                if len(seen) < 100_000:
+                    seen[v] = v
+                return v
+            raise FieldError("bad_date", "Nieprawidłowa data; oczekiwano RRRR-MM-DD, np. 2026-11-20.")
+
+        conv.seen = seen  # type: ignore[attr-defined] # read by the compiled row check
+        return conv
+
+    if kind in DECIMAL_RES:
+        pattern, places, digits = DECIMAL_RES[kind]
+        fullmatch = pattern.fullmatch
+        what = "Kwota" if kind == "money" else "Liczba"
+        reason = (
+            f"{what} w złym zapisie; oczekiwano przecinka dziesiętnego, bez separatora tysięcy i wykładnika, "
+            f"najwyżej {places} miejsc po przecinku i {digits} cyfr przed nim (np. 1234,5{'6' if places > 1 else ''})."
+        )
+
+        def conv(v: str) -> str | None:
+            if fullmatch(v):
+                return v.replace(",", ".")
+            if not v:
+                if required:
+                    raise _missing(col)
+                return null
+            raise FieldError("bad_number", reason)
+
+        return conv
+
+    if kind in ("count", "posint"):
+        minimum = 1 if kind == "posint" else 0
+
+        def conv(v: str) -> str | None:
+            if COUNT_RE.fullmatch(v) and int(v) >= minimum:
+                return str(int(v))
+            if not v:
+                if required:
+                    raise _missing(col)
+                return null
+            raise FieldError("bad_integer", f"Oczekiwano liczby całkowitej ≥ {minimum}.")
+
+        return conv
+
+    if kind == "postal":
+
+        def conv(v: str) -> str | None:
+            if POSTAL_RE.fullmatch(v):
+                return v
+            if not v and not required:
+                return empty
+            if not v:
+                raise _missing(col)
+            raise FieldError("bad_postal_code", "Kod pocztowy musi mieć postać NN-NNN.")
+
+        return conv
+
+    if kind in ("nrb", "pesel", "nip"):
+        check, normalize, reason = {
+            "nrb": (
+                nrb_is_valid,
+                nrb_normalize,
+                "Nieprawidłowy numer rachunku NRB: 26 cyfr (spacje dozwolone) z poprawną sumą kontrolną IBAN.",
+            ),
+            "pesel": (pesel_is_valid, str, "Nieprawidłowy PESEL: 11 cyfr z poprawną cyfrą kontrolną."),
+            "nip": (nip_is_valid, str, "Nieprawidłowy NIP: 10 cyfr z poprawną cyfrą kontrolną."),
+        }[kind]
+
+        def conv(v: str) -> str | None:
+            if not v:
+                if required:
+                    raise _missing(col)
+                return empty
+            if check(v):
+                return normalize(v)
+            raise FieldError(f"bad_{kind}", reason)
+
+        return conv
+
+    if kind == "path":
+
+        def conv(v: str) -> str | None:
+            if not v:
+                raise _missing(col)
+            if not (v.startswith("documents/") and member_is_safe(v) and v.lower().endswith(".pdf")):
+                raise FieldError(
+                    "bad_path", "Plik dokumentu musi leżeć w katalogu documents/ pakietu i mieć rozszerzenie .pdf."
+                )
+            return v
+
+        return conv
+
+    raise ValueError(f"unknown column kind {kind}")
+
+
+def _compile_row_check(plan: list[tuple[int, Column, Callable[[str], str | None]]]) -> Callable[..., list | None]:
+    """A function checking one row of a file with a given header: fields → normalized list, or None.
+
+    Generated once per file, because this runs for every one of millions of rows:
+    each column gets its common case as one inline test (a length, a set lookup,
+    a regex, a cache hit for dates); anything else goes to the column's converter,
+    which normalizes the rare cases (empty fields) or raises the Polish reason.
+    """
+    namespace: dict[str, Any] = {"FieldError": FieldError}
+    code = ["def check(f, start, problem, filename):", "    ok = True"]
+    for i, (index, col, convert) in enumerate(plan):
+        namespace[f"convert{i}"] = convert
+        namespace[f"name{i}"] = col.name
+        code.append(f"    v = f[{index}]" if index >= 0 else '    v = ""')
+        fast = None
+        if col.kind in ("id", "ref"):
+            fast = (f"0 < len(v) <= {ID_MAX}", "v")
+        elif col.kind == "text":
+            fast = (f"v and len(v) <= {col.max_length}" if col.max_length else "v", "v")
+        elif col.kind == "enum":
+            namespace[f"allowed{i}"] = frozenset(col.choices)
+            fast = (f"v in allowed{i}", "v")
+        elif col.kind == "date":
+            namespace[f"seen{i}"] = convert.seen  # type: ignore[attr-defined]
+            fast = (f"v in seen{i}", "v")
+        elif col.kind in DECIMAL_RES:
+            namespace[f"match{i}"] = DECIMAL_RES[col.kind][0].fullmatch
+            fast = (f"match{i}(v)", 'v.replace(",", ".")')
+        slow = [
+            "try:",
+            f"    x{i} = convert{i}(v)",
+            "except FieldError as exc:",
+            f"    ok = x{i} = None",
+            f"    problem(filename, start, name{i}, v, exc.code, exc.reason)",
+        ]
+        if fast:
+            code += [f"    if {fast[0]}:", f"        x{i} = {fast[1]}", "    else:"]
+            code += ["        " + line for line in slow]
+        else:
+            code += ["    " + line for line in slow]
+    values = ", ".join(f"x{i}" for i in range(len(plan)))
+    code.append(f"    return [str(start), {values}] if ok else None")
+    exec(compile("\n".join(code), "<row check>", "exec"), namespace)  # noqa: S102 - our own generated code
+    return namespace["check"]
+
+
+def _cents(value: str) -> int:
+    whole, _, frac = value.partition(".")
+    cents = abs(int(whole)) * 100 + int((frac + "00")[:2])
+    return -cents if whole.startswith("-") else cents
+
+
+# --- the reader --------------------------------------------------------------------------------
+
+
+class HashingStream(io.RawIOBase):
+    """Passes a member's bytes through, updating SHA-256, size, progress and the
+    "invalid UTF-8 seen" flag (checked per chunk, so the costly per-line check runs
+    only in files that have such bytes)."""
+
+    def __init__(self, raw: IO[bytes], progress: Callable[[int], None] | None = None) -> None:
+        self.raw = raw
+        self.sha = hashlib.sha256()
+        self.bytes = 0
+        self.progress = progress
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.bad_utf8 = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        n = len(data)
+        if n:
+            buffer[:n] = data
+            self.sha.update(data)
+            self.bytes += n
+            if not self.bad_utf8:
+                try:
+                    self.decoder.decode(data)
+                except UnicodeDecodeError:
+                    self.bad_utf8 = True
+            if self.progress is not None:
+                self.progress(self.bytes)
+        return n
+
+    def drain(self) -> None:
+        """Read what is left (after a fatal problem) so the hash and size are complete."""
+        while self.readinto(bytearray(CHUNK)):
+            pass
+
+
+def staging_columns(spec: FileSpec) -> list[str]:
+    """Columns of a file's staging table: the line, the file's columns, and what the reader adds."""
+    extra = ["stored_name", "sha256", "size"] if spec.stem == "documents" else []
+    return ["_line", *(c.name for c in spec.columns), *extra]
+
+
+class BundleReader:
+    """Reads the listed files of one bundle into sinks, collecting problems."""
+
+    def __init__(
+        self,
+        container: Container,
+        manifest: Manifest,
+        problems: ProblemLog,
+        *,
+        stop_on_problem: bool = False,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> None:
+        self.container = container
+        self.manifest = manifest
+        self.problems = problems
+        self.stop_on_problem = stop_on_problem
+        self.progress = progress
+
+    def _problem(self, *args: Any) -> None:
+        self.problems.add(*args)
+        if self.stop_on_problem:
+            raise Fallback
+
+    def _open(self, filename: str) -> HashingStream | None:
+        if not self.container.exists(filename):
+            self._problem(filename, None, "", "", "file_missing", "Brak pliku wymienionego w manifeście.")
+            return None
+        total = self.container.size(filename)
+        callback = None
+        if self.progress is not None:
+            report = self.progress
+
+            def callback(done: int) -> None:
+                report(filename, done, total)
+
+        return HashingStream(self.container.open(filename), callback)
+
+    def _finish(self, filename: str, stream: HashingStream, rows: int | None, result: FileResult) -> None:
+        listed = self.manifest.files[filename]
+        result.sha256 = stream.sha.hexdigest()
+        result.bytes = stream.bytes
+        if rows is not None and rows != listed.rows:
+            self._problem(
+                filename,
+                None,
+                "",
+                str(rows),
+                "row_count",
+                f"Liczba wierszy danych ({rows}) różni się od podanej w manifeście ({listed.rows}).",
+            )
+        if result.sha256 != listed.sha256:
+            self._problem(
+                filename,
+                None,
+                "",
+                result.sha256,
+                "sha256",
+                f"Skrót SHA-256 pliku różni się od podanego w manifeście ({listed.sha256}).",
+            )
+
+    def read_other(self, filename: str) -> FileResult:
+        """A listed file the portal does not use: present, with the listed hash (and rows)."""
+        result = FileResult(filename)
+        stream = self._open(filename)
+        if stream is None:
+            return result
+        rows = None
+        if filename.endswith(".csv"):
+            text = io.TextIOWrapper(io.BufferedReader(stream, CHUNK), encoding="utf-8", errors="replace", newline="")
+            reader = csv.reader(text, delimiter=";", quotechar='"')
+            rows = -1
+            try:
+                for record in reader:
+                    if record:
+                        rows += 1
+            except csv.Error:
+                pass
+            rows = max(rows, 0)
+        stream.drain()
+        result.rows = rows or 0
+        self._finish(filename, stream, rows, result)
+        return result
+
+    def read_file(self, spec: FileSpec, sink: Sink) -> FileResult:
+        filename = spec.filename
+        result = FileResult(spec.stem)
+        stream = self._open(filename)
+        if stream is None:
+            return result
+        with stream:
+            rows = self._rows(spec, stream, sink, filename)
+            stream.drain()
+        result.rows = rows
+        self._finish(filename, stream, rows, result)
+        return result
+
+    # The loop below runs once per row of files with millions of rows: it is
+    # written for speed (locals, a fast path for lines without quotes).
+    def _rows(self, spec: FileSpec, stream: HashingStream, sink: Sink, filename: str) -> int:
+        text = io.TextIOWrapper(
+            io.BufferedReader(stream, CHUNK), encoding="utf-8", errors="surrogateescape", newline=""
+        )
+        lines = iter(text)
+        problem = self._problem
+        header_line = next(lines, None)
+        if header_line is None:
+            problem(filename, 1, "", "", "no_header", "Plik jest pusty: brak wiersza nagłówka.")
+            return 0
+        if header_line.startswith("\ufeff"):
+            header_line = header_line[1:]
+        header = [name.strip() for name in header_line.rstrip("\r\n").split(";")]
+        if stream.bad_utf8 and SURROGATES.search(header_line):
+            problem(filename, 1, "", header_line, "bad_utf8", "Nieprawidłowe kodowanie znaków (oczekiwano UTF-8).")
+        positions: dict[str, int] = {}
+        for index, name in enumerate(header):
+            if name in positions:
+                problem(filename, 1, name, name, "duplicate_column", "Kolumna występuje w nagłówku dwa razy.")
+            positions.setdefault(name, index)
+        plan: list[tuple[int, Column, Callable[[str], str | None]]] = []
+        for col in spec.columns:
+            index = positions.get(col.name, -1)
+            if index < 0 and col.required:
+                problem(filename, 1, col.name, "", "missing_column", "Brak wymaganej kolumny w nagłówku.")
+            plan.append((index, col, _converter(col, sink.null)))
+        check_row = _compile_row_check(plan)
+        width = len(header)
+        row_check = ROW_CHECKS.get(spec.stem)
+        context = {"container": self.container, "problem": problem, "filename": filename}
+        write = sink.write
+        dialect = {"delimiter": ";", "quotechar": '"', "doublequote": True, "strict": True}
+        count = 0
+        lineno = 1
+        for line in lines:
+            lineno += 1
+            start = lineno
+            if '"' in line:
+                reader = csv.reader(itertools.chain((line,), lines), **dialect)
+                try:
+                    fields = next(reader)
+                except csv.Error as exc:
+                    lineno += reader.line_num - 1
+                    count += 1
+                    problem(filename, start, "", line.rstrip("\r\n"), "csv_syntax", f"Błąd składni CSV: {exc}.")
+                    continue
+                lineno += reader.line_num - 1
+            else:
+                stripped = line.rstrip("\r\n")
+                if not stripped:
+                    continue  # a blank line is no row
+                if "\x00" in stripped:
+                    count += 1
+                    problem(filename, start, "", "", "nul_byte", "Wiersz zawiera bajt zerowy (NUL).")
+                    continue
+                fields = stripped.split(";")
+            count += 1
+            if stream.bad_utf8:
+                bad = [(i, f) for i, f in enumerate(fields) if SURROGATES.search(f)]
+                if bad:
+                    for i, f in bad:
+                        column = header[i] if i < width else ""
+                        problem(
+                            filename, start, column, f, "bad_utf8", "Nieprawidłowe kodowanie znaków (oczekiwano UTF-8)."
+                        )
+                    continue
+            if len(fields) != width:
+                problem(
+                    filename,
+                    start,
+                    "",
+                    ";".join(fields),
+                    "field_count",
+                    f"Wiersz ma {len(fields)} pól, a nagłówek {width} (wiersz ucięty albo z nadmiarowymi polami).",
+                )
+                continue
+            out = check_row(fields, start, problem, filename)
+            if row_check is not None and out is not None and not row_check(out, start, context):
+                out = None
+            if out is not None:
+                write(out)
+        return count
+
+
+# --- rules across the fields of one row -----------------------------------------------------
+
+
+def _check_person(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
+    # row: _line, person_id, first_name, last_name, company_name, …
+    if not row[3] and not row[4]:
+        ctx["problem"](
+            ctx["filename"],
+            line,
+            "last_name",
+            "",
+            "name_required",
+            "Wymagane nazwisko albo nazwa firmy (company_name).",
+        )
+        return False
+    return True
+
+
+def _check_invoice_line(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
+    # row: _line, invoice_id, line_no, name, quantity, unit, unit_net_price, vat_rate, net, vat, gross
+    net, vat, gross = row[8], row[9], row[10]
+    if None in (net, vat, gross):
+        return True  # already reported
+    if _cents(net) + _cents(vat) != _cents(gross):
+        ctx["problem"](
+            ctx["filename"],
+            line,
+            "gross",
+            gross.replace(".", ","),
+            "line_gross",
+            f"Brutto pozycji różne od netto + VAT ({_pl(_cents(net) + _cents(vat))}).",
+        )
+        return False
+    return True
+
+
+def _check_document(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
+    # row: _line, document_id, person_id, unit_id, title, issued_on, file → + stored_name, sha256, size
+    member = row[6]
+    if member is None:
+        return True
+    container: Container = ctx["container"]
+    if not container.exists(member):
+        ctx["problem"](ctx["filename"], line, "file", member, "document_missing", "Brak tego pliku PDF w pakiecie.")
+        return False
+    sha = hashlib.sha256()
+    size = 0
+    with container.open(member) as fh:
+        head = fh.read(len(PDF_MAGIC))
+        sha.update(head)
+        size += len(head)
+        while chunk := fh.read(CHUNK):
+            sha.update(chunk)
+            size += len(chunk)
+    if head != PDF_MAGIC:
+        ctx["problem"](ctx["filename"], line, "file", member, "not_pdf", "Plik nie jest dokumentem PDF.")
+        return False
+    digest = sha.hexdigest()
+    row.extend([f"documents/{digest[:2]}/{digest}.pdf", digest, str(size)])
+    return True
+
+
+def _pl(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
+
+
+ROW_CHECKS: dict[str, Callable[[list[Any], int, dict[str, Any]], bool]] = {
+    "persons": _check_person,
+    "invoice_lines": _check_invoice_line,
+    "documents": _check_document,
+}
+
+__all__ = ["FILES", "BundleReader", "Fallback", "FileResult", "staging_columns"]

@@ -1,0 +1,453 @@
+"""Importing bundles: one bundle (command, task), the nightly inbox, and what follows an import.
+
+``bundle_import`` is the one entry point. It records an ``ImportRun`` first (so
+a killed import leaves a trace), takes the import lock, checks the manifest,
+idempotence and staleness, then loads, checks and merges the whole bundle in
+ONE transaction: tenants read the previous state until it commits, and a
+refused, failed or killed import leaves the data exactly as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.db.models import Exists, Max, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import UnitGrant
+from accounts.services import grants_end_for_title
+from billing.models import Document, Title
+from portal.services.audit import audit_log
+from portal.services.mail import email_queue
+from sync import outbound
+from sync.checks import run_checks
+from sync.container import MANIFEST, Container, Manifest, _line_of, open_container, read_manifest
+from sync.db import Database
+from sync.merge import ENTITIES, Merger
+from sync.models import ImportProblem, ImportRun
+from sync.problems import Problem, ProblemLog
+from sync.reader import BundleReader, Fallback
+from sync.schema import FILES
+
+logger = logging.getLogger(__name__)
+
+LOCK_KEY = 4_004_001  # pg advisory lock: one import at a time
+EMAIL_PROBLEMS = 100  # problems listed in the staff e-mail; the rest are in admin
+
+
+class Refused(Exception):
+    """The bundle breaks the format; the problems are in the run's ProblemLog."""
+
+
+class ImportBusy(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def import_lock() -> Iterator[None]:
+    """One import at a time (the nightly task and a manual command may meet)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                raise ImportBusy
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+        return
+    import fcntl
+
+    lock_path = Path(str(settings.DATABASES["default"]["NAME"]) + ".sync-lock")
+    with lock_path.open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ImportBusy from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+def bundle_import(
+    *,
+    path: Path | str,
+    trigger: str = ImportRun.Trigger.COMMAND,
+    fast: bool = True,
+    progress: ProgressCallback | None = None,
+) -> ImportRun:
+    """Import one bundle (a directory or a .zip). Returns its run: imported,
+    already_imported, refused (with problems) or failed. Never raises for a bad bundle.
+
+    ``fast`` lets PostgreSQL load files straight into tables that are still
+    empty (a first load); any problem then restarts the import through staging
+    tables, which report every problem with its line.
+    """
+    path = Path(path)
+    clock = time.perf_counter()
+    run = ImportRun.objects.create(bundle=str(path), trigger=trigger)
+    problems = ProblemLog()
+    container: Container | None = None
+    timings: dict[str, float] = {}
+    try:
+        with import_lock():
+            _mark_interrupted(run)
+            container = open_container(path, problems)
+            manifest = read_manifest(container, problems) if container else None
+            if manifest is None:
+                raise Refused
+            run.export_id, run.source, run.sequence = manifest.export_id, manifest.source, manifest.sequence
+            run.kind, run.as_of = manifest.kind, manifest.as_of
+            run.save(update_fields=["export_id", "source", "sequence", "kind", "as_of"])
+            if ImportRun.objects.filter(export_id=manifest.export_id, status=ImportRun.Status.IMPORTED).exists():
+                run.status = ImportRun.Status.ALREADY_IMPORTED
+                run.message = f"Pakiet {manifest.export_id} był już wczytany — nic nie zmieniono."
+            else:
+                _refuse_if_stale(manifest, container, problems)
+                use_fast = fast and connection.vendor == "postgresql" and manifest.is_full
+                try:
+                    _load_check_merge(
+                        run, container, manifest, problems, fast=use_fast, progress=progress, timings=timings
+                    )
+                except Fallback:
+                    problems.close()
+                    problems = ProblemLog()
+                    timings["fast_attempt"] = round(time.perf_counter() - clock, 3)
+                    _load_check_merge(
+                        run, container, manifest, problems, fast=False, progress=progress, timings=timings
+                    )
+                run.refresh_from_db()
+    except Refused:
+        run.status = ImportRun.Status.REFUSED
+        run.problem_count = problems.count
+        run.message = f"Pakiet odrzucony: {_problems_noun(problems.count)}; dane portalu nie zmieniły się."
+    except ImportBusy:
+        run.status = ImportRun.Status.FAILED
+        run.message = "Inny import jest właśnie w toku; spróbuj ponownie później."
+    except Exception as exc:
+        logger.exception("bundle import %s failed", path)
+        run.status = ImportRun.Status.FAILED
+        run.message = f"Import przerwany błędem ({type(exc).__name__}: {exc}); dane portalu nie zmieniły się."
+    finally:
+        if container is not None:
+            container.close()
+    timings["total"] = round(time.perf_counter() - clock, 3)
+    run.timings = {**run.timings, **timings}
+    run.finished_at = timezone.now()
+    run.save()
+    if run.status == ImportRun.Status.REFUSED:
+        _store_problems(run, problems)
+    problems.close()
+    if run.status in (ImportRun.Status.REFUSED, ImportRun.Status.FAILED):
+        _notify_staff(run)
+    return run
+
+
+def _mark_interrupted(current: ImportRun) -> None:
+    """Runs still "running" while we hold the lock were killed (kill -9, power cut)."""
+    ImportRun.objects.filter(status=ImportRun.Status.RUNNING).exclude(pk=current.pk).update(
+        status=ImportRun.Status.INTERRUPTED,
+        finished_at=timezone.now(),
+        message="Import przerwany (proces zakończony w trakcie); dane portalu nie zmieniły się.",
+    )
+
+
+def _refuse_if_stale(manifest: Manifest, container: Container, problems: ProblemLog) -> None:
+    last = ImportRun.objects.filter(source=manifest.source, status=ImportRun.Status.IMPORTED).aggregate(
+        last=Max("sequence")
+    )["last"]
+    if last is not None and manifest.sequence <= last:
+        text = container.open(MANIFEST).read().decode("utf-8-sig", "replace")
+        problems.add(
+            MANIFEST,
+            _line_of(text, "sequence"),
+            "sequence",
+            str(manifest.sequence),
+            "stale",
+            f"Pakiet nieaktualny: numer kolejny nie jest większy niż numer ostatnio wczytanego pakietu "
+            f"z tego systemu ({last}).",
+        )
+        raise Refused
+
+
+def _load_check_merge(
+    run: ImportRun,
+    container: Container,
+    manifest: Manifest,
+    problems: ProblemLog,
+    *,
+    fast: bool,
+    progress: ProgressCallback | None,
+    timings: dict[str, float],
+) -> None:
+    """Everything that touches the data, in one transaction."""
+    counts: dict[str, dict[str, int]] = {}
+    with transaction.atomic():
+        db = Database(connection)
+        if db.pg:
+            # The rows a merge touches are cached: index lookups cost little, and a
+            # delta's few thousand lookups beat scanning a million-row table.
+            db.execute("SET LOCAL random_page_cost = 1.1")
+        clock = time.perf_counter()
+        direct: set[str] = set()
+        for stem, spec in FILES.items():
+            entity = ENTITIES.get(stem)
+            listed = spec.filename in manifest.files
+            if fast and listed and entity is not None and entity.direct and db.table_is_empty(entity.table):
+                direct.add(stem)
+                db.create_direct_view(stem, entity.table, entity.copy_columns)
+            else:
+                db.create_staging(spec)
+        reader = BundleReader(container, manifest, problems, stop_on_problem=fast, progress=progress)
+        for stem, spec in FILES.items():
+            if spec.filename not in manifest.files:
+                continue
+            file_clock = time.perf_counter()
+            if stem in direct:
+                entity = ENTITIES[stem]
+                sink = db.direct_sink(
+                    entity.table,
+                    entity.copy_columns + tuple(c for c, _ in entity.copy_suffix),
+                    suffix=[v for _, v in entity.copy_suffix],
+                )
+            else:
+                sink = db.staging_sink(spec)
+            try:
+                result = reader.read_file(spec, sink)
+                sink.close()
+            except Exception as exc:
+                sink.abort(exc)
+                if fast and not isinstance(exc, Fallback):
+                    raise Fallback from exc  # e.g. a duplicate id hit the unique index
+                raise
+            counts[stem] = {"rows": result.rows}
+            if stem in direct:
+                counts[stem]["inserted"] = result.rows
+            if result.rows >= 50_000:  # plans for the checks and the merge; small tables need none
+                db.analyze(ENTITIES[stem].table if stem in direct else f"b_{stem}")
+            timings[f"read_{stem}"] = round(time.perf_counter() - file_clock, 3)
+        for name in manifest.files:
+            if name.removesuffix(".csv") not in FILES:
+                reader.read_other(name)
+        timings["read"] = round(time.perf_counter() - clock, 3)
+        if problems:
+            raise Refused
+        clock = time.perf_counter()
+        found = run_checks(db, full=manifest.is_full, direct=frozenset(direct))
+        timings["checks"] = round(time.perf_counter() - clock, 3)
+        if found:
+            if fast:
+                raise Fallback
+            problems.extend(found)
+            raise Refused
+        clock = time.perf_counter()
+        now = timezone.now()
+        today = timezone.localdate()
+        merged = Merger(db, full=manifest.is_full, direct=direct, container=container, now=now, today=today).run()
+        for stem, bucket in merged.counts.items():
+            counts.setdefault(stem, {}).update(bucket)
+        grants_ended = merged.grants_ended + titles_end_access(today=today)
+        confirmed_consents = outbound.confirm_after_import(run=run, as_of=manifest.as_of)
+        timings["merge"] = round(time.perf_counter() - clock, 3)
+        db.drop_temp()
+        summary = _summary(manifest, counts, grants_ended, confirmed_consents)
+        # The run turns "imported" in the same commit as the data: idempotence holds even after a crash.
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportRun.Status.IMPORTED,
+            counts={**counts, "grants_ended": grants_ended, "consents_confirmed": confirmed_consents},
+            message=summary,
+            timings={**timings, "mode": "fast" if direct else "staging"},
+        )
+        audit_log(
+            action="sync.import",
+            obj=run,
+            actor_label="system",
+            details={"export_id": manifest.export_id, "kind": manifest.kind, "sequence": manifest.sequence},
+        )
+        orphans = merged.orphan_files
+        transaction.on_commit(lambda: _delete_orphan_files(orphans))
+
+
+def _delete_orphan_files(names: list[str]) -> None:
+    for name in names:
+        if name and not Document.objects.filter(file=name).exists():
+            default_storage.delete(name)
+
+
+def titles_end_access(*, today: dt.date | None = None) -> int:
+    """A10: a title whose ``valid_to`` has passed ends its holder's access to the unit,
+    unless the same person holds another title to it valid today. Safe to run daily."""
+    today = today or timezone.localdate()
+    still_valid = Title.objects.filter(unit=OuterRef("unit"), person=OuterRef("person")).filter(Title.active_q(today))
+    later_ended = Title.objects.filter(
+        unit=OuterRef("unit"), person=OuterRef("person"), valid_to__lt=today, valid_to__gt=OuterRef("valid_to")
+    )
+    running_grant = UnitGrant.objects.filter(unit=OuterRef("unit"), user__person=OuterRef("person")).filter(
+        Q(until__isnull=True) | Q(until__gt=OuterRef("valid_to"))
+    )
+    ended = (
+        Title.objects.filter(valid_to__lt=today)
+        .exclude(Exists(still_valid))
+        .exclude(Exists(later_ended))
+        .filter(Exists(running_grant))
+        .order_by("pk")
+    )
+    return sum(grants_end_for_title(title_id=title.pk, on=title.valid_to) for title in ended)
+
+
+def _problems_noun(n: int) -> str:
+    if n == 1:
+        return "1 problem"
+    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        return f"{n} problemy"
+    return f"{n} problemów"
+
+
+def _summary(manifest: Manifest, counts: dict[str, dict[str, int]], grants_ended: int, consents: int) -> str:
+    lines = [f"Wczytano pakiet {manifest.export_id} ({manifest.kind}, numer {manifest.sequence})."]
+    for stem, c in counts.items():
+        parts = [f"{c.get('rows', 0)} wierszy"] if "rows" in c else []
+        for key, label in (
+            ("inserted", "nowe"),
+            ("updated", "zmienione"),
+            ("removed", "usunięte"),
+            ("withdrawn", "wycofane"),
+            ("confirmed", "potwierdzone odczyty lokatorów"),
+        ):
+            if c.get(key):
+                parts.append(f"{label}: {c[key]}")
+        lines.append(f"  {stem}: " + ", ".join(parts))
+    if grants_ended:
+        lines.append(f"  zakończone dostępy do lokali (tytuł prawny wygasł): {grants_ended}")
+    if consents:
+        lines.append(f"  potwierdzone zmiany zgód: {consents}")
+    return "\n".join(lines)
+
+
+def _store_problems(run: ImportRun, problems: ProblemLog) -> None:
+    batch: list[ImportProblem] = []
+    for position, p in enumerate(problems, start=1):
+        batch.append(
+            ImportProblem(
+                run=run,
+                position=position,
+                file=p.file[:200],
+                line=p.line,
+                column=p.column[:100],
+                value=p.value,
+                code=p.code,
+                reason=p.reason,
+            )
+        )
+        if len(batch) >= 2000:
+            ImportProblem.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        ImportProblem.objects.bulk_create(batch)
+
+
+def _notify_staff(run: ImportRun) -> None:
+    """The report goes to staff (rule 1): what happened, the first problems, a link to all of them."""
+    if not settings.STAFF_NOTIFY_EMAILS:
+        return
+    first: list[Problem] = [
+        Problem(p.file, p.line, p.column, p.value, p.code, p.reason)
+        for p in run.problems.order_by("position")[:EMAIL_PROBLEMS]
+    ]
+    email_queue(
+        to=settings.STAFF_NOTIFY_EMAILS,
+        template="sync_report",
+        context={
+            "run": run,
+            "problems": [p.as_text() for p in first],
+            "more": max(run.problem_count - len(first), 0),
+            "admin_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("admin:sync_importrun_change", args=[run.pk]),
+        },
+        dedup_key=f"sync-run-{run.pk}",
+    )
+
+
+# --- the nightly inbox --------------------------------------------------------------------------
+
+
+def _inbox_entries(inbox: Path) -> list[tuple[int, str, Path]]:
+    """New bundles in the inbox, in ``sequence`` order. Entries still being written
+    (hidden, ``.part``, ``.tmp``) are left alone: the back-office renames a bundle
+    into place when it is complete."""
+    import json
+    import zipfile
+
+    entries = []
+    if not inbox.is_dir():
+        return entries
+    for path in inbox.iterdir():
+        if path.name.startswith(".") or path.suffix in (".part", ".tmp"):
+            continue
+        sequence = 2**63
+        try:
+            if path.is_dir() and (path / MANIFEST).is_file():
+                sequence = int(json.loads((path / MANIFEST).read_text("utf-8-sig"))["sequence"])
+            elif path.is_file() and path.suffix == ".zip":
+                with zipfile.ZipFile(path) as zf:
+                    name = next(n for n in zf.namelist() if n.rsplit("/", 1)[-1] == MANIFEST)
+                    sequence = int(json.loads(zf.read(name).decode("utf-8-sig"))["sequence"])
+            else:
+                continue
+        except Exception:  # noqa: BLE001, S110 - an unreadable manifest is refused by the import itself
+            pass
+        entries.append((sequence, path.name, path))
+    return sorted(entries)
+
+
+def _archive(path: Path, run: ImportRun) -> None:
+    target_dir = settings.BUNDLE_ARCHIVE / ("refused" if run.status == ImportRun.Status.REFUSED else "")
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / path.name
+    if target.exists():
+        target = target_dir / f"{path.name}.run{run.pk}"
+    shutil.move(str(path), str(target))
+    run.archived_to = str(target)
+    run.save(update_fields=["archived_to"])
+
+
+def inbox_process(*, trigger: str = ImportRun.Trigger.NIGHTLY) -> list[ImportRun]:
+    """Import every new bundle of BUNDLE_INBOX in sequence order and archive it.
+
+    A refused bundle is archived (under ``refused/``) and stops the batch: later
+    deltas would build on changes that were not applied; they wait for the next run.
+    A failed import (e.g. the database was away) leaves its bundle in the inbox.
+    """
+    runs = []
+    for _sequence, _name, path in _inbox_entries(settings.BUNDLE_INBOX):
+        run = bundle_import(path=path, trigger=trigger)
+        runs.append(run)
+        if run.status == ImportRun.Status.FAILED:
+            break
+        _archive(path, run)
+        if run.status == ImportRun.Status.REFUSED:
+            break
+    return runs
+
+
+def nightly() -> dict[str, Any]:
+    """The nightly job: import the inbox, end access of titles that ended, write the outbound bundle."""
+    runs = inbox_process()
+    ended = titles_end_access()
+    bundle = outbound.export_outbound(directory=settings.BUNDLE_OUTBOX)
+    return {"runs": [r.pk for r in runs], "grants_ended": ended, "outbound": bundle.export_id}

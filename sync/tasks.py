@@ -1,0 +1,18 @@
+"""Celery tasks of the exchange: thin, they take a path and call a service."""
+
+from celery import shared_task
+
+from sync import services
+from sync.models import ImportRun
+
+
+@shared_task(acks_late=True)
+def import_bundle(path: str) -> int:
+    """Import one bundle; returns the run's id. Safe to run twice (idempotent by export_id)."""
+    return services.bundle_import(path=path, trigger=ImportRun.Trigger.TASK).pk
+
+
+@shared_task(acks_late=True)
+def bundles_nightly() -> dict:
+    """Celery beat, every night (BUNDLE_NIGHTLY_AT): inbox → import → archive, then the outbound bundle."""
+    return services.nightly()
