@@ -11,33 +11,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from meters.consumption import MonthUsage
+from meters.formats import format_quantity
 
-NBSP = "\u00a0"
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 72, 12, 16, 52
 MONTHS_SHORT = ("sty", "lut", "mar", "kwi", "maj", "cze", "lip", "sie", "wrz", "paź", "lis", "gru")
-
-
-def format_quantity(value: Decimal | int | None, places: int = 3) -> str:
-    """``Decimal("1234.5")`` → ``"1 234,500"`` (non-breaking spaces, decimal comma)."""
-    if value is None:
-        return ""
-    quantum = Decimal(1).scaleb(-places)
-    amount = Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
-    sign = "-" if amount < 0 else ""
-    whole, _sep, fraction = f"{abs(amount):.{places}f}".partition(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    text = sign + NBSP.join(groups)
-    return f"{text},{fraction}" if places else text
 
 
 def month_label(month) -> str:
@@ -152,7 +135,7 @@ def monthly_chart(months: Sequence[MonthUsage], *, chart_id: str, subject: str, 
     bar_w = max(slot * 0.72, 1.0)
     decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
     y_ticks = []
-    for i in range(int(round(axis_top / step)) + 1):
+    for i in range(round(axis_top / step) + 1):
         value = step * i
         y_ticks.append(
             Tick(round(base - plot_h * value / axis_top, 2), format_quantity(Decimal(repr(value)), min(decimals, 3)))

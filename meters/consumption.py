@@ -20,6 +20,7 @@ cumulatively, so the months of a segment add up exactly to its consumption.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -100,7 +101,7 @@ def segments(points: Iterable[Point]) -> list[Segment]:
             by_day[point.on] = point.value
     days = sorted(by_day)
     result = []
-    for a, b in zip(days, days[1:], strict=False):
+    for a, b in itertools.pairwise(days):
         delta = by_day[b] - by_day[a]
         if delta >= 0:
             result.append(Segment(a, b, delta))
@@ -111,7 +112,7 @@ def _shares(segment: Segment, boundaries: Sequence[dt.date]) -> list[tuple[dt.da
     """The segment cut at ``boundaries`` (sorted month starts): (piece start, days, amount)."""
     cuts = [segment.start, *(b for b in boundaries if segment.start < b < segment.end), segment.end]
     pieces, done_days, done_amount = [], 0, Decimal(0)
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in itertools.pairwise(cuts):
         done_days += (b - a).days
         # Cumulative rounding: the pieces of a segment always add up to its amount.
         cumulative = _q(segment.amount * done_days / segment.days)
@@ -120,8 +121,17 @@ def _shares(segment: Segment, boundaries: Sequence[dt.date]) -> list[tuple[dt.da
     return pieces
 
 
-def monthly(segs: Iterable[Segment], first: dt.date, last: dt.date) -> list[MonthUsage]:
-    """Consumption per calendar month for the days ``first`` … ``last`` (both included)."""
+def monthly(
+    segs: Iterable[Segment],
+    first: dt.date,
+    last: dt.date,
+    *,
+    mounted: tuple[dt.date, dt.date | None] | None = None,
+) -> list[MonthUsage]:
+    """Consumption per calendar month for the days ``first`` … ``last`` (both included).
+
+    With ``mounted`` (installed on, removed on or None) a month's ``days`` count only the
+    days the meter was mounted, so a meter installed or removed mid-month can be complete."""
     months = months_between(first, last)
     if not months:
         return []
@@ -147,7 +157,12 @@ def monthly(segs: Iterable[Segment], first: dt.date, last: dt.date) -> list[Mont
             covered[month] += inside
     result = []
     for month, nxt in zip(months, boundaries[1:], strict=True):
-        days = (min(nxt, end) - max(month, first)).days
+        lo, hi = max(month, first), min(nxt, end)
+        if mounted is not None:
+            lo = max(lo, mounted[0])
+            if mounted[1] is not None:
+                hi = min(hi, mounted[1] + dt.timedelta(days=1))
+        days = max((hi - lo).days, 0)
         result.append(
             MonthUsage(
                 month=month,
@@ -162,7 +177,8 @@ def monthly(segs: Iterable[Segment], first: dt.date, last: dt.date) -> list[Mont
 def combine(series: Sequence[Sequence[MonthUsage]]) -> list[MonthUsage]:
     """Several meters' months (same months, e.g. all cold-water meters of a unit) added up.
 
-    A month is complete when every meter's month is; it has no value when none has one.
+    Days and covered days add up too, so a month is complete when every meter covers the
+    days it was mounted; a month has no value when no meter has one.
     """
     if not series:
         return []
@@ -173,8 +189,8 @@ def combine(series: Sequence[Sequence[MonthUsage]]) -> list[MonthUsage]:
             MonthUsage(
                 month=months[0].month,
                 amount=sum(amounts, Decimal(0)) if amounts else None,
-                covered_days=min(m.covered_days for m in months),
-                days=months[0].days,
+                covered_days=sum(m.covered_days for m in months),
+                days=sum(m.days for m in months),
             )
         )
     return result

@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from meters.consumption import add_months, month_start, next_month
+from meters.formats import format_reading_value
 from tickets import files
 
 # A meter shows at most 9 digits before the comma (the largest ones have 8) and 3 after it.
@@ -62,11 +64,6 @@ def parse_reading_value(text: str | None) -> Decimal:
             code="too_precise",
         )
     return Decimal(f"{whole}.{fraction or '0'}").quantize(Decimal("0.001"))
-
-
-def format_reading_value(value: Decimal | None) -> str:
-    """``Decimal("1234.5")`` → ``"1234,500"``: how the form shows a value it got back."""
-    return "" if value is None else f"{value:.3f}".replace(".", ",")
 
 
 def new_submission_token() -> str:
@@ -160,7 +157,7 @@ class ReadingForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    """The period of a history page: months ``od`` … ``do`` (``RRRR-MM``)."""
+    """The period of a history page: months ``od`` … ``do`` (``RRRR-MM``); by default the last 12."""
 
     od = forms.DateField(
         label=_("Od miesiąca"),
@@ -177,13 +174,40 @@ class PeriodForm(forms.Form):
         error_messages={"invalid": _("Podaj miesiąc w postaci RRRR-MM, np. 2026-12.")},
     )
 
+    def __init__(self, *args, today: dt.date, **kwargs) -> None:
+        self.today = today
+        self.default_last = month_start(today)
+        self.default_first = add_months(self.default_last, -11)
+        kwargs.setdefault("initial", {"od": self.default_first, "do": self.default_last})
+        super().__init__(*args, **kwargs)
+
+    def clean_od(self):
+        first = self.cleaned_data.get("od")
+        if first and first.year < 1990:
+            raise ValidationError(_("Podaj miesiąc od 1990 roku."), code="too_early")
+        if first and first > self.today:
+            raise ValidationError(_("Okres nie może zaczynać się w przyszłości."), code="future")
+        return first
+
+    def clean_do(self):
+        last = self.cleaned_data.get("do")
+        if last and last.year > 2100:
+            raise ValidationError(_("Podaj miesiąc do 2100 roku."), code="too_late")
+        return last
+
     def clean(self):
         data = super().clean()
         first, last = data.get("od"), data.get("do")
         if first and last and first > last:
             raise ValidationError(_("Początek okresu jest późniejszy niż jego koniec."), code="order")
-        if first and first.year < 1990:
-            self.add_error("od", _("Podaj miesiąc od 1990 roku."))
-        if last and last.year > 2100:
-            self.add_error("do", _("Podaj miesiąc do 2100 roku."))
         return data
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        """First and last day of the chosen period (not after today); the default one when
+        nothing or something invalid was chosen."""
+        first, last_month = self.default_first, self.default_last
+        if self.is_bound and self.is_valid():
+            first = self.cleaned_data["od"] or first
+            last_month = self.cleaned_data["do"] or max(last_month, first)
+        last = min(next_month(last_month) - dt.timedelta(days=1), self.today)
+        return first, max(last, first)

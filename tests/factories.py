@@ -196,3 +196,20 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
                 unit_no=unit.unit_no,
                 unit=unit,
             )
+
+
+# --- meters (issue 6): back-office readings -----------------------------------------------------
+
+
+class ReadingFactory(factory.django.DjangoModelFactory):
+    """A reading the back-office holds (a collector's by default), confirmed."""
+
+    class Meta:
+        model = Reading
+
+    reading_id = factory.Sequence(lambda n: f"R{n:09d}")
+    meter = factory.SubFactory(MeterFactory)
+    read_on = dt.date(2026, 1, 1)
+    value = Decimal("10.000")
+    source = Reading.Source.COLLECTOR
+    status = Reading.Status.CONFIRMED
