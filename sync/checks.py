@@ -59,6 +59,7 @@ def _duplicates(db: Database, *, skip: frozenset[str]) -> list[Problem]:
         sql = (
             f"SELECT s._line, {', '.join('s.' + k for k in spec.key)}, f.first_line "
             f"FROM b_{stem} s JOIN (SELECT {key}, MIN(_line) AS first_line FROM b_{stem} "
+            f"WHERE {' AND '.join(k + ' IS NOT NULL' for k in spec.key)} "
             f"GROUP BY {key} HAVING COUNT(*) > 1) f ON {match} "
             "WHERE s._line > f.first_line ORDER BY s._line"
         )

@@ -233,7 +233,7 @@ def pinned(model: type[models.Model], table: str) -> str:
     return "(" + " OR ".join(parts) + ")" if parts else "(1 = 0)"
 
 
-def _test_pause(point: str) -> None:
+def fault_point(point: str) -> None:
     """Fault injection for the kill -9 test (tests/sync/test_atomic.py): with
     EBOK_SYNC_PAUSE_AT=<point> the import stops here, inside its transaction, and
     writes EBOK_SYNC_PAUSE_MARKER so the test knows when to kill it."""
@@ -310,7 +310,7 @@ class Merger:
                 continue
             self._upsert(entity)
             if stem == "ledger":
-                _test_pause("merge")
+                fault_point("merge")
         self._buildings_cleanup()
         return self.result
 

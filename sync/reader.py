@@ -236,16 +236,19 @@ def _converter(col: Column, null: str | None) -> Callable[[str], str | None]:
     raise ValueError(f"unknown column kind {kind}")
 
 
-def _compile_row_check(plan: list[tuple[int, Column, Callable[[str], str | None]]]) -> Callable[..., list | None]:
-    """A function checking one row of a file with a given header: fields → normalized list, or None.
+def _compile_row_check(
+    plan: list[tuple[int, Column, Callable[[str], str | None]]], null: str | None
+) -> Callable[..., list]:
+    """A function checking one row of a file with a given header: fields → normalized list
+    (a bad field becomes "no value" there, after its problem is reported).
 
     Generated once per file, because this runs for every one of millions of rows:
     each column gets its common case as one inline test (a length, a set lookup,
     a regex, a cache hit for dates); anything else goes to the column's converter,
     which normalizes the rare cases (empty fields) or raises the Polish reason.
     """
-    namespace: dict[str, Any] = {"FieldError": FieldError}
-    code = ["def check(f, start, problem, filename):", "    ok = True"]
+    namespace: dict[str, Any] = {"FieldError": FieldError, "null": null}
+    code = ["def check(f, start, problem, filename):"]
     for i, (index, col, convert) in enumerate(plan):
         namespace[f"convert{i}"] = convert
         namespace[f"name{i}"] = col.name
@@ -268,7 +271,7 @@ def _compile_row_check(plan: list[tuple[int, Column, Callable[[str], str | None]
             "try:",
             f"    x{i} = convert{i}(v)",
             "except FieldError as exc:",
-            f"    ok = x{i} = None",
+            f"    x{i} = null",
             f"    problem(filename, start, name{i}, v, exc.code, exc.reason)",
         ]
         if fast:
@@ -277,7 +280,7 @@ def _compile_row_check(plan: list[tuple[int, Column, Callable[[str], str | None]
         else:
             code += ["    " + line for line in slow]
     values = ", ".join(f"x{i}" for i in range(len(plan)))
-    code.append(f"    return [str(start), {values}] if ok else None")
+    code.append(f"    return [str(start), {values}]")
     exec(compile("\n".join(code), "<row check>", "exec"), namespace)  # noqa: S102 - our own generated code
     return namespace["check"]
 
@@ -459,10 +462,10 @@ class BundleReader:
             if index < 0 and col.required:
                 problem(filename, 1, col.name, "", "missing_column", "Brak wymaganej kolumny w nagłówku.")
             plan.append((index, col, _converter(col, sink.null)))
-        check_row = _compile_row_check(plan)
+        check_row = _compile_row_check(plan, sink.null)
         width = len(header)
         row_check = ROW_CHECKS.get(spec.stem)
-        context = {"container": self.container, "problem": problem, "filename": filename}
+        context = {"container": self.container, "problem": problem, "filename": filename, "null": sink.null}
         write = sink.write
         dialect = {"delimiter": ";", "quotechar": '"', "doublequote": True, "strict": True}
         count = 0
@@ -509,11 +512,12 @@ class BundleReader:
                     f"Wiersz ma {len(fields)} pól, a nagłówek {width} (wiersz ucięty albo z nadmiarowymi polami).",
                 )
                 continue
+            # A row with problems is staged all the same (bad fields empty), so the checks
+            # across rows still see its id: the report names every problem, not echoes of one.
             out = check_row(fields, start, problem, filename)
-            if row_check is not None and out is not None and not row_check(out, start, context):
-                out = None
-            if out is not None:
-                write(out)
+            if row_check is not None:
+                row_check(out, start, context)
+            write(out)
         return count
 
 
@@ -538,7 +542,7 @@ def _check_person(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
 def _check_invoice_line(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
     # row: _line, invoice_id, line_no, name, quantity, unit, unit_net_price, vat_rate, net, vat, gross
     net, vat, gross = row[8], row[9], row[10]
-    if None in (net, vat, gross):
+    if ctx["null"] in (net, vat, gross):
         return True  # already reported
     if _cents(net) + _cents(vat) != _cents(gross):
         ctx["problem"](
@@ -556,10 +560,13 @@ def _check_invoice_line(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
 def _check_document(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
     # row: _line, document_id, person_id, unit_id, title, issued_on, file → + stored_name, sha256, size
     member = row[6]
-    if member is None:
+    null = ctx["null"]
+    if member == null:
+        row.extend([null, null, null])
         return True
     container: Container = ctx["container"]
     if not container.exists(member):
+        row.extend([null, null, null])
         ctx["problem"](ctx["filename"], line, "file", member, "document_missing", "Brak tego pliku PDF w pakiecie.")
         return False
     sha = hashlib.sha256()
@@ -572,6 +579,7 @@ def _check_document(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
             sha.update(chunk)
             size += len(chunk)
     if head != PDF_MAGIC:
+        row.extend([null, null, null])
         ctx["problem"](ctx["filename"], line, "file", member, "not_pdf", "Plik nie jest dokumentem PDF.")
         return False
     digest = sha.hexdigest()

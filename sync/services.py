@@ -34,7 +34,7 @@ from sync import outbound
 from sync.checks import run_checks
 from sync.container import MANIFEST, Container, Manifest, _line_of, open_container, read_manifest
 from sync.db import Database
-from sync.merge import ENTITIES, Merger
+from sync.merge import ENTITIES, Merger, fault_point
 from sync.models import ImportProblem, ImportRun
 from sync.problems import Problem, ProblemLog
 from sync.reader import BundleReader, Fallback
@@ -246,15 +246,14 @@ def _load_check_merge(
             if name.removesuffix(".csv") not in FILES:
                 reader.read_other(name)
         timings["read"] = round(time.perf_counter() - clock, 3)
-        if problems:
-            raise Refused
+        fault_point("loaded")
         clock = time.perf_counter()
         found = run_checks(db, full=manifest.is_full, direct=frozenset(direct))
         timings["checks"] = round(time.perf_counter() - clock, 3)
-        if found:
-            if fast:
-                raise Fallback
-            problems.extend(found)
+        if found and fast:
+            raise Fallback
+        problems.extend(found)
+        if problems:
             raise Refused
         clock = time.perf_counter()
         now = timezone.now()

@@ -198,6 +198,41 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
             )
 
 
+# --- sync (issue 4): meters and readings, as the nightly import and tenants make them ------------
+
+from django.utils import timezone  # noqa: E402
+
+from meters.models import Meter, Reading  # noqa: E402
+
+
+class MeterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meter
+
+    external_id = factory.Sequence(lambda n: f"M{n:07d}")
+    unit = factory.SubFactory(UnitFactory)
+    medium = Meter.Medium.COLD_WATER
+    serial_no = factory.Sequence(lambda n: f"SN{n:08d}")
+    installed_on = dt.date(2020, 3, 1)
+    legalization_valid_until = dt.date(2028, 3, 1)
+    initial_value = Decimal("0.000")
+
+
+class TenantReadingFactory(factory.django.DjangoModelFactory):
+    """A reading a tenant submitted in the portal, waiting for the back-office's confirmation."""
+
+    class Meta:
+        model = Reading
+
+    reading_id = factory.LazyFunction(Reading.issue_portal_id)
+    meter = factory.SubFactory(MeterFactory)
+    read_on = dt.date(2026, 11, 15)
+    value = Decimal("123.456")
+    source = Reading.Source.TENANT
+    status = Reading.Status.WAITING
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
 # --- meters (issue 6): back-office readings -----------------------------------------------------
 
 
