@@ -81,7 +81,9 @@ def check_photo(upload) -> str:
 
 
 class ReadingValueField(forms.CharField):
-    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"})
+    widget = forms.TextInput(
+        attrs={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false", "maxlength": "40"}
+    )
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -99,7 +101,6 @@ class ReadingForm(forms.Form):
 
     value = ReadingValueField(
         label=_("Stan licznika"),
-        max_length=40,
         error_messages={"required": _("Podaj stan licznika.")},
     )
     read_on = forms.DateField(

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from meters.consumption import Point, average_per_day, segments
@@ -49,9 +50,9 @@ def office_contact() -> str:
         return ""
     parts = []
     if operator.phone:
-        parts.append(_("tel. %(phone)s") % {"phone": operator.phone})
+        parts.append(gettext("tel. %(phone)s") % {"phone": operator.phone})
     if operator.email:
-        parts.append(_("e-mail %(email)s") % {"email": operator.email})
+        parts.append(gettext("e-mail %(email)s") % {"email": operator.email})
     return f" ({', '.join(parts)})" if parts else ""
 
 
@@ -135,28 +136,28 @@ class Meter(models.Model):
         contact = office_contact()
         if self.withdrawn_at is not None or (self.removed_on is not None and self.removed_on < today):
             if self.removed_on is not None:
-                reason = _("Ten licznik został zdemontowany %(date)s i nie przyjmuje już odczytów.") % {
+                reason = gettext("Ten licznik został zdemontowany %(date)s i nie przyjmuje już odczytów.") % {
                     "date": format_date(self.removed_on)
                 }
             else:
-                reason = _("Tego licznika nie ma już w ewidencji i nie przyjmuje on odczytów.")
+                reason = gettext("Tego licznika nie ma już w ewidencji i nie przyjmuje on odczytów.")
             return " ".join(
                 [
                     reason,
-                    _(
+                    gettext(
                         "Jeśli w lokalu jest nowy licznik, którego tu nie widać, skontaktuj się z biurem obsługi%(contact)s."
                     )
                     % {"contact": contact},
                 ]
             )
         if self.legalization_status(today) == "expired":
-            return _(
+            return gettext(
                 "Legalizacja tego licznika wygasła %(date)s, więc jego wskazania nie mogą być podstawą rozliczenia "
                 "i nie przyjmujemy odczytów. Skontaktuj się z biurem obsługi%(contact)s, aby umówić wymianę "
                 "lub legalizację licznika."
             ) % {"date": format_date(self.legalization_valid_until), "contact": contact}
         if self.installed_on > today:
-            return _("Ten licznik zostanie zamontowany %(date)s; odczyty przyjmiemy od tego dnia.") % {
+            return gettext("Ten licznik zostanie zamontowany %(date)s; odczyty przyjmiemy od tego dnia.") % {
                 "date": format_date(self.installed_on)
             }
         return None
@@ -170,29 +171,29 @@ class Meter(models.Model):
             raise ValidationError(refusal, code="meter_inactive")
         errors: dict[str, list[str]] = {}
         if value < 0:
-            errors.setdefault("value", []).append(_("Stan licznika nie może być ujemny."))
+            errors.setdefault("value", []).append(gettext("Stan licznika nie może być ujemny."))
         if read_on > today:
             errors.setdefault("read_on", []).append(
-                _("Data odczytu nie może być późniejsza niż dziś (%(today)s).") % {"today": format_date(today)}
+                gettext("Data odczytu nie może być późniejsza niż dziś (%(today)s).") % {"today": format_date(today)}
             )
         elif read_on < self.installed_on:
             errors.setdefault("read_on", []).append(
-                _("Data odczytu nie może być wcześniejsza niż montaż licznika (%(date)s).")
+                gettext("Data odczytu nie może być wcześniejsza niż montaż licznika (%(date)s).")
                 % {"date": format_date(self.installed_on)}
             )
         elif self.removed_on is not None and read_on > self.removed_on:
             errors.setdefault("read_on", []).append(
-                _("Licznik został zdemontowany %(date)s.") % {"date": format_date(self.removed_on)}
+                gettext("Licznik został zdemontowany %(date)s.") % {"date": format_date(self.removed_on)}
             )
         if last is not None:
             if read_on < last.on:
                 errors.setdefault("read_on", []).append(
-                    _("Data odczytu nie może być wcześniejsza niż ostatni odczyt (%(date)s).")
+                    gettext("Data odczytu nie może być wcześniejsza niż ostatni odczyt (%(date)s).")
                     % {"date": format_date(last.on)}
                 )
             if value < last.value:
                 errors.setdefault("value", []).append(
-                    _(
+                    gettext(
                         "Podany stan %(value)s jest niższy niż ostatni odczyt %(last)s %(unit)s z %(date)s. "
                         "Licznik nie cofa się: sprawdź, czy odczytano wszystkie cyfry przed przecinkiem. "
                         "Jeśli licznik wymieniono, skontaktuj się z biurem obsługi%(contact)s."
