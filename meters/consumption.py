@@ -130,13 +130,19 @@ def monthly(
 ) -> list[MonthUsage]:
     """Consumption per calendar month for the days ``first`` … ``last`` (both included).
 
-    With ``mounted`` (installed on, removed on or None) a month's ``days`` count only the
-    days the meter was mounted, so a meter installed or removed mid-month can be complete."""
+    With ``mounted`` (installed on, removed on or None) only the days the meter was mounted
+    count, so a meter installed or removed mid-month can have a complete month."""
     months = months_between(first, last)
     if not months:
         return []
     end = last + dt.timedelta(days=1)
     boundaries = [*months, next_month(months[-1])]
+    # Consumption counts only while the meter is mounted (readings after a removal are ignored).
+    clip_lo, clip_hi = first, end
+    if mounted is not None:
+        clip_lo = max(first, mounted[0])
+        if mounted[1] is not None:
+            clip_hi = min(end, mounted[1] + dt.timedelta(days=1))
     amount = {m: Decimal(0) for m in months}
     covered = dict.fromkeys(months, 0)
     for seg in segs:
@@ -147,8 +153,8 @@ def monthly(
             if month not in amount:
                 continue
             # The piece lies in one month; clip it to the asked days.
-            lo = max(piece_start, first)
-            hi = min(piece_start + dt.timedelta(days=piece_days), end)
+            lo = max(piece_start, clip_lo)
+            hi = min(piece_start + dt.timedelta(days=piece_days), clip_hi)
             if hi <= lo:
                 continue
             inside = (hi - lo).days
@@ -157,12 +163,7 @@ def monthly(
             covered[month] += inside
     result = []
     for month, nxt in zip(months, boundaries[1:], strict=True):
-        lo, hi = max(month, first), min(nxt, end)
-        if mounted is not None:
-            lo = max(lo, mounted[0])
-            if mounted[1] is not None:
-                hi = min(hi, mounted[1] + dt.timedelta(days=1))
-        days = max((hi - lo).days, 0)
+        days = max((min(nxt, clip_hi) - max(month, clip_lo)).days, 0)
         result.append(
             MonthUsage(
                 month=month,

@@ -133,7 +133,6 @@ class Meter(models.Model):
     def reading_refusal(self, today: dt.date) -> str | None:
         """Why the meter takes no readings today (removed, withdrawn, legalization expired,
         not mounted yet), saying whom to contact; None when it takes them."""
-        contact = office_contact()
         if self.withdrawn_at is not None or (self.removed_on is not None and self.removed_on < today):
             if self.removed_on is not None:
                 reason = gettext("Ten licznik został zdemontowany %(date)s i nie przyjmuje już odczytów.") % {
@@ -147,7 +146,7 @@ class Meter(models.Model):
                     gettext(
                         "Jeśli w lokalu jest nowy licznik, którego tu nie widać, skontaktuj się z biurem obsługi%(contact)s."
                     )
-                    % {"contact": contact},
+                    % {"contact": office_contact()},
                 ]
             )
         if self.legalization_status(today) == "expired":
@@ -155,7 +154,7 @@ class Meter(models.Model):
                 "Legalizacja tego licznika wygasła %(date)s, więc jego wskazania nie mogą być podstawą rozliczenia "
                 "i nie przyjmujemy odczytów. Skontaktuj się z biurem obsługi%(contact)s, aby umówić wymianę "
                 "lub legalizację licznika."
-            ) % {"date": format_date(self.legalization_valid_until), "contact": contact}
+            ) % {"date": format_date(self.legalization_valid_until), "contact": office_contact()}
         if self.installed_on > today:
             return gettext("Ten licznik zostanie zamontowany %(date)s; odczyty przyjmiemy od tego dnia.") % {
                 "date": format_date(self.installed_on)

@@ -122,3 +122,14 @@ def test_monthly_amounts_always_add_up_to_the_last_value_minus_the_first(steps):
     months = monthly(segments(points), points[0].on, points[-1].on)
     assert sum(m.amount or 0 for m in months) == value
     assert all(m.covered_days <= m.days for m in months)
+
+
+def test_readings_after_a_meters_removal_give_no_consumption():
+    months = monthly(
+        segments([p("2026-01-01", "0"), p("2026-03-01", "59")]),
+        dt.date(2026, 1, 1),
+        dt.date(2026, 2, 28),
+        mounted=(dt.date(2020, 1, 1), dt.date(2026, 1, 31)),
+    )
+    assert amounts(months) == {"2026-01": D("31.000"), "2026-02": None}
+    assert months[1].days == 0
