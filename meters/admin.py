@@ -22,7 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Building
@@ -310,12 +310,7 @@ class ReadingAdmin(_ReadOnly, admin.ModelAdmin):
                     rejected += 1
             self.message_user(
                 request,
-                ngettext(
-                    "Odrzucono %(n)s odczyt; lokator otrzyma e-mail z powodem.",
-                    "Odrzucono %(n)s odczyty/odczytów; lokatorzy otrzymają e-maile z powodem.",
-                    rejected,
-                )
-                % {"n": rejected},
+                gettext("Odrzucone odczyty: %(n)s. Lokatorzy otrzymają e-mail z powodem.") % {"n": rejected},
             )
             return HttpResponseRedirect(reverse("admin:meters_reading_changelist"))
         context = {
