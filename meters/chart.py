@@ -19,7 +19,7 @@ from meters.consumption import MonthUsage
 from meters.formats import format_quantity
 
 WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP, BOTTOM = 72, 12, 16, 52
+LEFT, RIGHT, TOP, BOTTOM = 72, 12, 30, 52
 MONTHS_SHORT = ("sty", "lut", "mar", "kwi", "maj", "cze", "lip", "sie", "wrz", "paź", "lis", "gru")
 
 
