@@ -19,6 +19,7 @@ cumulatively, so the months of a segment add up exactly to its consumption.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
@@ -110,7 +111,8 @@ def segments(points: Iterable[Point]) -> list[Segment]:
 
 def _shares(segment: Segment, boundaries: Sequence[dt.date]) -> list[tuple[dt.date, int, Decimal]]:
     """The segment cut at ``boundaries`` (sorted month starts): (piece start, days, amount)."""
-    cuts = [segment.start, *(b for b in boundaries if segment.start < b < segment.end), segment.end]
+    inside = boundaries[bisect.bisect_right(boundaries, segment.start) : bisect.bisect_left(boundaries, segment.end)]
+    cuts = [segment.start, *inside, segment.end]
     pieces, done_days, done_amount = [], 0, Decimal(0)
     for a, b in itertools.pairwise(cuts):
         done_days += (b - a).days

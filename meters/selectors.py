@@ -105,10 +105,10 @@ def meter_rows(meters: Sequence[Meter], today: dt.date) -> list[MeterRow]:
     ]
 
 
-def readings_in_period(meters: Sequence[Meter], first: dt.date, last: dt.date) -> list[Reading]:
+def readings_in_period(meters: Sequence[Meter], first: dt.date, last: dt.date) -> QuerySet[Reading]:
     """All readings of the meters read in the period (rejected ones too: the tenant sees
     what happened to their submission), newest first."""
-    return list(
+    return (
         Reading.objects.filter(meter_id__in=[m.external_id for m in meters], read_on__gte=first, read_on__lte=last)
         .select_related("meter")
         .order_by("-read_on", "meter__medium", "meter__serial_no", "-id")

@@ -10,6 +10,7 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,6 +27,23 @@ from meters.models import Meter
 from meters.window import window_state
 from portal.formats import format_date
 from tickets.files import serve_private_file
+
+READINGS_PER_PAGE = 100
+
+
+def _readings_page(request: HttpRequest, meters: list[Meter], first: dt.date, last: dt.date) -> dict:
+    """One page of the period's readings (a daily radio meter has 3,650 in ten years; the CSV has all)."""
+    page = Paginator(selectors.readings_in_period(meters, first, last), READINGS_PER_PAGE).get_page(
+        request.GET.get("strona")
+    )
+    query = request.GET.copy()
+    query.pop("strona", None)
+    return {
+        "readings": page.object_list,
+        "page": page,
+        "submissions": selectors.submissions_by_reading(page.object_list),
+        "query": query.urlencode(),
+    }
 
 
 def _apply_errors(form: Form, error: ValidationError) -> None:
@@ -139,7 +157,6 @@ def meter_history(request: HttpRequest, meter_id: int) -> HttpResponse:
     first, last = period.period()
     points = selectors.measured_points([meter])[meter.external_id]
     months = selectors.monthly_usage(meter, points, first, last)
-    readings = selectors.readings_in_period([meter], first, last)
     return render(
         request,
         "meters/meter_history.html",
@@ -152,9 +169,7 @@ def meter_history(request: HttpRequest, meter_id: int) -> HttpResponse:
             "last": last,
             "months": months,
             "chart": monthly_chart(months, chart_id=f"wykres-{meter.pk}", subject=str(meter), unit=meter.measure_unit),
-            "readings": readings,
-            "submissions": selectors.submissions_by_reading(readings),
-            "query": request.GET.urlencode(),
+            **_readings_page(request, [meter], first, last),
         },
     )
 
@@ -178,7 +193,6 @@ def unit_history(request: HttpRequest, unit_id: int) -> HttpResponse:
                 "chart": monthly_chart(months, chart_id=f"wykres-{medium}", subject=str(label), unit=unit_label),
             }
         )
-    readings = selectors.readings_in_period(meters, first, last)
     return render(
         request,
         "meters/unit_history.html",
@@ -188,9 +202,7 @@ def unit_history(request: HttpRequest, unit_id: int) -> HttpResponse:
             "first": first,
             "last": last,
             "media": media,
-            "readings": readings,
-            "submissions": selectors.submissions_by_reading(readings),
-            "query": request.GET.urlencode(),
+            **_readings_page(request, meters, first, last),
         },
     )
 
