@@ -11,7 +11,8 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN DEBUG=1 python manage.py compilemessages -v0 \
  && DEBUG=1 STATIC_MANIFEST=1 python manage.py collectstatic --no-input -v0 \
- && mkdir -p /srv/ebok/private && chown -R ebok /srv/ebok /app/var
+ && mkdir -p /srv/ebok/private /srv/ebok/bundles/inbox /srv/ebok/bundles/archive /srv/ebok/bundles/outbox \
+ && chown -R ebok /srv/ebok /app/var
 USER ebok
 EXPOSE 8000
 CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

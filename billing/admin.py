@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from billing.models import Building, Person, Title, Unit
+from billing.models import Building, Document, Invoice, InvoiceLine, LedgerEntry, Person, Title, Unit
+from portal.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Building)
@@ -11,8 +12,8 @@ class BuildingAdmin(admin.ModelAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["external_id", "__str__", "kind", "area_m2", "occupants"]
-    list_filter = ["kind", "building"]
+    list_display = ["external_id", "__str__", "kind", "area_m2", "occupants", "withdrawn_at"]
+    list_filter = ["kind", ("withdrawn_at", admin.EmptyFieldListFilter), "building"]
     search_fields = ["external_id", "unit_no", "building__street", "building__city"]
     list_select_related = ["building"]
 
@@ -30,3 +31,43 @@ class TitleAdmin(admin.ModelAdmin):
     search_fields = ["external_id", "person__last_name", "unit__external_id"]
     list_select_related = ["unit__building", "person"]
     raw_id_fields = ["unit", "person"]
+
+
+# The ledger, invoices and documents come from the back-office every night: staff read them here;
+# a hand edit would be overwritten by the next import, so there is none.
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["external_id", "unit_id", "booked_on", "kind", "component", "amount", "due_on"]
+    list_filter = ["kind", ("booked_on", admin.DateFieldListFilter)]
+    search_fields = ["external_id", "unit__external_id", "description"]
+    date_hierarchy = "booked_on"
+    show_full_result_count = False
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    fields = ["line_no", "name", "quantity", "measure_unit", "unit_net_price", "vat_rate", "net", "vat", "gross"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "unit_id", "buyer", "issued_on", "due_on", "gross", "ksef_number"]
+    list_filter = [("issued_on", admin.DateFieldListFilter)]
+    search_fields = ["number", "external_id", "unit__external_id", "buyer__last_name", "ksef_number"]
+    inlines = [InvoiceLineInline]
+    list_select_related = ["buyer"]
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "person", "unit_id", "issued_on", "size"]
+    search_fields = ["title", "external_id", "person__last_name"]
+    list_select_related = ["person"]

@@ -1,7 +1,7 @@
 """Staff side of meters and readings (issue 6).
 
 Meters and readings come from the back-office: staff look at them here, they do
-not edit them. The one change staff make is rejecting a tenant's reading that
+not edit them (read-only, as the sync made them). The one change staff make is rejecting a tenant's reading that
 waits for confirmation (with a reason the tenant is e-mailed), through the
 service, which audits it. Meters due for legalization are listed by building.
 """
@@ -29,6 +29,7 @@ from billing.models import Building
 from meters import services
 from meters.formats import format_quantity
 from meters.models import Meter, Reading, ReadingSubmission
+from portal.admin import ReadOnlyAdminMixin
 from tickets.files import serve_private_file
 
 
@@ -121,28 +122,11 @@ def meters_due_for_legalization(today: dt.date) -> QuerySet[Meter]:
     )
 
 
-class _ReadOnly:
-    """Back-office data: staff look, the nightly import writes."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields] + list(self.extra_readonly)
-
-    extra_readonly: tuple[str, ...] = ()
-
-
 @admin.register(Meter)
-class MeterAdmin(_ReadOnly, admin.ModelAdmin):
+class MeterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "serial_no",
+        "external_id",
         "medium",
         "unit",
         "installed_on",
@@ -150,7 +134,7 @@ class MeterAdmin(_ReadOnly, admin.ModelAdmin):
         "legalization_valid_until",
         "legalization_badge",
     ]
-    list_filter = [LegalizationFilter, "medium", BuildingFilter]
+    list_filter = [LegalizationFilter, "medium", BuildingFilter, ("withdrawn_at", admin.EmptyFieldListFilter)]
     search_fields = ["serial_no", "external_id", "unit__external_id", "unit__building__street"]
     list_select_related = ["unit__building"]
     ordering = ["unit__building", "unit__unit_no", "medium"]
@@ -213,7 +197,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(Reading)
-class ReadingAdmin(_ReadOnly, admin.ModelAdmin):
+class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "reading_id",
         "meter",
@@ -228,9 +212,9 @@ class ReadingAdmin(_ReadOnly, admin.ModelAdmin):
     list_filter = ["source", WaitingFilter, ReadingBuildingFilter, ImplausibleFilter]
     search_fields = ["reading_id", "meter__serial_no", "meter__external_id", "meter__unit__external_id"]
     list_select_related = ["meter__unit__building", "submitted_by"]
-    date_hierarchy = "read_on"
+    show_full_result_count = False  # millions of readings: no second COUNT(*) per page
     actions = ["reject_selected"]
-    extra_readonly = ("submission", "reject_link")
+    readonly_fields = ["submission", "reject_link"]
 
     @admin.display(description=_("lokal"))
     def unit(self, obj: Reading) -> str:

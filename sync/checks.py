@@ -15,19 +15,12 @@ from sync.schema import DELETABLE, FILES, KEY_OF
 # What a delta may refer to in the portal's tables: (table, key column, "kept" condition).
 # A row is kept unless the delta deletes it, or deletes the unit it hangs on
 # (and does not carry the row itself, with a new unit).
+DELETED_UNITS = "SELECT d.id FROM b_deletions d WHERE d.entity = 'units' AND d.id IS NOT NULL"
 HELD = {
     "units": ("billing_unit", "external_id", "t.withdrawn_at IS NULL"),
     "persons": ("billing_person", "external_id", "t.withdrawn_at IS NULL"),
-    "meters": (
-        "meters_meter",
-        "external_id",
-        "t.withdrawn_at IS NULL AND NOT EXISTS (SELECT 1 FROM b_deletions d WHERE d.entity = 'units' AND d.id = t.unit_id)",
-    ),
-    "invoices": (
-        "billing_invoice",
-        "external_id",
-        "NOT EXISTS (SELECT 1 FROM b_deletions d WHERE d.entity = 'units' AND d.id = t.unit_id)",
-    ),
+    "meters": ("meters_meter", "external_id", f"t.withdrawn_at IS NULL AND t.unit_id NOT IN ({DELETED_UNITS})"),
+    "invoices": ("billing_invoice", "external_id", f"t.unit_id NOT IN ({DELETED_UNITS})"),
 }
 
 
@@ -90,10 +83,9 @@ def _available_keys(db: Database, parent: str, *, full: bool) -> str:
         table, column, kept = HELD[parent]
         db.execute(
             f"INSERT INTO {name} (k) SELECT t.{column} FROM {table} t WHERE {kept} "
-            f"AND NOT EXISTS (SELECT 1 FROM b_deletions d WHERE d.entity = '{parent}' AND d.id = t.{column}) "
-            f"AND NOT EXISTS (SELECT 1 FROM {name} a WHERE a.k = t.{column})"
+            f"EXCEPT SELECT d.id FROM b_deletions d WHERE d.entity = '{parent}' AND d.id IS NOT NULL "
+            f"EXCEPT SELECT k FROM {name}"
         )
-    db.analyze(name)
     return name
 
 

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from psycopg.copy import QueuedLibpqWriter
 
 from sync.reader import staging_columns
 from sync.schema import FILES, Column, FileSpec
@@ -42,8 +41,7 @@ class PgCopySink:
     null = NULL_MARK
 
     def __init__(self, cursor: Any, table: str, columns: Sequence[str], *, skip_line: bool, suffix: Sequence[str] = ()):
-        # The queued writer sends from a thread: parsing the next rows overlaps with the server storing these.
-        self._context = cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN", writer=QueuedLibpqWriter(cursor))
+        self._context = cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN")
         self._copy = self._context.__enter__()
         self._buffer: list[str] = []
         self._skip = 1 if skip_line else 0
@@ -155,7 +153,6 @@ class Database:
         by_name = {c.name: c for c in spec.columns}
         columns = ", ".join(f"{name} {self._column_type(by_name.get(name, name))}" for name in names)
         table = f"b_{spec.stem}"
-        self._drop_leftover(table)
         self.execute(f"CREATE TEMP TABLE {table} ({columns})")
         self.temp.append(("TABLE", table))
 
@@ -165,28 +162,13 @@ class Database:
         spec = FILES[stem]
         parts = ["CAST(NULL AS integer) AS _line"]
         parts += [f"{final} AS {col.name}" for final, col in zip(copy_columns, spec.columns, strict=True)]
-        self._drop_leftover(f"b_{stem}")
         self.execute(f"CREATE TEMP VIEW b_{stem} AS SELECT {', '.join(parts)} FROM {table}")
         self.temp.append(("VIEW", f"b_{stem}"))
 
     def create_temp_keys(self, name: str) -> None:
         """A one-column temp table of back-office ids (e.g. the rows a merge removes)."""
-        self._drop_leftover(name)
         self.execute(f"CREATE TEMP TABLE {name} (k {'text' if self.pg else 'TEXT'} PRIMARY KEY)")
         self.temp.append(("TABLE", name))
-
-    def _drop_leftover(self, name: str) -> None:
-        """A temp table or view of that name left by an earlier run in this session."""
-        if self.pg:
-            kind = self.scalar(
-                "SELECT relkind FROM pg_class WHERE relname = %s AND relpersistence = 't' AND pg_table_is_visible(oid)",
-                [name],
-            )
-            kind = {"r": "TABLE", "v": "VIEW"}.get(kind or "")
-        else:
-            kind = self.scalar("SELECT upper(type) FROM sqlite_temp_master WHERE name = %s", [name])
-        if kind:
-            self.execute(f"DROP {kind} {name}")
 
     def staging_sink(self, spec: FileSpec) -> PgCopySink | SqliteSink:
         columns = staging_columns(spec)
@@ -197,11 +179,19 @@ class Database:
     def direct_sink(self, table: str, columns: Sequence[str], suffix: Sequence[str] = ()) -> PgCopySink:
         return PgCopySink(self.connection.connection.cursor(), table, columns, skip_line=True, suffix=suffix)
 
-    def analyze(self, table: str) -> None:
+    def analyze(self, table: str, columns: Sequence[str] = ()) -> None:
+        """Statistics for the planner on the columns the checks and the merge join on."""
         if self.pg:
-            self.execute(f"ANALYZE {table}")
+            self.execute(f"ANALYZE {table}" + (f" ({', '.join(columns)})" if columns else ""))
 
     def drop_temp(self) -> None:
-        for kind, name in reversed(self.temp):
-            self.execute(f"DROP {kind} IF EXISTS {name}")
+        """Drop the staging tables and views (a rolled-back import takes them with it)."""
+        views = [name for kind, name in self.temp if kind == "VIEW"]
+        tables = [name for kind, name in self.temp if kind == "TABLE"]
+        if views:
+            self.execute(f"DROP VIEW {', '.join(views)}")
+        if tables and self.pg:
+            self.execute(f"DROP TABLE {', '.join(tables)}")
+        for name in tables if not self.pg else []:
+            self.execute(f"DROP TABLE {name}")  # SQLite drops one table per statement
         self.temp = []

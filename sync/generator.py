@@ -325,7 +325,7 @@ def generate_bundle(
             title(u, owner, "lease", dt.date(2012, 1, 1), None)
             u.owners = [owner]
             continue
-        if u.kind in ("garage", "storage") and last_flat_owner and rng.random() < 0.5:
+        if u.kind in ("garage", "storage") and last_flat_owner:  # one person, several units (A9)
             title(u, last_flat_owner, "ownership", dt.date(2008, 5, 1), None)
             u.owners = [last_flat_owner]
             continue

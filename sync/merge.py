@@ -264,11 +264,14 @@ class Merger:
         *,
         full: bool,
         direct: set[str],
+        staged: dict[str, int],
         container: Container,
         now: dt.datetime,
         today: dt.date,
     ) -> None:
         self.db = db
+        self.staged = staged  # rows per staging table, as the reader counted them
+        self.removing: dict[str, int] = {}
         self.full = full
         self.direct = direct
         self.container = container
@@ -277,7 +280,9 @@ class Merger:
         self.result = MergeResult()
 
     def _has_rows(self, table: str) -> bool:
-        return self.db.scalar(f"SELECT EXISTS (SELECT 1 FROM {table})") in (True, 1)
+        """Whether a staging (``b_``) or removal (``r_``) table has rows, known without asking."""
+        kind, stem = table.split("_", 1)
+        return bool((self.staged if kind == "b" else self.removing).get(stem, 0))
 
     def run(self) -> MergeResult:
         self._collect_removals()
@@ -328,15 +333,18 @@ class Merger:
             if self.full:
                 if stem in self.direct:
                     continue
-                db.execute(
+                found = db.execute(
                     f"INSERT INTO r_{stem} (k) SELECT t.{final_key} FROM {e.table} t "
                     f"WHERE NOT EXISTS (SELECT 1 FROM b_{stem} s WHERE s.{file_key} = t.{final_key}){owned}"
                 )
-            else:
-                db.execute(
+            elif self._has_rows("b_deletions"):
+                found = db.execute(
                     f"INSERT INTO r_{stem} (k) SELECT DISTINCT d.id FROM b_deletions d "
                     f"JOIN {e.table} t ON t.{final_key} = d.id WHERE d.entity = '{stem}'{owned}"
                 )
+            else:
+                found = 0
+            self.removing[stem] = found
         if self.full:
             return
         # A delta that deletes a unit or person takes what hangs on it, unless it carries that row.
@@ -354,11 +362,11 @@ class Merger:
         ]
         for stem, condition in cascades:
             parents = [p for p in ("units", "persons", "meters") if f"r_{p}" in condition]
-            if not any(db.scalar(f"SELECT COUNT(*) FROM r_{p}") for p in parents):
+            if not any(self._has_rows(f"r_{p}") for p in parents):
                 continue  # nothing deleted above it: skip scanning a big table
             e = ENTITIES[stem]
             final_key, file_key = e.key[0]
-            db.execute(
+            self.removing[stem] += db.execute(
                 f"INSERT INTO r_{stem} (k) SELECT t.{final_key} FROM {e.table} t WHERE ({condition}) "
                 f"AND NOT EXISTS (SELECT 1 FROM b_{stem} s WHERE s.{file_key} = t.{final_key}) "
                 f"AND NOT EXISTS (SELECT 1 FROM r_{stem} r WHERE r.k = t.{final_key})"

@@ -79,8 +79,13 @@ class ImportProblem(models.Model):
         indexes = [models.Index(fields=["run", "position"], name="importproblem_run_position")]
 
     def __str__(self) -> str:
-        where = self.file + (f":{self.line}" if self.line else "") + (f" [{self.column}]" if self.column else "")
-        return f"{where}: {self.reason}"
+        return self.as_text()
+
+    def as_text(self) -> str:
+        """``ledger.csv, wiersz 10, kolumna amount: <reason> (wartość: „…”)`` — for staff."""
+        from sync.problems import Problem
+
+        return Problem(self.file, self.line, self.column, self.value, self.code, self.reason).as_text()
 
 
 class OutboundBundle(models.Model):

@@ -33,8 +33,11 @@ SOURCE = "e-BOK (portal) 1"
 def _csv(header: list[str], rows: list[list[str]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", quotechar='"', lineterminator="\n")
+    quoted = csv.writer(out, delimiter=";", quotechar='"', lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(header)
-    writer.writerows(rows)
+    for row in rows:
+        # Python's writer leaves a lone "\r" unquoted when lines end with "\n"; quote such rows whole.
+        (quoted if any("\r" in field for field in row) else writer).writerow(row)
     return out.getvalue().encode("utf-8")
 
 

@@ -36,7 +36,7 @@ from sync.container import MANIFEST, Container, Manifest, _line_of, open_contain
 from sync.db import Database
 from sync.merge import ENTITIES, Merger, fault_point
 from sync.models import ImportProblem, ImportRun
-from sync.problems import Problem, ProblemLog
+from sync.problems import ProblemLog
 from sync.reader import BundleReader, Fallback
 from sync.schema import FILES
 
@@ -239,8 +239,16 @@ def _load_check_merge(
             counts[stem] = {"rows": result.rows}
             if stem in direct:
                 counts[stem]["inserted"] = result.rows
-            if result.rows >= 50_000:  # plans for the checks and the merge; small tables need none
-                db.analyze(ENTITIES[stem].table if stem in direct else f"b_{stem}")
+            if result.rows >= 50_000:  # plans for the checks and the merge, on the columns they join on
+                joined = list(dict.fromkeys([*spec.key, *(ref.column for ref in spec.refs)])) or [
+                    c.name for c in spec.columns
+                ]
+                if stem in direct:
+                    entity = ENTITIES[stem]
+                    by_file = dict(zip((c.name for c in spec.columns), entity.copy_columns, strict=True))
+                    db.analyze(entity.table, [by_file[c] for c in joined])
+                else:
+                    db.analyze(f"b_{stem}", joined)
             timings[f"read_{stem}"] = round(time.perf_counter() - file_clock, 3)
         for name in manifest.files:
             if name.removesuffix(".csv") not in FILES:
@@ -258,7 +266,10 @@ def _load_check_merge(
         clock = time.perf_counter()
         now = timezone.now()
         today = timezone.localdate()
-        merged = Merger(db, full=manifest.is_full, direct=direct, container=container, now=now, today=today).run()
+        staged = {stem: c.get("rows", 0) for stem, c in counts.items() if stem not in direct}
+        merged = Merger(
+            db, full=manifest.is_full, direct=direct, staged=staged, container=container, now=now, today=today
+        ).run()
         for stem, bucket in merged.counts.items():
             counts.setdefault(stem, {}).update(bucket)
         grants_ended = merged.grants_ended + titles_end_access(today=today)
@@ -365,16 +376,13 @@ def _notify_staff(run: ImportRun) -> None:
     """The report goes to staff (rule 1): what happened, the first problems, a link to all of them."""
     if not settings.STAFF_NOTIFY_EMAILS:
         return
-    first: list[Problem] = [
-        Problem(p.file, p.line, p.column, p.value, p.code, p.reason)
-        for p in run.problems.order_by("position")[:EMAIL_PROBLEMS]
-    ]
+    first = [p.as_text() for p in run.problems.order_by("position")[:EMAIL_PROBLEMS]]
     email_queue(
         to=settings.STAFF_NOTIFY_EMAILS,
         template="sync_report",
         context={
             "run": run,
-            "problems": [p.as_text() for p in first],
+            "problems": first,
             "more": max(run.problem_count - len(first), 0),
             "admin_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("admin:sync_importrun_change", args=[run.pk]),
         },

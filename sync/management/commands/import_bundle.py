@@ -63,7 +63,7 @@ class Command(BaseCommand):
         self.stdout.write(run.message)
         if run.status == ImportRun.Status.REFUSED:
             for problem in run.problems.order_by("position")[:20]:
-                self.stdout.write(f"  - {problem}" + (f" (wartość: „{problem.value}”)" if problem.value else ""))
+                self.stdout.write(f"  - {problem.as_text()}")
             if run.problem_count > 20:
                 self.stdout.write(
                     f"  … i jeszcze {run.problem_count - 20}; pełna lista w panelu obsługi (import nr {run.pk})."
