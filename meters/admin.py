@@ -208,6 +208,7 @@ class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "status",
         "submitted_by",
         "submitted_at",
+        "confirmed_at",
     ]
     list_filter = ["source", WaitingFilter, ReadingBuildingFilter, ImplausibleFilter]
     search_fields = ["reading_id", "meter__serial_no", "meter__external_id", "meter__unit__external_id"]
