@@ -139,8 +139,9 @@ def monthly_usage_by_medium(
     return {medium: combine(by_medium[medium]) for medium in order}
 
 
-def photo_for_user(user: User, meter: Meter, reading_pk: int) -> ReadingSubmission:
-    """The submission (with its photo) of a reading of a meter the user may see; 404 otherwise."""
+def photo_of_reading(meter: Meter, reading_pk: int) -> ReadingSubmission:
+    """The submission (with its photo) of a reading of ``meter`` (which the caller fetched through
+    ``meter_for_user``); 404 when the reading is not that meter's or has no photo."""
     reading = Reading.objects.filter(pk=reading_pk, meter_id=meter.external_id).first()
     if reading is None:
         raise Http404

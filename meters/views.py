@@ -281,7 +281,7 @@ def unit_history_csv(request: HttpRequest, unit_id: int) -> HttpResponse:
 @login_required
 def reading_photo(request: HttpRequest, meter_id: int, reading_pk: int) -> HttpResponse:
     meter = selectors.meter_for_user(request.user, meter_id)
-    submission = selectors.photo_for_user(request.user, meter, reading_pk)
+    submission = selectors.photo_of_reading(meter, reading_pk)
     return serve_private_file(
         submission.photo,
         filename=submission.photo_name or f"{submission.reading_id}.jpg",
