@@ -8,6 +8,8 @@ clash, and readings whose id the portal issued.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from sync.db import Database
 from sync.problems import Problem
 from sync.schema import DELETABLE, FILES, KEY_OF
@@ -65,7 +67,7 @@ def _duplicates(db: Database, *, skip: frozenset[str]) -> list[Problem]:
                     "+".join(spec.key),
                     "/".join(str(v) for v in values),
                     "duplicate_id",
-                    f"Powtórzony identyfikator (pierwszy raz w wierszu {first}).",
+                    _("Powtórzony identyfikator (pierwszy raz w wierszu %(line)s).") % {"line": first},
                 )
             )
     return found
@@ -103,7 +105,7 @@ def _references(db: Database, *, full: bool) -> list[Problem]:
                 f"SELECT s._line, {value} FROM b_{stem} s WHERE {value} IS NOT NULL "
                 f"AND NOT EXISTS (SELECT 1 FROM {available[ref.parent]} a WHERE a.k = {value}) ORDER BY s._line"
             )
-            where = "w pakiecie" if full else "w pakiecie ani w portalu (albo ten pakiet go usuwa)"
+            where = _("w pakiecie") if full else _("w pakiecie ani w portalu (albo ten pakiet go usuwa)")
             for line, missing in db.rows(sql):
                 found.append(
                     Problem(
@@ -112,7 +114,8 @@ def _references(db: Database, *, full: bool) -> list[Problem]:
                         ref.column,
                         missing,
                         "unknown_reference",
-                        f"Nieznany {ref.noun}: nie ma go {where} ({FILES[ref.parent].filename}).",
+                        _("Nieznany %(what)s: nie ma go %(where)s (%(file)s).")
+                        % {"what": ref.noun, "where": where, "file": FILES[ref.parent].filename},
                     )
                 )
     return found
@@ -134,8 +137,11 @@ def _deletions(db: Database) -> list[Problem]:
                     "id",
                     value,
                     "delete_and_write",
-                    f"Ten sam identyfikator jest w {entity}.csv (wiersz {other}): nie można go jednocześnie "
-                    "zapisać i usunąć.",
+                    _(
+                        "Ten sam identyfikator jest w %(file)s (wiersz %(line)s): nie można go jednocześnie "
+                        "zapisać i usunąć."
+                    )
+                    % {"file": f"{entity}.csv", "line": other},
                 )
             )
     # A person stays the buyer of invoices the delta keeps (on_delete=PROTECT).
@@ -156,7 +162,8 @@ def _deletions(db: Database) -> list[Problem]:
                 "id",
                 value,
                 "person_is_buyer",
-                f"Osoby nie można usunąć: jest nabywcą faktury {invoice}, która zostaje w portalu.",
+                _("Osoby nie można usunąć: jest nabywcą faktury %(invoice)s, która zostaje w portalu.")
+                % {"invoice": invoice},
             )
         )
     return found
@@ -194,7 +201,7 @@ def _invoice_totals(db: Database, *, full: bool) -> list[Problem]:
                         column,
                         _pl(int(total)),
                         "invoice_totals",
-                        f"Kwota faktury różna od sumy jej pozycji ({_pl(int(lines))}).",
+                        _("Kwota faktury różna od sumy jej pozycji (%(sum)s).") % {"sum": _pl(int(lines))},
                     )
                 )
     if not full:
@@ -215,7 +222,8 @@ def _invoice_totals(db: Database, *, full: bool) -> list[Problem]:
                             column,
                             _pl(int(lines)),
                             "invoice_totals",
-                            f"Suma pozycji różna od kwoty faktury {invoice} w portalu ({_pl(int(total))}).",
+                            _("Suma pozycji różna od kwoty faktury %(invoice)s w portalu (%(total)s).")
+                            % {"invoice": invoice, "total": _pl(int(total))},
                         )
                     )
     return found
@@ -239,7 +247,8 @@ def _portal_readings(db: Database) -> list[Problem]:
                     "source",
                     source,
                     "portal_reading_source",
-                    f"Odczyt {reading_id} zgłosił lokator w portalu: potwierdzenie musi mieć source=tenant.",
+                    _("Odczyt %(id)s zgłosił lokator w portalu: potwierdzenie musi mieć source=tenant.")
+                    % {"id": reading_id},
                 )
             )
         if sent is None:
@@ -250,7 +259,7 @@ def _portal_readings(db: Database) -> list[Problem]:
                     "reading_id",
                     reading_id,
                     "portal_reading_not_sent",
-                    "Portal nie wysłał jeszcze odczytu o tym identyfikatorze, więc nie może on być potwierdzony.",
+                    _("Portal nie wysłał jeszcze odczytu o tym identyfikatorze, więc nie może on być potwierdzony."),
                 )
             )
     return found

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from django.utils.translation import gettext as _
+
 from sync.problems import ProblemLog
 from sync.schema import FILES, FORMAT
 
@@ -104,16 +106,18 @@ def open_container(path: Path, problems: ProblemLog) -> Container | None:
     """The bundle at ``path`` (a directory or a .zip), or None with the reason in ``problems``."""
     if path.is_dir():
         if not (path / MANIFEST).is_file():
-            problems.add(MANIFEST, None, "", "", "no_manifest", "Brak pliku manifest.json w katalogu pakietu.")
+            problems.add(MANIFEST, None, "", "", "no_manifest", _("Brak pliku manifest.json w katalogu pakietu."))
             return None
         return DirectoryContainer(path)
     if not path.is_file():
-        problems.add("", None, "", str(path), "not_found", "Nie ma takiego pliku ani katalogu.")
+        problems.add("", None, "", str(path), "not_found", _("Nie ma takiego pliku ani katalogu."))
         return None
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        problems.add(path.name, None, "", "", "bad_zip", f"To nie jest poprawny plik .zip ({exc}).")
+        problems.add(
+            path.name, None, "", "", "bad_zip", _("To nie jest poprawny plik .zip (%(error)s).") % {"error": exc}
+        )
         return None
     unsafe = [info.filename for info in zf.infolist() if not member_is_safe(info.filename)]
     for name in unsafe:
@@ -138,7 +142,7 @@ def open_container(path: Path, problems: ProblemLog) -> Container | None:
             prefix = f"{next(iter(tops))}/"
         else:
             zf.close()
-            problems.add(MANIFEST, None, "", "", "no_manifest", "Brak pliku manifest.json w archiwum pakietu.")
+            problems.add(MANIFEST, None, "", "", "no_manifest", _("Brak pliku manifest.json w archiwum pakietu."))
             return None
     return ZipContainer(path, zf, prefix)
 
@@ -180,15 +184,22 @@ def read_manifest(container: Container, problems: ProblemLog) -> Manifest | None
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        problems.add(MANIFEST, line, "", "", "bad_utf8", "Nieprawidłowe kodowanie znaków (oczekiwano UTF-8).")
+        problems.add(MANIFEST, line, "", "", "bad_utf8", _("Nieprawidłowe kodowanie znaków (oczekiwano UTF-8)."))
         return None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        problems.add(MANIFEST, exc.lineno, "", "", "bad_json", f"Niepoprawny JSON: {exc.msg} (kolumna {exc.colno}).")
+        problems.add(
+            MANIFEST,
+            exc.lineno,
+            "",
+            "",
+            "bad_json",
+            _("Niepoprawny JSON: %(error)s (kolumna %(column)s).") % {"error": exc.msg, "column": exc.colno},
+        )
         return None
     if not isinstance(data, dict):
-        problems.add(MANIFEST, 1, "", "", "bad_json", "Manifest musi być obiektem JSON.")
+        problems.add(MANIFEST, 1, "", "", "bad_json", _("Manifest musi być obiektem JSON."))
         return None
 
     def bad(key: str, value: object, code: str, reason: str) -> None:
@@ -198,16 +209,21 @@ def read_manifest(container: Container, problems: ProblemLog) -> Manifest | None
     before = problems.count
     fmt = data.get("format")
     if fmt != FORMAT:
-        bad("format", fmt, "bad_format", f"Nieobsługiwany format pakietu; oczekiwano „{FORMAT}”.")
+        bad(
+            "format",
+            fmt,
+            "bad_format",
+            _("Nieobsługiwany format pakietu; oczekiwano „%(format)s”.") % {"format": FORMAT},
+        )
     export_id = data.get("export_id")
     if not isinstance(export_id, str) or not export_id.strip() or len(export_id) > 200:
-        bad("export_id", export_id, "bad_export_id", "Wymagany niepusty identyfikator eksportu (do 200 znaków).")
+        bad("export_id", export_id, "bad_export_id", _("Wymagany niepusty identyfikator eksportu (do 200 znaków)."))
     sequence = data.get("sequence")
     if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 0:
-        bad("sequence", sequence, "bad_sequence", "Numer kolejny eksportu musi być liczbą całkowitą ≥ 0.")
+        bad("sequence", sequence, "bad_sequence", _("Numer kolejny eksportu musi być liczbą całkowitą ≥ 0."))
     kind = data.get("kind")
     if kind not in ("full", "delta"):
-        bad("kind", kind, "bad_kind", "Rodzaj pakietu musi być „full” albo „delta”.")
+        bad("kind", kind, "bad_kind", _("Rodzaj pakietu musi być „full” albo „delta”."))
     as_of_raw = data.get("as_of")
     as_of = None
     if isinstance(as_of_raw, str):
@@ -220,28 +236,28 @@ def read_manifest(container: Container, problems: ProblemLog) -> Manifest | None
             "as_of",
             as_of_raw,
             "bad_as_of",
-            "Wymagany znacznik czasu ISO 8601 ze strefą, np. 2026-11-20T23:00:00+01:00.",
+            _("Wymagany znacznik czasu ISO 8601 ze strefą, np. 2026-11-20T23:00:00+01:00."),
         )
     source = data.get("source")
     if not isinstance(source, str) or not source.strip() or len(source) > 200:
-        bad("source", source, "bad_source", "Wymagana nazwa i wersja systemu źródłowego (do 200 znaków).")
+        bad("source", source, "bad_source", _("Wymagana nazwa i wersja systemu źródłowego (do 200 znaków)."))
     files_raw = data.get("files")
     files: dict[str, ListedFile] = {}
     if not isinstance(files_raw, dict):
-        bad("files", files_raw, "bad_files", "Wymagany obiekt „files” z listą plików pakietu.")
+        bad("files", files_raw, "bad_files", _("Wymagany obiekt „files” z listą plików pakietu."))
     else:
         for name, entry in files_raw.items():
             if not member_is_safe(name):
-                bad(name, name, "path_escape", "Ścieżka pliku wychodzi poza katalog pakietu.")
+                bad(name, name, "path_escape", _("Ścieżka pliku wychodzi poza katalog pakietu."))
                 continue
             rows = entry.get("rows") if isinstance(entry, dict) else None
             sha = entry.get("sha256") if isinstance(entry, dict) else None
             is_csv = name.endswith(".csv")
             if is_csv and (not isinstance(rows, int) or isinstance(rows, bool) or rows < 0):
-                bad(name, rows, "bad_rows", "Liczba wierszy pliku musi być liczbą całkowitą ≥ 0.")
+                bad(name, rows, "bad_rows", _("Liczba wierszy pliku musi być liczbą całkowitą ≥ 0."))
                 continue
             if not isinstance(sha, str) or not SHA256_RE.fullmatch(sha):
-                bad(name, sha, "bad_sha256", "Skrót SHA-256 pliku musi mieć 64 znaki szesnastkowe.")
+                bad(name, sha, "bad_sha256", _("Skrót SHA-256 pliku musi mieć 64 znaki szesnastkowe."))
                 continue
             files[name] = ListedFile(rows=rows if isinstance(rows, int) else 0, sha256=sha.lower())
         if kind == "full" and "deletions.csv" in files:
@@ -249,7 +265,7 @@ def read_manifest(container: Container, problems: ProblemLog) -> Manifest | None
                 "deletions.csv",
                 "deletions.csv",
                 "deletions_in_full",
-                "Plik deletions.csv jest dozwolony tylko w pakiecie „delta”; pakiet „full” zastępuje wszystko.",
+                _("Plik deletions.csv jest dozwolony tylko w pakiecie „delta”; pakiet „full” zastępuje wszystko."),
             )
     if problems.count > before:
         return None

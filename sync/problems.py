@@ -13,6 +13,8 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 VALUE_MAX = 200
 
 
@@ -38,12 +40,12 @@ class Problem:
     reason: str
 
     def as_text(self) -> str:
-        where = self.file or "pakiet"
+        where = self.file or _("pakiet")
         if self.line:
-            where += f", wiersz {self.line}"
+            where += ", " + _("wiersz %(n)s") % {"n": self.line}
         if self.column:
-            where += f", kolumna {self.column}"
-        value = f" (wartość: „{self.value}”)" if self.value else ""
+            where += ", " + _("kolumna %(name)s") % {"name": self.column}
+        value = " " + _("(wartość: „%(value)s”)") % {"value": self.value} if self.value else ""
         return f"{where}: {self.reason}{value}"
 
 

@@ -24,10 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
+from django.utils.translation import gettext as _
+
 from portal.validators import nip_is_valid, nrb_is_valid, nrb_normalize, pesel_is_valid
 from sync.container import Container, Manifest, member_is_safe
 from sync.problems import ProblemLog
-from sync.schema import FILES, ID_MAX, Column, FileSpec
+from sync.schema import ID_MAX, Column, FileSpec
 
 CHUNK = 1 << 20
 SURROGATES = re.compile("[\udc80-\udcff]")
@@ -76,7 +78,7 @@ class FileResult:
 
 
 def _missing(col: Column) -> FieldError:
-    return FieldError("missing", "Brak wymaganej wartości.")
+    return FieldError("missing", _("Brak wymaganej wartości."))
 
 
 def _converter(col: Column, null: str | None) -> Callable[[str], str | None]:
@@ -94,7 +96,7 @@ def _converter(col: Column, null: str | None) -> Callable[[str], str | None]:
                 if required:
                     raise _missing(col)
                 return null
-            raise FieldError("too_long", f"Identyfikator dłuższy niż {ID_MAX} znaki.")
+            raise FieldError("too_long", _("Identyfikator dłuższy niż %(n)s znaki.") % {"n": ID_MAX})
 
         return conv
 
@@ -107,7 +109,7 @@ def _converter(col: Column, null: str | None) -> Callable[[str], str | None]:
                     raise _missing(col)
                 return empty
             if limit and len(v) > limit:
-                raise FieldError("too_long", f"Tekst dłuższy niż {limit} znaków.")
+                raise FieldError("too_long", _("Tekst dłuższy niż %(n)s znaków.") % {"n": limit})
             return v
 
         return conv
@@ -123,7 +125,7 @@ def _converter(col: Column, null: str | None) -> Callable[[str], str | None]:
                 if required:
                     raise _missing(col)
                 return empty
-            raise FieldError("bad_enum", f"Nieznana wartość; dozwolone: {listing}.")
+            raise FieldError("bad_enum", _("Nieznana wartość; dozwolone: %(allowed)s.") % {"allowed": listing})
 
         return conv
 
@@ -142,11 +144,11 @@ def _converter(col: Column, null: str | None) -> Callable[[str], str | None]:
                 try:
                     dt.date.fromisoformat(v)
                 except ValueError:
-                    raise FieldError("bad_date", "Nie ma takiej daty w kalendarzu.") from None
+                    raise FieldError("bad_date", _("Nie ma takiej daty w kalendarzu.")) from None
                 if len(seen) < 100_000:
                     seen[v] = v
                 return v
-            raise FieldError("bad_date", "Nieprawidłowa data; oczekiwano RRRR-MM-DD, np. 2026-11-20.")
+            raise FieldError("bad_date", _("Nieprawidłowa data; oczekiwano RRRR-MM-DD, np. 2026-11-20."))
 
         conv.seen = seen  # type: ignore[attr-defined] # read by the compiled row check
         return conv
@@ -154,11 +156,17 @@ def _converter(col: Column, null: str | None) -> Callable[[str], str | None]:
     if kind in DECIMAL_RES:
         pattern, places, digits = DECIMAL_RES[kind]
         fullmatch = pattern.fullmatch
-        what = "Kwota" if kind == "money" else "Liczba"
         reason = (
-            f"{what} w złym zapisie; oczekiwano przecinka dziesiętnego, bez separatora tysięcy i wykładnika, "
-            f"najwyżej {places} miejsc po przecinku i {digits} cyfr przed nim (np. 1234,5{'6' if places > 1 else ''})."
-        )
+            _(
+                "Kwota w złym zapisie; oczekiwano przecinka dziesiętnego, bez separatora tysięcy i wykładnika, "
+                "najwyżej %(places)s miejsc po przecinku i %(digits)s cyfr przed nim (np. %(example)s)."
+            )
+            if kind == "money"
+            else _(
+                "Liczba w złym zapisie; oczekiwano przecinka dziesiętnego, bez separatora tysięcy i wykładnika, "
+                "najwyżej %(places)s miejsc po przecinku i %(digits)s cyfr przed nim (np. %(example)s)."
+            )
+        ) % {"places": places, "digits": digits, "example": "1234,56" if places > 1 else "1234,5"}
 
         def conv(v: str) -> str | None:
             if fullmatch(v):
@@ -181,7 +189,7 @@ def _converter(col: Column, null: str | None) -> Callable[[str], str | None]:
                 if required:
                     raise _missing(col)
                 return null
-            raise FieldError("bad_integer", f"Oczekiwano liczby całkowitej ≥ {minimum}.")
+            raise FieldError("bad_integer", _("Oczekiwano liczby całkowitej ≥ %(n)s.") % {"n": minimum})
 
         return conv
 
@@ -194,7 +202,7 @@ def _converter(col: Column, null: str | None) -> Callable[[str], str | None]:
                 return empty
             if not v:
                 raise _missing(col)
-            raise FieldError("bad_postal_code", "Kod pocztowy musi mieć postać NN-NNN.")
+            raise FieldError("bad_postal_code", _("Kod pocztowy musi mieć postać NN-NNN."))
 
         return conv
 
@@ -203,10 +211,10 @@ def _converter(col: Column, null: str | None) -> Callable[[str], str | None]:
             "nrb": (
                 nrb_is_valid,
                 nrb_normalize,
-                "Nieprawidłowy numer rachunku NRB: 26 cyfr (spacje dozwolone) z poprawną sumą kontrolną IBAN.",
+                _("Nieprawidłowy numer rachunku NRB: 26 cyfr (spacje dozwolone) z poprawną sumą kontrolną IBAN."),
             ),
-            "pesel": (pesel_is_valid, str, "Nieprawidłowy PESEL: 11 cyfr z poprawną cyfrą kontrolną."),
-            "nip": (nip_is_valid, str, "Nieprawidłowy NIP: 10 cyfr z poprawną cyfrą kontrolną."),
+            "pesel": (pesel_is_valid, str, _("Nieprawidłowy PESEL: 11 cyfr z poprawną cyfrą kontrolną.")),
+            "nip": (nip_is_valid, str, _("Nieprawidłowy NIP: 10 cyfr z poprawną cyfrą kontrolną.")),
         }[kind]
 
         def conv(v: str) -> str | None:
@@ -227,7 +235,7 @@ def _converter(col: Column, null: str | None) -> Callable[[str], str | None]:
                 raise _missing(col)
             if not (v.startswith("documents/") and member_is_safe(v) and v.lower().endswith(".pdf")):
                 raise FieldError(
-                    "bad_path", "Plik dokumentu musi leżeć w katalogu documents/ pakietu i mieć rozszerzenie .pdf."
+                    "bad_path", _("Plik dokumentu musi leżeć w katalogu documents/ pakietu i mieć rozszerzenie .pdf.")
                 )
             return v
 
@@ -363,7 +371,7 @@ class BundleReader:
 
     def _open(self, filename: str) -> HashingStream | None:
         if not self.container.exists(filename):
-            self._problem(filename, None, "", "", "file_missing", "Brak pliku wymienionego w manifeście.")
+            self._problem(filename, None, "", "", "file_missing", _("Brak pliku wymienionego w manifeście."))
             return None
         total = self.container.size(filename)
         callback = None
@@ -386,7 +394,8 @@ class BundleReader:
                 "",
                 str(rows),
                 "row_count",
-                f"Liczba wierszy danych ({rows}) różni się od podanej w manifeście ({listed.rows}).",
+                _("Liczba wierszy danych (%(found)s) różni się od podanej w manifeście (%(listed)s).")
+                % {"found": rows, "listed": listed.rows},
             )
         if result.sha256 != listed.sha256:
             self._problem(
@@ -395,7 +404,7 @@ class BundleReader:
                 "",
                 result.sha256,
                 "sha256",
-                f"Skrót SHA-256 pliku różni się od podanego w manifeście ({listed.sha256}).",
+                _("Skrót SHA-256 pliku różni się od podanego w manifeście (%(listed)s).") % {"listed": listed.sha256},
             )
 
     def read_other(self, filename: str) -> FileResult:
@@ -444,23 +453,23 @@ class BundleReader:
         problem = self._problem
         header_line = next(lines, None)
         if header_line is None:
-            problem(filename, 1, "", "", "no_header", "Plik jest pusty: brak wiersza nagłówka.")
+            problem(filename, 1, "", "", "no_header", _("Plik jest pusty: brak wiersza nagłówka."))
             return 0
         if header_line.startswith("\ufeff"):
             header_line = header_line[1:]
         header = [name.strip() for name in header_line.rstrip("\r\n").split(";")]
         if stream.bad_utf8 and SURROGATES.search(header_line):
-            problem(filename, 1, "", header_line, "bad_utf8", "Nieprawidłowe kodowanie znaków (oczekiwano UTF-8).")
+            problem(filename, 1, "", header_line, "bad_utf8", _("Nieprawidłowe kodowanie znaków (oczekiwano UTF-8)."))
         positions: dict[str, int] = {}
         for index, name in enumerate(header):
             if name in positions:
-                problem(filename, 1, name, name, "duplicate_column", "Kolumna występuje w nagłówku dwa razy.")
+                problem(filename, 1, name, name, "duplicate_column", _("Kolumna występuje w nagłówku dwa razy."))
             positions.setdefault(name, index)
         plan: list[tuple[int, Column, Callable[[str], str | None]]] = []
         for col in spec.columns:
             index = positions.get(col.name, -1)
             if index < 0 and col.required:
-                problem(filename, 1, col.name, "", "missing_column", "Brak wymaganej kolumny w nagłówku.")
+                problem(filename, 1, col.name, "", "missing_column", _("Brak wymaganej kolumny w nagłówku."))
             plan.append((index, col, _converter(col, sink.null)))
         check_row = _compile_row_check(plan, sink.null)
         width = len(header)
@@ -480,7 +489,14 @@ class BundleReader:
                 except csv.Error as exc:
                     lineno += reader.line_num - 1
                     count += 1
-                    problem(filename, start, "", line.rstrip("\r\n"), "csv_syntax", f"Błąd składni CSV: {exc}.")
+                    problem(
+                        filename,
+                        start,
+                        "",
+                        line.rstrip("\r\n"),
+                        "csv_syntax",
+                        _("Błąd składni CSV: %(error)s.") % {"error": exc},
+                    )
                     continue
                 lineno += reader.line_num - 1
             else:
@@ -489,7 +505,7 @@ class BundleReader:
                     continue  # a blank line is no row
                 if "\x00" in stripped:
                     count += 1
-                    problem(filename, start, "", "", "nul_byte", "Wiersz zawiera bajt zerowy (NUL).")
+                    problem(filename, start, "", "", "nul_byte", _("Wiersz zawiera bajt zerowy (NUL)."))
                     continue
                 fields = stripped.split(";")
             count += 1
@@ -499,7 +515,12 @@ class BundleReader:
                     for i, f in bad:
                         column = header[i] if i < width else ""
                         problem(
-                            filename, start, column, f, "bad_utf8", "Nieprawidłowe kodowanie znaków (oczekiwano UTF-8)."
+                            filename,
+                            start,
+                            column,
+                            f,
+                            "bad_utf8",
+                            _("Nieprawidłowe kodowanie znaków (oczekiwano UTF-8)."),
                         )
                     continue
             if len(fields) != width:
@@ -509,7 +530,8 @@ class BundleReader:
                     "",
                     ";".join(fields),
                     "field_count",
-                    f"Wiersz ma {len(fields)} pól, a nagłówek {width} (wiersz ucięty albo z nadmiarowymi polami).",
+                    _("Wiersz ma %(found)s pól, a nagłówek %(width)s (wiersz ucięty albo z nadmiarowymi polami).")
+                    % {"found": len(fields), "width": width},
                 )
                 continue
             # A row with problems is staged all the same (bad fields empty), so the checks
@@ -533,7 +555,7 @@ def _check_person(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
             "last_name",
             "",
             "name_required",
-            "Wymagane nazwisko albo nazwa firmy (company_name).",
+            _("Wymagane nazwisko albo nazwa firmy (company_name)."),
         )
         return False
     return True
@@ -551,7 +573,7 @@ def _check_invoice_line(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
             "gross",
             gross.replace(".", ","),
             "line_gross",
-            f"Brutto pozycji różne od netto + VAT ({_pl(_cents(net) + _cents(vat))}).",
+            _("Brutto pozycji różne od netto + VAT (%(sum)s).") % {"sum": _pl(_cents(net) + _cents(vat))},
         )
         return False
     return True
@@ -567,7 +589,7 @@ def _check_document(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
     container: Container = ctx["container"]
     if not container.exists(member):
         row.extend([null, null, null])
-        ctx["problem"](ctx["filename"], line, "file", member, "document_missing", "Brak tego pliku PDF w pakiecie.")
+        ctx["problem"](ctx["filename"], line, "file", member, "document_missing", _("Brak tego pliku PDF w pakiecie."))
         return False
     sha = hashlib.sha256()
     size = 0
@@ -580,7 +602,7 @@ def _check_document(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
             size += len(chunk)
     if head != PDF_MAGIC:
         row.extend([null, null, null])
-        ctx["problem"](ctx["filename"], line, "file", member, "not_pdf", "Plik nie jest dokumentem PDF.")
+        ctx["problem"](ctx["filename"], line, "file", member, "not_pdf", _("Plik nie jest dokumentem PDF."))
         return False
     digest = sha.hexdigest()
     row.extend([f"documents/{digest[:2]}/{digest}.pdf", digest, str(size)])
@@ -597,5 +619,3 @@ ROW_CHECKS: dict[str, Callable[[list[Any], int, dict[str, Any]], bool]] = {
     "invoice_lines": _check_invoice_line,
     "documents": _check_document,
 }
-
-__all__ = ["FILES", "BundleReader", "Fallback", "FileResult", "staging_columns"]

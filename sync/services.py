@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import UnitGrant
 from accounts.services import grants_end_for_title
@@ -59,14 +60,14 @@ def import_lock() -> Iterator[None]:
     """One import at a time (the nightly task and a manual command may meet)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+            cursor.execute(_("SELECT pg_try_advisory_lock(%s)"), [LOCK_KEY])
             if not cursor.fetchone()[0]:
                 raise ImportBusy
         try:
             yield
         finally:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+                cursor.execute(_("SELECT pg_advisory_unlock(%s)"), [LOCK_KEY])
         return
     import fcntl
 
@@ -117,7 +118,7 @@ def bundle_import(
             run.save(update_fields=["export_id", "source", "sequence", "kind", "as_of"])
             if ImportRun.objects.filter(export_id=manifest.export_id, status=ImportRun.Status.IMPORTED).exists():
                 run.status = ImportRun.Status.ALREADY_IMPORTED
-                run.message = f"Pakiet {manifest.export_id} był już wczytany — nic nie zmieniono."
+                run.message = _("Pakiet %(id)s był już wczytany — nic nie zmieniono.") % {"id": manifest.export_id}
             else:
                 _refuse_if_stale(manifest, container, problems)
                 use_fast = fast and connection.vendor == "postgresql" and manifest.is_full
@@ -136,14 +137,18 @@ def bundle_import(
     except Refused:
         run.status = ImportRun.Status.REFUSED
         run.problem_count = problems.count
-        run.message = f"Pakiet odrzucony: {_problems_noun(problems.count)}; dane portalu nie zmieniły się."
+        run.message = _("Pakiet odrzucony: %(problems)s; dane portalu nie zmieniły się.") % {
+            "problems": _problems_noun(problems.count)
+        }
     except ImportBusy:
         run.status = ImportRun.Status.FAILED
-        run.message = "Inny import jest właśnie w toku; spróbuj ponownie później."
+        run.message = _("Inny import jest właśnie w toku; spróbuj ponownie później.")
     except Exception as exc:
         logger.exception("bundle import %s failed", path)
         run.status = ImportRun.Status.FAILED
-        run.message = f"Import przerwany błędem ({type(exc).__name__}: {exc}); dane portalu nie zmieniły się."
+        run.message = _("Import przerwany błędem (%(error)s); dane portalu nie zmieniły się.") % {
+            "error": f"{type(exc).__name__}: {exc}"
+        }
     finally:
         if container is not None:
             container.close()
@@ -164,7 +169,7 @@ def _mark_interrupted(current: ImportRun) -> None:
     ImportRun.objects.filter(status=ImportRun.Status.RUNNING).exclude(pk=current.pk).update(
         status=ImportRun.Status.INTERRUPTED,
         finished_at=timezone.now(),
-        message="Import przerwany (proces zakończony w trakcie); dane portalu nie zmieniły się.",
+        message=_("Import przerwany (proces zakończony w trakcie); dane portalu nie zmieniły się."),
     )
 
 
@@ -180,8 +185,11 @@ def _refuse_if_stale(manifest: Manifest, container: Container, problems: Problem
             "sequence",
             str(manifest.sequence),
             "stale",
-            f"Pakiet nieaktualny: numer kolejny nie jest większy niż numer ostatnio wczytanego pakietu "
-            f"z tego systemu ({last}).",
+            _(
+                "Pakiet nieaktualny: numer kolejny nie jest większy niż numer ostatnio wczytanego pakietu "
+                "z tego systemu (%(last)s)."
+            )
+            % {"last": last},
         )
         raise Refused
 
@@ -322,31 +330,34 @@ def titles_end_access(*, today: dt.date | None = None) -> int:
 
 
 def _problems_noun(n: int) -> str:
+    # Polish has three plural forms; the portal's source language is Polish.
     if n == 1:
-        return "1 problem"
+        return _("1 problem")
     if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        return f"{n} problemy"
-    return f"{n} problemów"
+        return _("%(n)d problemy") % {"n": n}
+    return _("%(n)d problemów") % {"n": n}
 
 
 def _summary(manifest: Manifest, counts: dict[str, dict[str, int]], grants_ended: int, consents: int) -> str:
-    lines = [f"Wczytano pakiet {manifest.export_id} ({manifest.kind}, numer {manifest.sequence})."]
+    lines = [
+        _("Wczytano pakiet %(id)s (%(kind)s, numer %(sequence)s).")
+        % {"id": manifest.export_id, "kind": manifest.kind, "sequence": manifest.sequence}
+    ]
+    labels = (
+        ("inserted", _("nowe")),
+        ("updated", _("zmienione")),
+        ("removed", _("usunięte")),
+        ("withdrawn", _("wycofane")),
+        ("confirmed", _("potwierdzone odczyty lokatorów")),
+    )
     for stem, c in counts.items():
-        parts = [f"{c.get('rows', 0)} wierszy"] if "rows" in c else []
-        for key, label in (
-            ("inserted", "nowe"),
-            ("updated", "zmienione"),
-            ("removed", "usunięte"),
-            ("withdrawn", "wycofane"),
-            ("confirmed", "potwierdzone odczyty lokatorów"),
-        ):
-            if c.get(key):
-                parts.append(f"{label}: {c[key]}")
+        parts = [_("%(n)s wierszy") % {"n": c["rows"]}] if "rows" in c else []
+        parts += [f"{label}: {c[key]}" for key, label in labels if c.get(key)]
         lines.append(f"  {stem}: " + ", ".join(parts))
     if grants_ended:
-        lines.append(f"  zakończone dostępy do lokali (tytuł prawny wygasł): {grants_ended}")
+        lines.append("  " + _("zakończone dostępy do lokali (tytuł prawny wygasł): %(n)s") % {"n": grants_ended})
     if consents:
-        lines.append(f"  potwierdzone zmiany zgód: {consents}")
+        lines.append("  " + _("potwierdzone zmiany zgód: %(n)s") % {"n": consents})
     return "\n".join(lines)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from sync.outbound import export_outbound
 
@@ -18,5 +19,6 @@ class Command(BaseCommand):
     def handle(self, *args, directory: Path, **options) -> None:
         bundle = export_outbound(directory=directory)
         self.stdout.write(
-            f"Zapisano {bundle.path}: odczyty lokatorów {bundle.readings}, zmiany zgód {bundle.consents}."
+            _("Zapisano %(path)s: odczyty lokatorów %(readings)s, zmiany zgód %(consents)s.")
+            % {"path": bundle.path, "readings": bundle.readings, "consents": bundle.consents}
         )

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from sync.generator import generate_bundle, make_delta, zip_bundle
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, out: Path, **o) -> None:
         if o["units"] < 1 or o["years"] < 1:
-            raise CommandError("--units i --years muszą być dodatnie.")
+            raise CommandError(_("--units i --years muszą być dodatnie."))
         if o["delta_of"]:
             path = make_delta(
                 o["delta_of"], out, touch=o["touch"], seed=o["seed"], sequence=o["sequence"], export_id=o["export_id"]
@@ -52,4 +53,4 @@ class Command(BaseCommand):
                 documents=o["documents"],
                 make_zip=o["zip"],
             )
-        self.stdout.write(f"Zapisano pakiet: {path}")
+        self.stdout.write(_("Zapisano pakiet: %(path)s") % {"path": path})

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from sync.models import ImportRun
 from sync.services import bundle_import
@@ -66,10 +67,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"  - {problem.as_text()}")
             if run.problem_count > 20:
                 self.stdout.write(
-                    f"  … i jeszcze {run.problem_count - 20}; pełna lista w panelu obsługi (import nr {run.pk})."
+                    "  "
+                    + _("… i jeszcze %(n)s; pełna lista w panelu obsługi (import nr %(id)s).")
+                    % {"n": run.problem_count - 20, "id": run.pk}
                 )
             sys.exit(EXIT_REFUSED)
         if run.status == ImportRun.Status.FAILED:
             sys.exit(EXIT_FAILED)
         if run.status == ImportRun.Status.IMPORTED:
-            self.stdout.write(f"Czas: {run.duration:.1f} s.")
+            self.stdout.write(_("Czas: %(seconds).1f s.") % {"seconds": run.duration})
