@@ -71,8 +71,21 @@ def unit_meters(request: HttpRequest, unit_id: int) -> HttpResponse:
 # --- submitting a reading -----------------------------------------------------------------------
 
 
-def _fresh_form(meter: Meter, today: dt.date) -> ReadingForm:
+def _fresh_form(today: dt.date) -> ReadingForm:
     return ReadingForm(initial={"read_on": today, "token": new_submission_token()}, today=today)
+
+
+def _submitted_message(submitted: services.Submitted, meter: Meter) -> str:
+    reading = submitted.reading
+    if submitted.created:
+        text = _("Przyjęliśmy odczyt %(value)s %(unit)s z %(date)s. Czeka na potwierdzenie przez biuro.")
+    else:
+        text = _("Ten odczyt (%(value)s %(unit)s z %(date)s) był już zapisany; nie dodaliśmy go drugi raz.")
+    return text % {
+        "value": format_quantity(reading.value),
+        "unit": meter.measure_unit,
+        "date": format_date(reading.read_on),
+    }
 
 
 @login_required
@@ -85,7 +98,7 @@ def reading_new(request: HttpRequest, meter_id: int) -> HttpResponse:
     context = {"meter": meter, "state": state, "refusal": refusal, "implausible": None, "stashed": None}
     if not state.open or refusal:
         return render(request, "meters/reading_form.html", context)
-    form = _fresh_form(meter, today)
+    form = _fresh_form(today)
     if request.method == "POST":
         form = ReadingForm(request.POST, request.FILES, today=today)
         if form.is_valid():
@@ -93,6 +106,7 @@ def reading_new(request: HttpRequest, meter_id: int) -> HttpResponse:
             token = data["token"]
             stashed = photos.photo_stashed(request, token=token)
             photo = data["photo"] or (stashed.open() if stashed else None)
+            submitted = None
             try:
                 submitted = services.reading_submit(
                     meter=meter,
@@ -123,23 +137,12 @@ def reading_new(request: HttpRequest, meter_id: int) -> HttpResponse:
                 if any(e.code == "token_used" for e in getattr(exc, "error_list", [])):
                     form.data = form.data.copy()
                     form.data["token"] = new_submission_token()
-            else:
-                if photo is not None and hasattr(photo, "close"):
+            finally:
+                if photo is not None:
                     photo.close()
+            if submitted is not None:
                 photos.photo_discard(request, token=token)
-                reading = submitted.reading
-                text = _("Przyjęliśmy odczyt %(value)s %(unit)s z %(date)s. Czeka na potwierdzenie przez biuro.")
-                if not submitted.created:
-                    text = _("Ten odczyt (%(value)s %(unit)s z %(date)s) był już zapisany; nie dodaliśmy go drugi raz.")
-                messages.success(
-                    request,
-                    text
-                    % {
-                        "value": format_quantity(reading.value),
-                        "unit": meter.measure_unit,
-                        "date": format_date(reading.read_on),
-                    },
-                )
+                messages.success(request, _submitted_message(submitted, meter))
                 return redirect("meters:meter", meter_id=meter.pk)
     context["form"] = form
     context["last"] = selectors.last_point(selectors.measured_points([meter])[meter.external_id])
