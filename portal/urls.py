@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("tickets.urls")),
+    path("", include("meters.urls")),
     path("", include("billing.urls")),
 ]
 

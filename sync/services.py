@@ -61,14 +61,14 @@ def import_lock() -> Iterator[None]:
     """One import at a time (the nightly task and a manual command may meet)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_("SELECT pg_try_advisory_lock(%s)"), [LOCK_KEY])
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
             if not cursor.fetchone()[0]:
                 raise ImportBusy
         try:
             yield
         finally:
             with connection.cursor() as cursor:
-                cursor.execute(_("SELECT pg_advisory_unlock(%s)"), [LOCK_KEY])
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
         return
     import fcntl
 

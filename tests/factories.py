@@ -233,6 +233,23 @@ class TenantReadingFactory(factory.django.DjangoModelFactory):
     submitted_at = factory.LazyFunction(timezone.now)
 
 
+# --- meters (issue 6): back-office readings -----------------------------------------------------
+
+
+class ReadingFactory(factory.django.DjangoModelFactory):
+    """A reading the back-office holds (a collector's by default), confirmed."""
+
+    class Meta:
+        model = Reading
+
+    reading_id = factory.Sequence(lambda n: f"R{n:09d}")
+    meter = factory.SubFactory(MeterFactory)
+    read_on = dt.date(2026, 1, 1)
+    value = Decimal("10.000")
+    source = Reading.Source.COLLECTOR
+    status = Reading.Status.CONFIRMED
+
+
 # --- tenant self-service (issue 5): ledger, invoices, documents, operator ------------------------
 
 from billing.models import Document, Invoice, InvoiceLine, LedgerEntry  # noqa: E402
