@@ -1,4 +1,4 @@
-.PHONY: run test lint format bench-import bench-pages
+.PHONY: run test lint format bench-import bench-pages bench-chart
 
 # Command 1: the portal with demo data at http://127.0.0.1:8000 (SQLite, in-process tasks, console mail).
 run:
@@ -18,3 +18,13 @@ format:
 bench-import:
 	scripts/venv.sh dev
 	.venv/bin/python bench/import_bundle.py
+
+# Benchmark of the consumption chart (issue 6): 10 years of readings, whole requests, on a throwaway PostgreSQL.
+bench-chart:
+	scripts/venv.sh dev
+	.venv/bin/python bench/meter_chart.py
+
+# Benchmark of the tenant pages (issue 5): gunicorn, 2 workers, production settings, PostgreSQL.
+bench-pages:
+	scripts/venv.sh dev
+	.venv/bin/python bench/pages.py

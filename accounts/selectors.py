@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,7 +20,8 @@ def units_for_user(user: User) -> QuerySet[Unit]:
         return Unit.objects.none()
     today = timezone.localdate()
     unit_ids = UnitGrant.objects.filter(UnitGrant.active_q(today), user=user).values("unit_id")
-    return Unit.objects.filter(pk__in=unit_ids).select_related("building")
+    # A unit the back-office no longer sends (withdrawn, kept for portal data) is hidden.
+    return Unit.objects.filter(pk__in=unit_ids, withdrawn_at__isnull=True).select_related("building")
 
 
 def unit_for_user(user: User, unit_id: int) -> Unit:
@@ -54,5 +55,12 @@ def login_info(user: User) -> LoginInfo:
 
 
 def user_has_accepted_current_terms(user: User) -> bool:
-    current = TermsVersion.current()
-    return current is None or TermsAcceptance.objects.filter(user=user, terms=current).exists()
+    """Checked on every request (accounts.middleware), so in ONE query: the current version
+    (ordered as ``TermsVersion.current()``) and whether the user accepted it."""
+    accepted = (
+        TermsVersion.objects.order_by("-published_at", "-id")
+        .annotate(accepted=Exists(TermsAcceptance.objects.filter(user=user, terms=OuterRef("pk"))))
+        .values_list("accepted", flat=True)
+        .first()
+    )
+    return accepted is None or accepted

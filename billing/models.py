@@ -311,3 +311,31 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- tenant self-service (issue 5) ------------------------------------------------------------
+
+
+class DispatchMark(models.Model):
+    """How far new invoices (B4) and documents (B5) have been e-mailed to consenting users.
+
+    The import inserts rows with ever-growing primary keys (it updates the rows it
+    already holds in place), so after each import the rows above the mark are the
+    new ones: they are e-mailed and the mark moves up to the highest of them. A
+    missing mark starts at the rows present (``billing.services``): history is never mailed.
+    """
+
+    class Kind(models.TextChoices):
+        INVOICES = "invoices", _("faktury")
+        DOCUMENTS = "documents", _("dokumenty")
+
+    kind = models.CharField(_("rodzaj"), max_length=16, choices=Kind.choices, unique=True)
+    last_pk = models.BigIntegerField(_("ostatni wysłany identyfikator"), default=0)
+    updated_at = models.DateTimeField(_("zmieniono"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("znacznik wysyłki")
+        verbose_name_plural = _("znaczniki wysyłki (e-faktury, e-korespondencja)")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.last_pk}"

@@ -12,14 +12,59 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from meters.consumption import Point, average_per_day, segments
+from meters.formats import format_quantity
+from portal.formats import format_date
+from portal.models import Operator
+
 PORTAL_READING_PREFIX = "P-"
+# Issue 6: a consumption per day above this many times the meter's average per day over
+# the last 12 months asks the tenant to confirm; the average needs this many covered days.
+IMPLAUSIBLE_FACTOR = 3
+MIN_HISTORY_DAYS = 28
+MEASURE_UNITS = {
+    "cold_water": "m³",
+    "hot_water": "m³",
+    "heat": "GJ",
+    "gas": "m³",
+    "electricity": "kWh",
+}
+
+
+def office_contact() -> str:
+    """`` (tel. …, e-mail …)`` of the operator's office, for "skontaktuj się z biurem obsługi…"."""
+    operator = Operator.current()
+    if operator is None:
+        return ""
+    parts = []
+    if operator.phone:
+        parts.append(gettext("tel. %(phone)s") % {"phone": operator.phone})
+    if operator.email:
+        parts.append(gettext("e-mail %(email)s") % {"email": operator.email})
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    """The consumption a new reading implies, against the meter's average (per day)."""
+
+    implausible: bool
+    consumption: Decimal | None = None
+    days: int | None = None
+    per_day: Decimal | None = None  # None with days == 0
+    average_per_day: Decimal | None = None
 
 
 class Meter(models.Model):
@@ -66,6 +111,124 @@ class Meter(models.Model):
     def legalization_expires_within(self, on: dt.date, days: int) -> bool:
         return self.legalization_valid_until is not None and self.legalization_valid_until <= on + dt.timedelta(
             days=days
+        )
+
+    # --- rules of one meter (issue 6) ---------------------------------------------------------
+    @property
+    def measure_unit(self) -> str:
+        """What the meter counts in (the unit of consumption shown to tenants)."""
+        return MEASURE_UNITS[self.medium]
+
+    def legalization_status(self, today: dt.date) -> str:
+        """``expired`` after the validity date, ``expiring`` from the warning period before it
+        (METERS_LEGALIZATION_WARNING_DAYS, 60 days), ``valid`` before, ``unknown`` without a date."""
+        if self.legalization_valid_until is None:
+            return "unknown"
+        if self.legalization_valid_until < today:
+            return "expired"
+        if self.legalization_expires_within(today, settings.METERS_LEGALIZATION_WARNING_DAYS):
+            return "expiring"
+        return "valid"
+
+    def reading_refusal(self, today: dt.date) -> str | None:
+        """Why the meter takes no readings today (removed, withdrawn, legalization expired,
+        not mounted yet), saying whom to contact; None when it takes them."""
+        if self.withdrawn_at is not None or (self.removed_on is not None and self.removed_on < today):
+            if self.removed_on is not None:
+                reason = gettext("Ten licznik został zdemontowany %(date)s i nie przyjmuje już odczytów.") % {
+                    "date": format_date(self.removed_on)
+                }
+            else:
+                reason = gettext("Tego licznika nie ma już w ewidencji i nie przyjmuje on odczytów.")
+            return " ".join(
+                [
+                    reason,
+                    gettext(
+                        "Jeśli w lokalu jest nowy licznik, którego tu nie widać, skontaktuj się z biurem obsługi%(contact)s."
+                    )
+                    % {"contact": office_contact()},
+                ]
+            )
+        if self.legalization_status(today) == "expired":
+            return gettext(
+                "Legalizacja tego licznika wygasła %(date)s, więc jego wskazania nie mogą być podstawą rozliczenia "
+                "i nie przyjmujemy odczytów. Skontaktuj się z biurem obsługi%(contact)s, aby umówić wymianę "
+                "lub legalizację licznika."
+            ) % {"date": format_date(self.legalization_valid_until), "contact": office_contact()}
+        if self.installed_on > today:
+            return gettext("Ten licznik zostanie zamontowany %(date)s; odczyty przyjmiemy od tego dnia.") % {
+                "date": format_date(self.installed_on)
+            }
+        return None
+
+    def accepts_reading(self, *, value: Decimal, read_on: dt.date, today: dt.date, last: Point | None) -> None:
+        """Raise a ValidationError (messages by form field) unless a tenant may record ``value``
+        read on ``read_on``: the meter takes readings, the date is neither in the future nor
+        before the meter's installation or its last reading, the value is not below the last one."""
+        refusal = self.reading_refusal(today)
+        if refusal:
+            raise ValidationError(refusal, code="meter_inactive")
+        errors: dict[str, list[str]] = {}
+        if value < 0:
+            errors.setdefault("value", []).append(gettext("Stan licznika nie może być ujemny."))
+        if read_on > today:
+            errors.setdefault("read_on", []).append(
+                gettext("Data odczytu nie może być późniejsza niż dziś (%(today)s).") % {"today": format_date(today)}
+            )
+        elif read_on < self.installed_on:
+            errors.setdefault("read_on", []).append(
+                gettext("Data odczytu nie może być wcześniejsza niż montaż licznika (%(date)s).")
+                % {"date": format_date(self.installed_on)}
+            )
+        elif self.removed_on is not None and read_on > self.removed_on:
+            errors.setdefault("read_on", []).append(
+                gettext("Licznik został zdemontowany %(date)s.") % {"date": format_date(self.removed_on)}
+            )
+        if last is not None:
+            if read_on < last.on:
+                errors.setdefault("read_on", []).append(
+                    gettext("Data odczytu nie może być wcześniejsza niż ostatni odczyt (%(date)s).")
+                    % {"date": format_date(last.on)}
+                )
+            if value < last.value:
+                errors.setdefault("value", []).append(
+                    gettext(
+                        "Podany stan %(value)s jest niższy niż ostatni odczyt %(last)s %(unit)s z %(date)s. "
+                        "Licznik nie cofa się: sprawdź, czy odczytano wszystkie cyfry przed przecinkiem. "
+                        "Jeśli licznik wymieniono, skontaktuj się z biurem obsługi%(contact)s."
+                    )
+                    % {
+                        "value": format_quantity(value),
+                        "last": format_quantity(last.value),
+                        "unit": self.measure_unit,
+                        "date": format_date(last.on),
+                        "contact": office_contact(),
+                    }
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def plausibility(self, *, value: Decimal, read_on: dt.date, history: Sequence[Point]) -> Plausibility:
+        """Is the consumption since the last reading plausible? Not when it is, per day, more
+        than IMPLAUSIBLE_FACTOR (3) times the average per day over the 12 months before the
+        reading, as far as earlier readings cover them (at least MIN_HISTORY_DAYS days)."""
+        last = max(history, default=None)
+        if last is None:
+            return Plausibility(implausible=False)
+        consumption = value - last.value
+        days = (read_on - last.on).days
+        year_ago = read_on - dt.timedelta(days=365)
+        average, covered = average_per_day(segments(history), year_ago, read_on)
+        if covered < MIN_HISTORY_DAYS or consumption <= 0:
+            return Plausibility(implausible=False, consumption=consumption, days=days, average_per_day=average or None)
+        per_day = consumption / days if days > 0 else None
+        implausible = per_day is None or per_day > IMPLAUSIBLE_FACTOR * average
+        return Plausibility(
+            implausible=implausible,
+            consumption=consumption,
+            days=days,
+            per_day=per_day,
+            average_per_day=average,
         )
 
 
@@ -142,3 +305,47 @@ class Reading(models.Model):
         unique constraint guards the rest)."""
         now = now or timezone.now()
         return f"{PORTAL_READING_PREFIX}{timezone.localtime(now):%Y%m%d}-{secrets.token_hex(5).upper()}"
+
+
+def reading_photo_upload_to(instance: ReadingSubmission, filename: str) -> str:
+    extension = ".png" if instance.photo_content_type == "image/png" else ".jpg"
+    return f"meters/photos/{timezone.localdate():%Y/%m}/{secrets.token_hex(16)}{extension}"
+
+
+class ReadingSubmission(models.Model):
+    """What the portal keeps beside a tenant's reading (issue 6): the form's one-use token,
+    the photo, and whether the tenant confirmed an implausible consumption.
+
+    It points at the reading by its ``reading_id``, not by a foreign key: the nightly
+    import replaces back-office readings set-wise (a confirmed reading the back-office
+    stops sending is removed), and a foreign key would stop it or pin the reading.
+    """
+
+    reading_id = models.CharField(_("id odczytu"), max_length=64, unique=True)
+    # One use: a form sent twice (double click, browser resending) makes one reading.
+    idempotency_key = models.CharField(_("klucz formularza"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("zgłosił"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="reading_submissions",
+    )
+    created_at = models.DateTimeField(_("zgłoszono"), default=timezone.now)
+    photo = models.FileField(_("zdjęcie licznika"), upload_to=reading_photo_upload_to, max_length=200, blank=True)
+    photo_content_type = models.CharField(_("typ zdjęcia"), max_length=32, blank=True)
+    photo_name = models.CharField(_("nazwa pliku zdjęcia"), max_length=200, blank=True)
+    implausible_confirmed = models.BooleanField(_("potwierdzone nietypowe zużycie"), default=False)
+    consumption_per_day = models.DecimalField(
+        _("zużycie dziennie"), max_digits=18, decimal_places=6, null=True, blank=True
+    )
+    average_per_day = models.DecimalField(
+        _("średnie zużycie dziennie (12 mies.)"), max_digits=18, decimal_places=6, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("zgłoszenie odczytu")
+        verbose_name_plural = _("zgłoszenia odczytów")
+
+    def __str__(self) -> str:
+        return self.reading_id

@@ -5,4 +5,4 @@ from portal.models import Operator
 
 
 def portal(request: HttpRequest) -> dict:
-    return {"operator": Operator.current(), "DEMO": settings.DEMO}
+    return {"operator": Operator.for_request(request), "DEMO": settings.DEMO}

@@ -46,3 +46,14 @@ def format_nrb(value: str) -> str:
     if len(digits) != 26:
         return value
     return " ".join([digits[:2]] + [digits[i : i + 4] for i in range(2, 26, 4)])
+
+
+def format_iban(value: str) -> str:
+    """A Polish account number as an IBAN for display: ``PL61 1090 1014 0000 0712 1981 2874``.
+
+    A value that is not 26 digits is returned as it is.
+    """
+    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    if len(digits) != 26:
+        return value or ""
+    return " ".join([f"PL{digits[:2]}"] + [digits[i : i + 4] for i in range(2, 26, 4)])

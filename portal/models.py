@@ -117,3 +117,11 @@ class Operator(models.Model):
     @classmethod
     def current(cls) -> Operator | None:
         return cls.objects.order_by("pk").first()
+
+    @classmethod
+    def for_request(cls, request) -> Operator | None:
+        """``current()`` read once per request: the layout and a page's own use of the
+        operator (e.g. transfer details) share one query."""
+        if not hasattr(request, "_portal_operator"):
+            request._portal_operator = cls.current()
+        return request._portal_operator

@@ -331,3 +331,34 @@ CELERY_BEAT_SCHEDULE["sync-nightly"] = {
     "task": "sync.tasks.bundles_nightly",
     "schedule": crontab(hour=_nightly_hour, minute=_nightly_minute),
 }
+
+
+# --- Meters and readings (issue 6) ---------------------------------------------------------------
+# The reading window: days of the month on which tenants submit readings, e.g. "20-31"
+# ("25-5" runs over the turn of the month; a day past a month's end means its last day;
+# empty = every day). Outside it the form says when it opens. When a window opens, users
+# who opted in get one reminder per window (Celery beat, daily at READING_REMINDERS_AT).
+from re import fullmatch  # noqa: E402 - kept inside the section of issue 6
+
+READING_WINDOW_DAYS = env.str("READING_WINDOW_DAYS", default="")
+if READING_WINDOW_DAYS.strip() and not fullmatch(
+    r"\s*(0?[1-9]|[12]\d|3[01])\s*-\s*(0?[1-9]|[12]\d|3[01])\s*", READING_WINDOW_DAYS
+):
+    sys.exit(
+        f"Błąd konfiguracji: READING_WINDOW_DAYS={READING_WINDOW_DAYS} (np. 20-31; dni 1–31; puste = każdy dzień)."
+    )
+READING_PHOTO_MAX_MB = env.int("READING_PHOTO_MAX_MB", default=10)
+METERS_LEGALIZATION_WARNING_DAYS = env.int("METERS_LEGALIZATION_WARNING_DAYS", default=60)
+_reminders_hour, _reminders_minute = (int(x) for x in env.str("READING_REMINDERS_AT", default="07:00").split(":"))
+CELERY_BEAT_SCHEDULE["meters-reading-reminders"] = {
+    "task": "meters.tasks.reading_reminders_due",
+    "schedule": crontab(hour=_reminders_hour, minute=_reminders_minute),
+}
+CELERY_BEAT_SCHEDULE["meters-photo-stash-purge"] = {
+    "task": "meters.tasks.photo_stash_purge",
+    "schedule": timedelta(hours=6),
+}
+
+# --- Tenant self-service: units, ledger, invoices, statements (issue 5) -------------------------
+# The invoice and statement PDFs embed DejaVu Sans from this folder (Debian: fonts-dejavu-core).
+BILLING_PDF_FONT_DIR = Path(env.str("BILLING_PDF_FONT_DIR", default="/usr/share/fonts/truetype/dejavu"))

@@ -12,6 +12,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("tickets.urls")),
+    path("", include("meters.urls")),
+    path("", include("billing.urls")),
 ]
 
 handler404 = "portal.views.page_not_found"

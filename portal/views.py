@@ -3,13 +3,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
-from accounts.selectors import units_for_user
+from billing.views import dashboard
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "portal/landing.html")
-    return render(request, "portal/dashboard.html", {"units": units_for_user(request.user)})
+    return dashboard(request)
 
 
 def terms(request: HttpRequest) -> HttpResponse:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from accounts.models import UnitGrant
 from accounts.services import grants_end_for_title
 from billing.models import Document, Title
+from billing.tasks import after_import as billing_after_import
 from portal.services.audit import audit_log
 from portal.services.mail import email_queue
 from sync import outbound
@@ -63,14 +64,14 @@ def import_lock() -> Iterator[None]:
     """One import at a time (the nightly task and a manual command may meet)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_("SELECT pg_try_advisory_lock(%s)"), [LOCK_KEY])
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
             if not cursor.fetchone()[0]:
                 raise ImportBusy
         try:
             yield
         finally:
             with connection.cursor() as cursor:
-                cursor.execute(_("SELECT pg_advisory_unlock(%s)"), [LOCK_KEY])
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
         return
     import fcntl
 
@@ -323,6 +324,7 @@ def _load_check_merge(
         )
         orphans = merged.orphan_files
         transaction.on_commit(lambda: _delete_orphan_files(orphans))
+        billing_after_import.delay_on_commit(run.pk)  # issue 5: e-mail new invoices and documents
 
 
 def _delete_orphan_files(names: list[str]) -> None:

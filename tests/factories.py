@@ -231,3 +231,112 @@ class TenantReadingFactory(factory.django.DjangoModelFactory):
     source = Reading.Source.TENANT
     status = Reading.Status.WAITING
     submitted_at = factory.LazyFunction(timezone.now)
+
+
+# --- meters (issue 6): back-office readings -----------------------------------------------------
+
+
+class ReadingFactory(factory.django.DjangoModelFactory):
+    """A reading the back-office holds (a collector's by default), confirmed."""
+
+    class Meta:
+        model = Reading
+
+    reading_id = factory.Sequence(lambda n: f"R{n:09d}")
+    meter = factory.SubFactory(MeterFactory)
+    read_on = dt.date(2026, 1, 1)
+    value = Decimal("10.000")
+    source = Reading.Source.COLLECTOR
+    status = Reading.Status.CONFIRMED
+
+
+# --- tenant self-service (issue 5): ledger, invoices, documents, operator ------------------------
+
+from billing.models import Document, Invoice, InvoiceLine, LedgerEntry  # noqa: E402
+from portal.models import Operator  # noqa: E402
+
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+class OperatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Operator
+
+    name = "Spółdzielnia Mieszkaniowa „Źródło” w Zawierciu"
+    short_name = "SM Źródło"
+    street = "ul. Marszałkowska 12"
+    postal_code = "42-400"
+    city = "Zawiercie"
+    nip = "6340197497"
+    bank_account = "61109010140000071219812874"
+    email = "bok@sm-zrodlo.example.pl"
+    phone = "32 672 00 00"
+
+
+class LedgerEntryFactory(factory.django.DjangoModelFactory):
+    """A charge of 100 zł on 1 Jan 2026 unless told otherwise (``unit`` is required)."""
+
+    class Meta:
+        model = LedgerEntry
+
+    external_id = factory.Sequence(lambda n: f"E{n:09d}")
+    booked_on = dt.date(2026, 1, 1)
+    due_on = factory.LazyAttribute(lambda o: o.booked_on + dt.timedelta(days=14) if o.kind == "charge" else None)
+    kind = LedgerEntry.Kind.CHARGE
+    component = "eksploatacja"
+    description = factory.LazyAttribute(lambda o: f"Naliczenie {o.component} {o.booked_on:%m/%Y}")
+    amount = Decimal("100.00")
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """An invoice with one 8% line whose totals agree (``unit`` and ``buyer`` are required)."""
+
+    class Meta:
+        model = Invoice
+        skip_postgeneration_save = True
+
+    external_id = factory.Sequence(lambda n: f"I{n:08d}")
+    number = factory.Sequence(lambda n: f"FV/{n + 1}/11/2026")
+    issued_on = dt.date(2026, 11, 5)
+    sale_date = dt.date(2026, 10, 31)
+    due_on = dt.date(2026, 11, 25)
+    net = Decimal("254.23")
+    vat = Decimal("20.34")
+    gross = Decimal("274.57")
+
+    @factory.post_generation
+    def lines(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        if extracted is None:
+            extracted = [
+                {
+                    "name": "Dostawa wody i odprowadzanie ścieków",
+                    "quantity": Decimal("12.500"),
+                    "measure_unit": "m3",
+                    "unit_net_price": Decimal("20.34"),
+                    "vat_rate": "8",
+                    "net": obj.net,
+                    "vat": obj.vat,
+                    "gross": obj.gross,
+                }
+            ]
+        for number, line in enumerate(extracted, start=1):
+            InvoiceLine.objects.create(invoice=obj, line_no=number, **line)
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    """A letter to ``person`` (required), stored as a small PDF."""
+
+    class Meta:
+        model = Document
+
+    external_id = factory.Sequence(lambda n: f"D{n:08d}")
+    title = factory.Sequence(lambda n: f"Zawiadomienie o zmianie opłat nr {n}")
+    issued_on = dt.date(2026, 11, 10)
+    file = factory.django.FileField(filename="pismo.pdf", data=MINIMAL_PDF)
+    sha256 = "0" * 64
+    size = len(MINIMAL_PDF)

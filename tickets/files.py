@@ -35,13 +35,16 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def detect_content_type(upload: UploadedFile, allowed: tuple[str, ...]) -> str:
-    """Return the real type of ``upload`` if it is one of ``allowed``; a Polish ValidationError otherwise."""
+def detect_content_type(upload: UploadedFile, allowed: tuple[str, ...], *, max_bytes: int | None = None) -> str:
+    """Return the real type of ``upload`` if it is one of ``allowed``; a Polish ValidationError otherwise.
+
+    ``max_bytes`` defaults to the ticket attachments' limit (the meters' photos pass their own)."""
     name = upload.name or _("plik")
-    if upload.size is not None and upload.size > max_attachment_bytes():
+    max_bytes = max_attachment_bytes() if max_bytes is None else max_bytes
+    if upload.size is not None and upload.size > max_bytes:
         raise ValidationError(
             _("Plik „%(name)s” ma %(size)s, a największy dopuszczalny rozmiar to %(max)s.")
-            % {"name": name, "size": filesizeformat(upload.size), "max": filesizeformat(max_attachment_bytes())},
+            % {"name": name, "size": filesizeformat(upload.size), "max": filesizeformat(max_bytes)},
             code="too_big",
         )
     if not upload.size:
@@ -71,6 +74,11 @@ def detect_content_type(upload: UploadedFile, allowed: tuple[str, ...]) -> str:
 def _wrong_type_message(name: str, allowed: tuple[str, ...]) -> str:
     if allowed == (PDF,):
         return _("Plik „%(name)s” nie jest dokumentem PDF. Dodaj plik PDF.") % {"name": name}
+    if PDF not in allowed:
+        return _(
+            "Plik „%(name)s” nie jest zdjęciem JPEG ani PNG (sprawdzamy zawartość pliku, nie jego nazwę). "
+            "Dodaj zdjęcie JPEG lub PNG."
+        ) % {"name": name}
     return _(
         "Plik „%(name)s” nie jest zdjęciem JPEG/PNG ani dokumentem PDF (sprawdzamy zawartość pliku, "
         "nie jego nazwę). Dodaj plik JPEG, PNG lub PDF."

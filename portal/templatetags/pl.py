@@ -2,7 +2,7 @@
 
 from django import template
 
-from portal.formats import format_amount, format_date, format_nrb
+from portal.formats import format_amount, format_date, format_iban, format_nrb
 
 register = template.Library()
 
@@ -35,3 +35,9 @@ def data_czas(value):
 def nrb(value):
     """{{ account|nrb }} → 61 1090 1014 0000 0712 1981 2874"""
     return format_nrb(value or "")
+
+
+@register.filter
+def iban(value):
+    """{{ account|iban }} → PL61 1090 1014 0000 0712 1981 2874"""
+    return format_iban(value or "")

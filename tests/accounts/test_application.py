@@ -1,13 +1,14 @@
 import datetime as dt
+import re
 
 import pytest
 import time_machine
-from django.core import mail
+from django.core import mail, signing
 from django.urls import reverse
 
 from accounts.models import Application
 from accounts.services import applications_purge_unconfirmed
-from accounts.services.applications import confirm_token
+from accounts.services.applications import CONFIRM_SALT, confirm_token
 from portal.models import AuditEntry, EmailMessage
 from tests.accounts.conftest import application_data
 from tests.factories import TermsVersionFactory
@@ -41,7 +42,10 @@ def test_submitting_stores_the_application_and_emails_a_confirmation_link_with_t
     assert requested.unit == zrodlana_unit  # one exact match: suggested for staff
     message = EmailMessage.objects.get()
     assert message.to == ["zofia.lecka@example.test"]
-    assert reverse("application_confirm", args=[confirm_token(application)]) in message.body_text
+    # The link is signed with a timestamp: read it from the e-mail and check what it names.
+    link = re.search(r"/wniosek/potwierdz/([^/\s]+)/", message.body_text)
+    assert link is not None
+    assert signing.TimestampSigner(salt=CONFIRM_SALT).unsign(link.group(1)) == str(application.pk)
     assert message.attachments.get().content_type == "application/pdf"
     sent = client.get(response["Location"]).content.decode()
     assert application.number in sent and "Pobierz wniosek (PDF)" in sent

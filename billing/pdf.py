@@ -1,0 +1,246 @@
+"""PDFs of the money pages: the invoice (Faktura VAT, B4) and the statement (B7).
+
+Rendered by WeasyPrint from HTML templates with DejaVu fonts embedded through
+``@font-face`` (Polish glyphs whatever fonts the server has configured).
+
+An invoice PDF is rendered once and kept in the private storage under a name
+made of a hash of everything printed on it (invoice, lines, buyer, unit, seller,
+layout version): a request finds it there and streams it; when the invoice or
+the seller's data change, the name changes, the next request renders it again
+and the older versions are removed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from billing.models import Invoice, InvoiceLine
+from billing.qr import Transfer, qr_png_data_uri, zbp_payload
+from billing.words import amount_in_words
+from portal.models import Operator
+
+logger = logging.getLogger(__name__)
+
+# Bump when the invoice layout changes: every stored PDF is then rendered again once.
+INVOICE_LAYOUT_VERSION = "1"
+INVOICE_DIR = "invoices"
+_VAT_ORDER = ["23", "8", "5", "0", "zw", "np"]
+
+
+def _font_face_css() -> str:
+    """``@font-face`` rules for DejaVu Sans from the font folder (fonts-dejavu-core)."""
+    folder = Path(settings.BILLING_PDF_FONT_DIR)
+    faces = [
+        ("normal", "normal", "DejaVuSans.ttf"),
+        ("bold", "normal", "DejaVuSans-Bold.ttf"),
+    ]
+    return "\n".join(
+        f'@font-face {{ font-family: "Portal Sans"; font-weight: {weight}; font-style: {style}; '
+        f'src: url("{(folder / name).as_uri()}"); }}'
+        for weight, style, name in faces
+        if (folder / name).is_file()
+    )
+
+
+def html_to_pdf(html: str) -> bytes:
+    from weasyprint import HTML  # loading WeasyPrint costs time the other pages do not need
+
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def _logo_data_uri(operator: Operator | None) -> str:
+    if operator is None or not operator.logo:
+        return ""
+    try:
+        with operator.logo.open("rb") as fh:
+            content = fh.read()
+    except OSError:
+        logger.warning("operator logo %s cannot be read", operator.logo.name)
+        return ""
+    kind = "image/png" if content.startswith(b"\x89PNG") else "image/jpeg" if content[:3] == b"\xff\xd8\xff" else ""
+    if content.lstrip()[:5] in (b"<?xml", b"<svg ") or b"<svg" in content[:200]:
+        kind = "image/svg+xml"
+    if not kind:
+        return ""
+    return f"data:{kind};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+# --- invoices ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VatTotal:
+    rate: str
+    label: str
+    net: Decimal
+    vat: Decimal
+    gross: Decimal
+
+
+def vat_totals(lines: list[InvoiceLine]) -> list[VatTotal]:
+    """The invoice's totals per VAT rate, in the usual order (23, 8, 5, 0, zw, np)."""
+    sums: dict[str, list[Decimal]] = {}
+    for line in lines:
+        bucket = sums.setdefault(line.vat_rate, [Decimal("0"), Decimal("0"), Decimal("0")])
+        bucket[0] += line.net
+        bucket[1] += line.vat
+        bucket[2] += line.gross
+    ordered = sorted(sums, key=lambda r: _VAT_ORDER.index(r) if r in _VAT_ORDER else len(_VAT_ORDER))
+    return [
+        VatTotal(rate, str(InvoiceLine.VatRate(rate).label) if rate in _VAT_ORDER else rate, *sums[rate])
+        for rate in ordered
+    ]
+
+
+def invoice_transfer(invoice: Invoice, operator: Operator | None, *, amount: Decimal | None = None) -> Transfer:
+    """Transfer details for paying ``invoice``: the unit's own account, else the operator's."""
+    account = invoice.unit.bank_account or (operator.bank_account if operator else "")
+    return Transfer(
+        account=account,
+        recipient=(operator.short_name or operator.name) if operator else "",
+        title=f"Faktura {invoice.number}",
+        amount=invoice.gross if amount is None else amount,
+        nip=operator.nip if operator else "",
+    )
+
+
+def invoice_digest(invoice: Invoice, lines: list[InvoiceLine], operator: Operator | None) -> str:
+    """A hash of everything the invoice PDF shows; it changes exactly when the PDF would."""
+    unit, buyer = invoice.unit, invoice.buyer
+    data = {
+        "layout": INVOICE_LAYOUT_VERSION,
+        "invoice": [
+            invoice.external_id,
+            invoice.number,
+            str(invoice.issued_on),
+            str(invoice.sale_date),
+            str(invoice.due_on),
+            str(invoice.net),
+            str(invoice.vat),
+            str(invoice.gross),
+            invoice.ksef_number,
+        ],
+        "lines": [
+            [
+                line.line_no,
+                line.name,
+                str(line.quantity),
+                line.measure_unit,
+                str(line.unit_net_price),
+                line.vat_rate,
+                str(line.net),
+                str(line.vat),
+                str(line.gross),
+            ]
+            for line in lines
+        ],
+        "buyer": [buyer.external_id, buyer.first_name, buyer.last_name, buyer.company_name, buyer.nip],
+        "unit": [str(unit), unit.building.postal_code, unit.bank_account],
+        "seller": [
+            getattr(operator, name, "")
+            for name in ("name", "short_name", "street", "postal_code", "city", "nip", "bank_account", "email", "phone")
+        ]
+        + [operator.logo.name if operator and operator.logo else ""],
+    }
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
+
+
+def render_invoice_pdf(invoice: Invoice, lines: list[InvoiceLine], operator: Operator | None) -> bytes:
+    """Render the Faktura VAT (no storage): seller, buyer, lines, totals per rate, words, QR."""
+    transfer = invoice_transfer(invoice, operator)
+    qr = ""
+    if transfer.is_complete and invoice.gross > 0:
+        qr = qr_png_data_uri(zbp_payload(transfer), scale=3)
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string(
+            "billing/invoice_pdf.html",
+            {
+                "invoice": invoice,
+                "lines": lines,
+                "vat_totals": vat_totals(lines),
+                "gross_in_words": amount_in_words(invoice.gross),
+                "operator": operator,
+                "logo": _logo_data_uri(operator),
+                "transfer": transfer,
+                "qr": qr,
+                "font_faces": _font_face_css(),
+            },
+        )
+    return html_to_pdf(html)
+
+
+def _is_whole_pdf(content: bytes) -> bool:
+    # A file another process is still writing has no end-of-file marker yet.
+    return content.startswith(b"%PDF-") and b"%%EOF" in content[-64:]
+
+
+def invoice_pdf(invoice: Invoice, *, operator: Operator | None = None) -> bytes:
+    """The invoice's PDF: the stored one while it is current, else rendered and stored.
+
+    ``invoice`` should come with ``unit__building`` and ``buyer`` (select_related).
+    """
+    operator = operator if operator is not None else Operator.current()
+    lines = list(invoice.lines.order_by("line_no"))
+    name = f"{INVOICE_DIR}/{invoice.pk}/{invoice_digest(invoice, lines, operator)}.pdf"
+    try:
+        with default_storage.open(name, "rb") as fh:
+            content = fh.read()
+        if _is_whole_pdf(content):
+            return content
+    except (FileNotFoundError, OSError):
+        pass
+    content = render_invoice_pdf(invoice, lines, operator)
+    _store(name, content)
+    return content
+
+
+def _store(name: str, content: bytes) -> None:
+    """Keep ``content`` under ``name`` and drop the invoice's older versions."""
+    if not default_storage.exists(name):
+        saved = default_storage.save(name, ContentFile(content))
+        if saved != name:  # another request stored the same version meanwhile
+            default_storage.delete(saved)
+    folder, current = name.rsplit("/", 1)
+    try:
+        _dirs, files = default_storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    for other in files:
+        if other != current:
+            default_storage.delete(f"{folder}/{other}")
+
+
+def invoice_pdf_filename(invoice: Invoice) -> str:
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in invoice.number)
+    return f"faktura-{safe}.pdf"
+
+
+# --- statements -------------------------------------------------------------------------------
+
+
+def render_statement_pdf(statement, operator: Operator | None, *, as_of=None) -> bytes:
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string(
+            "billing/statement_pdf.html",
+            {
+                "statement": statement,
+                "operator": operator,
+                "logo": _logo_data_uri(operator),
+                "as_of": as_of,
+                "printed_at": timezone.now(),
+                "font_faces": _font_face_css(),
+            },
+        )
+    return html_to_pdf(html)

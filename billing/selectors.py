@@ -1,0 +1,472 @@
+"""Reads of the tenant's money pages: balances, the ledger with its running balance,
+statements, invoices and documents. Every lookup by an id from a URL is scoped to
+the user (404 for anyone without a grant, co-owners of other units included).
+
+Each page costs a fixed number of queries whatever the length of the history:
+sums are computed by the database, the running balance by a window function.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    DateField,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    RowRange,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import UnitGrant, User
+from accounts.selectors import units_for_user
+from billing.models import Document, Invoice, LedgerEntry, Unit
+
+ZERO = Decimal("0.00")
+_MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _money(value) -> Decimal:
+    """Sums come back as Decimal on PostgreSQL and as float on SQLite (the try-out)."""
+    if value is None:
+        return ZERO
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _sum(expression: str = "amount", **filters) -> Coalesce:
+    condition = Q(**filters) if filters else None
+    return Coalesce(Sum(expression, filter=condition), Value(ZERO), output_field=_MONEY)
+
+
+# --- data as of -------------------------------------------------------------------------------
+
+
+def data_as_of() -> dt.datetime | None:
+    """B3: the back-office's ``as_of`` of the last imported bundle (None before the first)."""
+    from sync.selectors import data_as_of as sync_data_as_of
+
+    return sync_data_as_of()
+
+
+# --- balances ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    """A unit with its balance (positive: owed), interest within it and the next due payment."""
+
+    unit: Unit
+    balance: Decimal
+    interest: Decimal
+    next_due_on: dt.date | None = None
+    next_due_amount: Decimal | None = None
+
+    @property
+    def state(self) -> str:
+        """``due`` (do zapłaty), ``credit`` (nadpłata) or ``settled`` (rozliczone)."""
+        if self.balance > 0:
+            return "due"
+        if self.balance < 0:
+            return "credit"
+        return "settled"
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.balance if self.balance > 0 else ZERO
+
+    @property
+    def credit(self) -> Decimal:
+        return -self.balance if self.balance < 0 else ZERO
+
+
+def _ledger_of(unit_ref) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(unit_id=unit_ref).order_by()
+
+
+# The sums of a unit's ledger, as correlated subqueries on the unit row (``billing_unit``).
+# Written as SQL: the same in the ORM costs more to compile than to run (a dashboard is
+# requested far more often than a ledger changes).
+_SUMMARY_SQL = {
+    "balance": "SELECT SUM(l.amount) FROM billing_ledgerentry l WHERE l.unit_id = billing_unit.external_id",
+    "interest": (
+        "SELECT SUM(l.amount) FROM billing_ledgerentry l "
+        "WHERE l.unit_id = billing_unit.external_id AND l.kind = 'interest'"
+    ),
+    "next_due_on": (
+        "SELECT MIN(l.due_on) FROM billing_ledgerentry l "
+        "WHERE l.unit_id = billing_unit.external_id AND l.due_on >= %s AND l.amount > 0"
+    ),
+    "next_due_amount": (
+        "SELECT SUM(l.amount) FROM billing_ledgerentry l WHERE l.unit_id = billing_unit.external_id "
+        "AND l.amount > 0 AND l.due_on = (SELECT MIN(n.due_on) FROM billing_ledgerentry n "
+        "WHERE n.unit_id = billing_unit.external_id AND n.due_on >= %s AND n.amount > 0)"
+    ),
+}
+
+
+def unit_summaries(user: User, *, today: dt.date | None = None) -> list[UnitSummary]:
+    """Every unit the user may see today with its balance and next due payment: ONE query.
+
+    The next due payment is the earliest due date from today on among the charges, with
+    the sum of the charges due that day."""
+    today = today or timezone.localdate()
+    # Constant SQL; the date is bound as a parameter.
+    sums = {
+        "balance": RawSQL(_SUMMARY_SQL["balance"], (), output_field=_MONEY),  # noqa: S611
+        "interest": RawSQL(_SUMMARY_SQL["interest"], (), output_field=_MONEY),  # noqa: S611
+        "next_due_on": RawSQL(_SUMMARY_SQL["next_due_on"], (today,), output_field=DateField()),  # noqa: S611
+        "next_due_amount": RawSQL(_SUMMARY_SQL["next_due_amount"], (today,), output_field=_MONEY),  # noqa: S611
+    }
+    units = units_for_user(user).annotate(**sums)
+    return [
+        UnitSummary(
+            unit=unit,
+            balance=_money(unit.balance),
+            interest=_money(unit.interest),
+            next_due_on=_as_date(unit.next_due_on),
+            next_due_amount=_money(unit.next_due_amount) if unit.next_due_on else None,
+        )
+        for unit in units
+    ]
+
+
+def _as_date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))  # SQLite
+
+
+def units_ended(user: User, *, today: dt.date | None = None) -> list[UnitGrant]:
+    """Grants that have ended (e.g. the legal title expired), newest first, for the no-unit page."""
+    today = today or timezone.localdate()
+    return list(
+        UnitGrant.objects.filter(user=user, until__lt=today)
+        .exclude(unit__in=units_for_user(user))
+        .select_related("unit__building")
+        .order_by("-until")[:5]
+    )
+
+
+# --- the ledger -------------------------------------------------------------------------------
+
+# URL values of the kind filter (Polish, they show in the address bar) ↔ ledger kinds.
+KIND_SLUGS = {
+    "naliczenia": LedgerEntry.Kind.CHARGE,
+    "wplaty": LedgerEntry.Kind.PAYMENT,
+    "odsetki": LedgerEntry.Kind.INTEREST,
+    "korekty": LedgerEntry.Kind.CORRECTION,
+}
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    kinds: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return self.date_from is None and self.date_to is None and not self.kinds
+
+    def sql(self, alias: str) -> tuple[str, list]:
+        parts, params = [], []
+        if self.date_from:
+            parts.append(f"{alias}.booked_on >= %s")
+            params.append(self.date_from)
+        if self.date_to:
+            parts.append(f"{alias}.booked_on <= %s")
+            params.append(self.date_to)
+        if self.kinds:
+            parts.append(f"{alias}.kind IN ({', '.join(['%s'] * len(self.kinds))})")
+            params.extend(self.kinds)
+        return (" AND ".join(parts) or "1 = 1"), params
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    id: int
+    external_id: str
+    booked_on: dt.date
+    due_on: dt.date | None
+    kind: str
+    component: str
+    description: str
+    amount: Decimal
+    balance: Decimal  # the unit's balance after this entry (all kinds, whatever the filter)
+
+    @property
+    def kind_label(self) -> str:
+        return str(LedgerEntry.Kind(self.kind).label)
+
+    @property
+    def charge(self) -> Decimal | None:
+        return self.amount if self.amount > 0 else None
+
+    @property
+    def payment(self) -> Decimal | None:
+        return -self.amount if self.amount < 0 else None
+
+
+@dataclass(frozen=True)
+class LedgerTotals:
+    """Sums over the whole ledger and over the filtered part, from one aggregate query."""
+
+    balance: Decimal
+    interest: Decimal
+    count: int  # entries matching the filter
+    charges: Decimal  # positive amounts matching the filter
+    credits: Decimal  # negative amounts matching the filter, as a positive number
+    interest_in_period: Decimal
+
+    @property
+    def state(self) -> str:
+        return "due" if self.balance > 0 else "credit" if self.balance < 0 else "settled"
+
+    @property
+    def credit(self) -> Decimal:
+        return -self.balance if self.balance < 0 else ZERO
+
+
+# The ledger pages' SQL is written out: it runs on every view of a unit, and the ORM
+# would spend longer composing it than the database spends running it.
+_LEDGER = LedgerEntry._meta.db_table
+
+
+def ledger_totals(unit: Unit, flt: LedgerFilter) -> LedgerTotals:
+    """The whole balance and the filtered part's count and sums: ONE query."""
+    cond, cond_params = flt.sql("l")
+    sql = (
+        "SELECT SUM(l.amount), SUM(CASE WHEN l.kind = 'interest' THEN l.amount END), "  # noqa: S608 - constant SQL
+        f"COUNT(CASE WHEN {cond} THEN 1 END), "
+        f"SUM(CASE WHEN {cond} AND l.amount > 0 THEN l.amount END), "
+        f"SUM(CASE WHEN {cond} AND l.amount < 0 THEN l.amount END), "
+        f"SUM(CASE WHEN {cond} AND l.kind = 'interest' THEN l.amount END) "
+        f"FROM {_LEDGER} l WHERE l.unit_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*cond_params * 4, unit.external_id])
+        balance, interest, count, charges, credits, interest_in_period = cursor.fetchone()
+    return LedgerTotals(
+        balance=_money(balance),
+        interest=_money(interest),
+        count=count,
+        charges=_money(charges),
+        credits=-_money(credits),
+        interest_in_period=_money(interest_in_period),
+    )
+
+
+_ROW_COLUMNS = ("id", "external_id", "booked_on", "due_on", "kind", "component", "description", "amount")
+# The unit's whole ledger with each entry's running balance: a window over ALL its entries,
+# so that the filters and pages applied outside it never change the balances.
+_RUNNING_SQL = (
+    f"SELECT {', '.join(_ROW_COLUMNS)}, SUM(amount) OVER (ORDER BY booked_on, external_id "  # noqa: S608 - constant SQL
+    f"ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running FROM {_LEDGER} WHERE unit_id = %s"
+)
+
+
+def ledger_rows(
+    unit: Unit, flt: LedgerFilter, *, offset: int, limit: int, newest_first: bool = True
+) -> list[LedgerRow]:
+    """One page of the filtered ledger with running balances: ONE query."""
+    where, params = flt.sql("l")
+    direction = "DESC" if newest_first else "ASC"
+    sql = (
+        f"SELECT {', '.join('l.' + c for c in _ROW_COLUMNS)}, l.running FROM ({_RUNNING_SQL}) l "  # noqa: S608
+        f"WHERE {where} ORDER BY l.booked_on {direction}, l.external_id {direction} LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [unit.external_id, *params, limit, offset])
+        rows = cursor.fetchall()
+    return [_row(r) for r in rows]
+
+
+def _row(r: Sequence) -> LedgerRow:
+    booked_on, due_on = r[2], r[3]
+    if isinstance(booked_on, str):  # SQLite hands dates back as text in raw queries
+        booked_on = dt.date.fromisoformat(booked_on)
+        due_on = dt.date.fromisoformat(due_on) if due_on else None
+    return LedgerRow(
+        id=r[0],
+        external_id=r[1],
+        booked_on=booked_on,
+        due_on=due_on,
+        kind=r[4],
+        component=r[5],
+        description=r[6],
+        amount=_money(r[7]),
+        balance=_money(r[8]),
+    )
+
+
+class LedgerPageSource:
+    """What Django's Paginator needs (``count()`` and slicing), one query per page."""
+
+    def __init__(self, unit: Unit, flt: LedgerFilter, count: int) -> None:
+        self.unit, self.flt, self._count = unit, flt, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, key: slice) -> list[LedgerRow]:
+        if not isinstance(key, slice):
+            raise TypeError("ledger pages are sliced")
+        start, stop = key.start or 0, key.stop if key.stop is not None else self._count
+        if stop <= start:
+            return []
+        return ledger_rows(self.unit, self.flt, offset=start, limit=stop - start)
+
+
+# --- statements -------------------------------------------------------------------------------
+
+
+@dataclass
+class Statement:
+    """A unit's ledger for a period (B7): opening balance, entries with running balance, closing."""
+
+    unit: Unit
+    date_from: dt.date | None
+    date_to: dt.date
+    opening: Decimal
+    rows: list[LedgerRow]
+    closing: Decimal
+    totals: dict[str, Decimal] = field(default_factory=dict)  # per kind, in the period
+
+    @property
+    def closing_abs(self) -> Decimal:
+        return abs(self.closing)
+
+    @property
+    def charges(self) -> Decimal:
+        return sum((r.amount for r in self.rows if r.amount > 0), ZERO)
+
+    @property
+    def credits(self) -> Decimal:
+        return -sum((r.amount for r in self.rows if r.amount < 0), ZERO)
+
+
+def statement(unit: Unit, *, date_from: dt.date | None, date_to: dt.date) -> Statement:
+    """The statement of ``unit`` from ``date_from`` (None: from the first entry) to ``date_to``."""
+    flt = LedgerFilter(date_from=date_from, date_to=date_to)
+    opening = ZERO
+    if date_from is not None:
+        opening = _money(_ledger_of(unit.external_id).filter(booked_on__lt=date_from).aggregate(t=_sum())["t"])
+    rows = ledger_rows(unit, flt, offset=0, limit=1_000_000, newest_first=False)
+    totals: dict[str, Decimal] = dict.fromkeys(LedgerEntry.Kind.values, ZERO)
+    for row in rows:
+        totals[row.kind] += row.amount
+    closing = rows[-1].balance if rows else opening
+    return Statement(
+        unit=unit, date_from=date_from, date_to=date_to, opening=opening, rows=rows, closing=closing, totals=totals
+    )
+
+
+# --- invoices ---------------------------------------------------------------------------------
+
+
+def _outstanding(gross: Decimal, balance, newer_gross) -> Decimal:
+    """What is still to pay on an invoice (see ``invoices_of_unit``)."""
+    left = _money(balance) - _money(newer_gross)
+    if gross <= 0 or left <= 0:
+        return ZERO
+    return min(gross, left)
+
+
+def _balance_subquery(unit: Unit) -> Subquery:
+    """The unit's balance as an uncorrelated subquery: the database computes it once per query."""
+    ledger = _ledger_of(unit.external_id).values("unit_id").annotate(total=_sum()).values("total")
+    return Subquery(ledger, output_field=_MONEY)
+
+
+def invoices_of_unit(unit: Unit) -> QuerySet[Invoice]:
+    """The unit's invoices, newest first, each with ``outstanding`` (what is still to pay).
+
+    The back-office sends no matching of payments to invoices; payments settle the
+    oldest debts first (art. 451 of the Civil Code), so what the unit owes belongs to
+    its newest invoices: each invoice takes what the newer ones leave of the balance,
+    up to its gross amount. The newer invoices' total is a window over ALL the unit's
+    invoices (computed before a page is cut out), the balance a subquery: one query a page.
+    """
+    positive_gross = Case(When(gross__gt=0, then=F("gross")), default=Value(ZERO), output_field=_MONEY)
+    return (
+        Invoice.objects.filter(unit_id=unit.external_id)
+        .annotate(
+            unit_balance=_balance_subquery(unit),
+            newer_gross=Window(
+                Sum(positive_gross),
+                order_by=[F("issued_on").desc(), F("id").desc()],
+                frame=RowRange(start=None, end=-1),
+            ),
+        )
+        .order_by("-issued_on", "-id")
+    )
+
+
+def with_outstanding(invoices: Iterable[Invoice]) -> list[Invoice]:
+    """Invoices of ``invoices_of_unit`` with ``outstanding`` set."""
+    result = list(invoices)
+    for invoice in result:
+        invoice.outstanding = _outstanding(invoice.gross, invoice.unit_balance, invoice.newer_gross)
+    return result
+
+
+def invoice_for_unit(unit: Unit, invoice_id: int, *, with_outstanding: bool = True) -> Invoice:
+    """An invoice of a unit the caller fetched through ``unit_for_user`` (404 otherwise),
+    with its buyer and (unless not needed, e.g. for its PDF) ``outstanding``: ONE query."""
+    invoices = Invoice.objects.filter(pk=invoice_id, unit_id=unit.external_id).select_related("buyer")
+    if with_outstanding:
+        newer = (
+            Invoice.objects.filter(unit_id=OuterRef("unit_id"), gross__gt=0)
+            .filter(Q(issued_on__gt=OuterRef("issued_on")) | Q(issued_on=OuterRef("issued_on"), pk__gt=OuterRef("pk")))
+            .order_by()
+            .values("unit_id")
+            .annotate(total=_sum("gross"))
+            .values("total")
+        )
+        invoices = invoices.annotate(
+            unit_balance=_balance_subquery(unit), newer_gross=Subquery(newer, output_field=_MONEY)
+        )
+    invoice = invoices.first()
+    if invoice is None:
+        raise Http404
+    invoice.unit = unit  # already fetched, with its building
+    if with_outstanding:
+        invoice.outstanding = _outstanding(invoice.gross, invoice.unit_balance, invoice.newer_gross)
+    return invoice
+
+
+# --- documents (e-correspondence) ---------------------------------------------------------------
+
+
+def documents_for_user(user: User) -> QuerySet[Document]:
+    """Letters and notices addressed to the user's person in the back-office (B5)."""
+    if not user.is_authenticated or user.person_id is None:
+        return Document.objects.none()
+    return Document.objects.filter(person__accounts=user).order_by("-issued_on", "-id")
+
+
+def document_for_user(user: User, document_id: int) -> Document:
+    """A document addressed to the user's person; 404 for anyone else (a co-owner included)."""
+    document = documents_for_user(user).filter(pk=document_id).first()
+    if document is None:
+        raise Http404
+    return document

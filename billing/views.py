@@ -1,0 +1,239 @@
+"""Tenant pages of units and money: dashboard, unit with its ledger, invoices, statements,
+e-correspondence. Every unit, invoice and document comes through a scoped selector:
+anyone without a grant for it gets 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from accounts.selectors import unit_for_user
+from billing import exports, pdf, selectors
+from billing.forms import LedgerFilterForm, StatementForm
+from billing.models import Unit
+from billing.qr import Transfer, qr_png_data_uri, zbp_payload
+from billing.services import document_filename
+from portal.models import Operator
+
+LEDGER_PER_PAGE = 30
+INVOICES_PER_PAGE = 20
+DOCUMENTS_PER_PAGE = 20
+
+
+def _page_number(request: HttpRequest, num_pages: int, notices: list[str]) -> int:
+    """``?strona=`` as a page that exists: nonsense → the first page, too far → the last, with a notice."""
+    raw = request.GET.get("strona")
+    if raw in (None, ""):
+        return 1
+    try:
+        number = int(raw)
+    except (ValueError, OverflowError):
+        notices.append(_("Numer strony „%(raw)s” jest nieprawidłowy; pokazano pierwszą stronę.") % {"raw": raw[:20]})
+        return 1
+    if number < 1:
+        notices.append(_("Nie ma strony %(n)s; pokazano pierwszą stronę.") % {"n": raw[:20]})
+        return 1
+    if number > num_pages:
+        notices.append(
+            _("Nie ma strony %(n)s; pokazano ostatnią stronę (%(last)s).") % {"n": raw[:20], "last": num_pages}
+        )
+        return num_pages
+    return number
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("strona", None)
+    return query.urlencode()
+
+
+def unit_transfer(unit: Unit, operator: Operator | None, amount) -> Transfer:
+    """Transfer details for the unit's fees: its own account (B1), else the operator's."""
+    address = f"{unit.building.street} {unit.building.building_no}" + (f"/{unit.unit_no}" if unit.unit_no else "")
+    return Transfer(
+        account=unit.bank_account or (operator.bank_account if operator else ""),
+        recipient=(operator.short_name or operator.name) if operator else "",
+        title=f"Lokal {unit.external_id} {address}",
+        amount=amount,
+        nip=operator.nip if operator else "",
+    )
+
+
+def _transfer_context(transfer: Transfer) -> dict:
+    if not transfer.is_complete:
+        return {"transfer": transfer, "qr": ""}
+    return {"transfer": transfer, "qr": qr_png_data_uri(zbp_payload(transfer))}
+
+
+# --- dashboard --------------------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """B3: each unit with its balance in words and colour, the next payment, data as of."""
+    summaries = selectors.unit_summaries(request.user)
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            "summaries": summaries,
+            "ended": [] if summaries else selectors.units_ended(request.user),
+            "as_of": selectors.data_as_of() if summaries else None,
+        },
+    )
+
+
+# --- the unit and its ledger ------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = unit_for_user(request.user, unit_id)
+    notices: list[str] = []
+    form = LedgerFilterForm(request.GET if any(k in request.GET for k in ("od", "do", "rodzaj")) else None)
+    if form.is_bound and not form.is_valid():
+        notices.append(_("Część filtra jest błędna (opis przy polu); pokazano zapisy bez tej części."))
+    flt = form.ledger_filter()
+    totals = selectors.ledger_totals(unit, flt)
+    paginator = Paginator(selectors.LedgerPageSource(unit, flt, totals.count), LEDGER_PER_PAGE)
+    page = paginator.page(_page_number(request, paginator.num_pages, notices))
+    operator = Operator.for_request(request)
+    today = timezone.localdate()
+    return render(
+        request,
+        "billing/unit_detail.html",
+        {
+            "unit": unit,
+            "form": form,
+            "filtered": not flt.is_empty,
+            "totals": totals,
+            "page": page,
+            "query": _query_without_page(request),
+            "notices": notices,
+            "as_of": selectors.data_as_of(),
+            "presets": _period_presets(today),
+            **_transfer_context(unit_transfer(unit, operator, totals.balance if totals.balance > 0 else None)),
+        },
+    )
+
+
+def _period_presets(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    year_ago = today.replace(year=today.year - 1) if not (today.month == 2 and today.day == 29) else today
+    return [
+        (_("bieżący rok"), dt.date(today.year, 1, 1), today),
+        (_("poprzedni rok"), dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)),
+        (_("ostatnie 12 miesięcy"), year_ago + dt.timedelta(days=1), today),
+    ]
+
+
+# --- invoices ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def invoice_list(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = unit_for_user(request.user, unit_id)
+    notices: list[str] = []
+    paginator = Paginator(selectors.invoices_of_unit(unit), INVOICES_PER_PAGE)
+    page = paginator.page(_page_number(request, paginator.num_pages, notices))
+    invoices = selectors.with_outstanding(page.object_list)
+    return render(
+        request,
+        "billing/invoice_list.html",
+        {"unit": unit, "page": page, "invoices": invoices, "notices": notices, "as_of": selectors.data_as_of()},
+    )
+
+
+@login_required
+@require_GET
+def invoice_detail(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpResponse:
+    unit = unit_for_user(request.user, unit_id)
+    invoice = selectors.invoice_for_unit(unit, invoice_id)
+    lines = list(invoice.lines.order_by("line_no"))
+    context = {"unit": unit, "invoice": invoice, "lines": lines, "vat_totals": pdf.vat_totals(lines)}
+    if invoice.outstanding > 0:
+        transfer = pdf.invoice_transfer(invoice, Operator.for_request(request), amount=invoice.outstanding)
+        context.update(_transfer_context(transfer))
+    return render(request, "billing/invoice_detail.html", context)
+
+
+@login_required
+@require_GET
+def invoice_pdf(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpResponse:
+    unit = unit_for_user(request.user, unit_id)
+    invoice = selectors.invoice_for_unit(unit, invoice_id, with_outstanding=False)
+    content = pdf.invoice_pdf(invoice, operator=Operator.for_request(request))
+    response = HttpResponse(content, content_type="application/pdf")
+    disposition = "inline" if request.GET.get("podglad") else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{pdf.invoice_pdf_filename(invoice)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- statements -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def statement(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """B7: the ledger of a chosen period as PDF or CSV."""
+    unit = unit_for_user(request.user, unit_id)
+    today = timezone.localdate()
+    form = StatementForm(
+        request.GET if "format" in request.GET else None,
+        initial={"od": dt.date(today.year, 1, 1), "do": today, "format": "pdf"},
+    )
+    if not form.is_bound or not form.is_valid():
+        return render(
+            request, "billing/statement.html", {"unit": unit, "form": form}, status=400 if form.is_bound else 200
+        )
+    date_from, date_to = form.cleaned_data["od"], form.cleaned_data["do"] or today
+    if date_from and date_from > date_to:
+        form.add_error("od", _("Data „od” jest późniejsza niż dzisiejsza; podaj też datę „do”."))
+        return render(request, "billing/statement.html", {"unit": unit, "form": form}, status=400)
+    data = selectors.statement(unit, date_from=date_from, date_to=date_to)
+    stem = f"zestawienie-{unit.external_id}-{date_from or 'poczatek'}-{date_to}"
+    if form.cleaned_data["format"] == "csv":
+        response = HttpResponse(exports.statement_csv(data), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+    else:
+        content = pdf.render_statement_pdf(data, Operator.for_request(request), as_of=selectors.data_as_of())
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{stem}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- e-correspondence -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def document_list(request: HttpRequest) -> HttpResponse:
+    notices: list[str] = []
+    paginator = Paginator(selectors.documents_for_user(request.user), DOCUMENTS_PER_PAGE)
+    page = paginator.page(_page_number(request, paginator.num_pages, notices))
+    return render(request, "billing/document_list.html", {"page": page, "notices": notices})
+
+
+@login_required
+@require_GET
+def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = selectors.document_for_user(request.user, document_id)
+    try:
+        handle = document.file.open("rb")
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=document_filename(document), content_type="application/pdf"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

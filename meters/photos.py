@@ -1,0 +1,78 @@
+"""A photo waiting for the second step of the reading form.
+
+When a reading asks the tenant to confirm an implausible consumption, the photo
+they attached (already checked: JPEG/PNG by content) is kept in the private
+storage under the form's one-use token until they confirm, so they need not
+choose it again. The session remembers which token's photo is theirs. Photos
+nobody confirmed are removed after a day (``photo_stash_purge``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest
+from django.utils import timezone
+
+STASH_DIR = "meters/pending"
+_SESSION_KEY = "meters_pending_photos"
+STASH_HOURS = 24
+
+
+@dataclass(frozen=True)
+class StashedPhoto:
+    path: str
+    filename: str
+    content_type: str
+
+    def open(self) -> File:
+        handle = default_storage.open(self.path, "rb")
+        file = File(handle, name=self.filename)
+        file.content_type = self.content_type
+        return file
+
+
+def photo_stash(request: HttpRequest, *, token: str, upload: UploadedFile) -> StashedPhoto:
+    """Keep a checked photo for the form with ``token`` (replacing one kept before)."""
+    photo_discard(request, token=token)
+    path = default_storage.save(f"{STASH_DIR}/{token}", upload)
+    stashed = StashedPhoto(path=path, filename=upload.name or "zdjecie", content_type=upload.content_type)
+    pending = request.session.get(_SESSION_KEY, {})
+    pending[token] = {"path": stashed.path, "filename": stashed.filename, "content_type": stashed.content_type}
+    request.session[_SESSION_KEY] = pending
+    return stashed
+
+
+def photo_stashed(request: HttpRequest, *, token: str) -> StashedPhoto | None:
+    entry = request.session.get(_SESSION_KEY, {}).get(token)
+    if not entry or not default_storage.exists(entry["path"]):
+        return None
+    return StashedPhoto(**entry)
+
+
+def photo_discard(request: HttpRequest, *, token: str) -> None:
+    pending = request.session.get(_SESSION_KEY, {})
+    entry = pending.pop(token, None)
+    if entry:
+        default_storage.delete(entry["path"])
+        request.session[_SESSION_KEY] = pending
+
+
+def photo_stash_purge(now: dt.datetime | None = None) -> int:
+    """Remove photos kept for a second step nobody finished within STASH_HOURS."""
+    now = now or timezone.now()
+    try:
+        _dirs, names = default_storage.listdir(STASH_DIR)
+    except FileNotFoundError:
+        return 0
+    removed = 0
+    for name in names:
+        path = f"{STASH_DIR}/{name}"
+        if default_storage.get_modified_time(path) < now - dt.timedelta(hours=STASH_HOURS):
+            default_storage.delete(path)
+            removed += 1
+    return removed
