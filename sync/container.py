@@ -11,6 +11,7 @@ import json
 import posixpath
 import re
 import zipfile
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -24,19 +25,19 @@ MANIFEST = "manifest.json"
 SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
 
 
-class Container:
-    """What both kinds of bundle offer the reader."""
+class Container(ABC):
+    """What both kinds of bundle (a folder, a zip) offer the reader."""
 
     name: str
 
-    def exists(self, member: str) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    def exists(self, member: str) -> bool: ...
 
-    def size(self, member: str) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def size(self, member: str) -> int: ...
 
-    def open(self, member: str) -> IO[bytes]:
-        raise NotImplementedError
+    @abstractmethod
+    def open(self, member: str) -> IO[bytes]: ...
 
     def close(self) -> None:
         return None
