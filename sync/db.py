@@ -1,9 +1,11 @@
 """The database side of the import: staging tables and how rows get into them.
 
-PostgreSQL: rows go through ``COPY`` (text format) into TEMP tables, or, on a
-first load into an empty table, straight into the portal's table. SQLite (the
-embedded default): ``executemany`` into TEMP tables. Everything after loading
-(checks, merge) is the same SQL on both (sync/checks.py, sync/merge.py).
+PostgreSQL: normalized rows go through ``COPY`` (text format), and in fast mode
+the file's own records through ``COPY`` (CSV format, the server parses them),
+into TEMP tables, or, on a first load into an empty table, straight into the
+portal's table or a shadow of it (``Shadow``). SQLite (the embedded default):
+``executemany`` into TEMP tables. Everything after loading (checks, merge) is
+the same SQL on both (sync/checks.py, sync/merge.py).
 """
 
 from __future__ import annotations

@@ -9,6 +9,15 @@ portal's table). Problems carry file, line, column, value and reason.
 Normalized values: text as is; dates ``YYYY-MM-DD``; amounts and quantities with
 a decimal point (``1234,56`` → ``1234.56``); NRB without spaces; an empty
 optional field → ``None`` (or ``""`` for text columns Django keeps NOT NULL).
+
+Fast mode (PostgreSQL, ``stop_on_problem``): a file whose every column is of a
+kind the server's types can finish checking goes to the server as it is, in runs
+of records that one compiled pattern describes (each field's format, a separator
+and quotes only where Python's CSV rules and the server's agree, commas only as
+decimal commas, which become points). Any other record is read by the rows
+path's rules and sent normalized. The server refuses what the pattern leaves to
+it (days that do not exist, texts over their length, invalid UTF-8); any problem,
+found by Python or the server, ends the fast attempt, and the rows path names it.
 """
 
 from __future__ import annotations
