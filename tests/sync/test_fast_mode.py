@@ -17,7 +17,7 @@ from tests.sync.test_import import _content
 
 pytestmark = pytest.mark.django_db
 
-SWAPPED = ("billing_ledgerentry", "meters_reading")
+SWAPPED = ("billing_ledgerentry", "meters_reading", "billing_invoice", "billing_invoiceline")
 
 
 def _definition(table: str) -> dict:
@@ -50,8 +50,10 @@ def test_a_first_load_swaps_in_tables_defined_exactly_as_the_migrations_made_the
     before = {table: _definition(table) for table in SWAPPED}
     run = bundle_import(path=EXAMPLE)
     assert run.status == ImportRun.Status.IMPORTED and run.timings["mode"] == "fast", run.message
-    assert {"index_ledger", "index_readings"} <= set(run.timings)  # built aside, indexed in bulk
-    assert _definition("billing_ledgerentry") == before["billing_ledgerentry"]
+    # built aside, indexed in bulk
+    assert {"index_ledger", "index_readings", "index_invoices", "index_invoice_lines"} <= set(run.timings)
+    for table in ("billing_ledgerentry", "billing_invoice", "billing_invoiceline"):
+        assert _definition(table) == before[table]
     readings = _definition("meters_reading")
     assert readings["options"] == ["fillfactor=90"]  # room for the deltas' updates in place
     assert {**readings, "options": None} == {**before["meters_reading"], "options": None}
