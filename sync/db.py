@@ -214,7 +214,8 @@ class Shadow:
     @staticmethod
     def possible(db: Database, table: str) -> bool:
         """Only a plain table of ours that nothing else depends on: no foreign key points at it,
-        no view, trigger, rule, row security, inheritance or partitioning."""
+        no view, trigger, rule, row security, inheritance or partitioning, and no column taking
+        its default from a sequence (the shadow would share it: identity columns have their own)."""
         if not db.pg:
             return False
         return bool(
@@ -225,6 +226,8 @@ class Shadow:
                    AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)
                    AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = c.oid AND f.conrelid <> c.oid)
                    AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)
+                   AND NOT EXISTS (SELECT 1 FROM pg_attrdef d WHERE d.adrelid = c.oid
+                                   AND pg_get_expr(d.adbin, d.adrelid) LIKE '%%nextval(%%')
                    AND NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
                                    WHERE d.refobjid = c.oid AND d.classid = 'pg_rewrite'::regclass)
                 FROM pg_class c WHERE c.oid = to_regclass(%s)

@@ -81,6 +81,16 @@ def test_a_table_something_points_at_is_loaded_in_place_not_swapped():
     assert LedgerEntry.objects.count() == 504
 
 
+def test_a_table_whose_key_comes_from_a_plain_sequence_is_loaded_in_place():
+    with connection.cursor() as cursor:  # as an older Django would have made it (serial, not identity)
+        cursor.execute("ALTER TABLE billing_ledgerentry ALTER COLUMN id DROP IDENTITY")
+        cursor.execute("CREATE SEQUENCE ledger_old_seq OWNED BY billing_ledgerentry.id")
+        cursor.execute("ALTER TABLE billing_ledgerentry ALTER COLUMN id SET DEFAULT nextval('ledger_old_seq')")
+    run = bundle_import(path=EXAMPLE)
+    assert run.status == ImportRun.Status.IMPORTED and run.timings["mode"] == "fast", run.message
+    assert "index_ledger" not in run.timings and LedgerEntry.objects.count() == 504
+
+
 def _tricky(bundle: Bundle) -> Bundle:
     """Records the server must read exactly as Python's CSV rules do, or leave to them."""
     header, rows = bundle.rows("ledger")
