@@ -101,10 +101,10 @@ def bundle_import(
 
     ``fast`` (PostgreSQL): the server parses the records the reader's pattern
     vouches for, and a full bundle's file whose table is still empty goes straight
-    into that table (a shadow of it for the ledger, readings, invoices and their lines,
-    indexed in bulk and
-    swapped in at the end). Any problem then restarts the import through the rows
-    path and staging tables, which report every problem with its line.
+    into that table (into a shadow of it for the ledger, readings, invoices and
+    their lines, indexed in bulk and swapped in at the end). Any problem then
+    restarts the import through the rows path and staging tables, which report
+    every problem with its line.
     """
     path = Path(path)
     clock = time.perf_counter()
