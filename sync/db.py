@@ -1,9 +1,11 @@
 """The database side of the import: staging tables and how rows get into them.
 
-PostgreSQL: rows go through ``COPY`` (text format) into TEMP tables, or, on a
-first load into an empty table, straight into the portal's table. SQLite (the
-embedded default): ``executemany`` into TEMP tables. Everything after loading
-(checks, merge) is the same SQL on both (sync/checks.py, sync/merge.py).
+PostgreSQL: normalized rows go through ``COPY`` (text format), and in fast mode
+the file's own records through ``COPY`` (CSV format, the server parses them),
+into TEMP tables, or, on a first load into an empty table, straight into the
+portal's table or a shadow of it (``Shadow``). SQLite (the embedded default):
+``executemany`` into TEMP tables. Everything after loading (checks, merge) is
+the same SQL on both (sync/checks.py, sync/merge.py).
 """
 
 from __future__ import annotations
@@ -212,7 +214,8 @@ class Shadow:
     @staticmethod
     def possible(db: Database, table: str) -> bool:
         """Only a plain table of ours that nothing else depends on: no foreign key points at it,
-        no view, trigger, rule, row security, inheritance or partitioning."""
+        no view, trigger, rule, row security, inheritance or partitioning, and no column taking
+        its default from a sequence (the shadow would share it: identity columns have their own)."""
         if not db.pg:
             return False
         return bool(
@@ -223,6 +226,8 @@ class Shadow:
                    AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)
                    AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = c.oid AND f.conrelid <> c.oid)
                    AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)
+                   AND NOT EXISTS (SELECT 1 FROM pg_attrdef d WHERE d.adrelid = c.oid
+                                   AND pg_get_expr(d.adbin, d.adrelid) LIKE '%%nextval(%%')
                    AND NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
                                    WHERE d.refobjid = c.oid AND d.classid = 'pg_rewrite'::regclass)
                 FROM pg_class c WHERE c.oid = to_regclass(%s)

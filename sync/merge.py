@@ -167,6 +167,7 @@ ENTITIES: dict[str, Entity] = {
                 "gross",
                 "ksef_number",
             ),
+            shadow=True,
         ),
         Entity(
             "invoice_lines",
@@ -189,6 +190,7 @@ ENTITIES: dict[str, Entity] = {
                 "vat",
                 "gross",
             ),
+            shadow=True,
         ),
         Entity(
             "ledger",

@@ -100,9 +100,12 @@ def bundle_import(
     """Import one bundle (a directory or a .zip). Returns its run: imported,
     already_imported, refused (with problems) or failed. Never raises for a bad bundle.
 
-    ``fast`` lets PostgreSQL load files straight into tables that are still
-    empty (a first load); any problem then restarts the import through staging
-    tables, which report every problem with its line.
+    ``fast`` (PostgreSQL): the server parses the records the reader's pattern
+    vouches for, and a full bundle's file whose table is still empty goes straight
+    into that table (into a shadow of it for the ledger, readings, invoices and
+    their lines, indexed in bulk and swapped in at the end). Any problem then
+    restarts the import through the rows path and staging tables, which report
+    every problem with its line.
     """
     path = Path(path)
     clock = time.perf_counter()

@@ -52,7 +52,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--staging",
             action="store_true",
-            help="Zawsze przez tabele pośrednie (bez szybkiej ścieżki pierwszego wczytania).",
+            help="Bez szybkiej ścieżki: wiersze czytane przez Pythona do tabel pośrednich (wolniej; te same wyniki).",
         )
 
     def handle(self, *args, path: Path, staging: bool, **options) -> None:
