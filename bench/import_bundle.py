@@ -221,11 +221,12 @@ def main() -> None:
         delta_manifest = json.loads((deltas[0] / "manifest.json").read_text("utf-8"))
         ledger_rows = manifest["files"]["ledger.csv"]["rows"]
         total_rows = sum(f["rows"] for f in manifest["files"].values())
-        delta_rows = sum(f["rows"] for f in delta_manifest["files"].values())
+        delta_rows = sum(f["rows"] for f in delta_manifest["files"].values())  # changed, new and deleted
         print(
             f"Bundle: {args.units} units × {args.years} years: {total_rows:,} rows ({ledger_rows:,} ledger rows), "
             f"{sum(p.stat().st_size for p in full.rglob('*') if p.is_file()) / 1e6:.0f} MB; "
-            f"each delta: ~{delta_rows:,} rows (prepared in {time.perf_counter() - started:.1f} s)"
+            f"each delta: ~{delta_rows:,} rows changed, added or deleted, {delta_rows / total_rows:.2%} of the "
+            f"bundle's rows (prepared in {time.perf_counter() - started:.1f} s)"
         )
         print(f"Machine: {os.cpu_count()} cores; PostgreSQL {'throwaway cluster' if server else base_url}")
 

@@ -22,6 +22,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from billing.fields import BackOfficeIdField
+
 
 class Building(models.Model):
     """A building address; derived from the units' addresses on import."""
@@ -55,7 +57,7 @@ class Unit(models.Model):
         STORAGE = "storage", _("komórka")
         PLOT = "plot", _("działka")
 
-    external_id = models.CharField(_("id w systemie źródłowym"), max_length=64, unique=True)
+    external_id = BackOfficeIdField(_("id w systemie źródłowym"), max_length=64, unique=True)
     building = models.ForeignKey(Building, verbose_name=_("budynek"), on_delete=models.PROTECT, related_name="units")
     kind = models.CharField(_("rodzaj"), max_length=16, choices=Kind.choices)
     unit_no = models.CharField(_("numer lokalu"), max_length=20, blank=True)
@@ -85,7 +87,7 @@ class Unit(models.Model):
 class Person(models.Model):
     """A person or company the back-office knows (owner, tenant, buyer on invoices)."""
 
-    external_id = models.CharField(_("id w systemie źródłowym"), max_length=64, unique=True)
+    external_id = BackOfficeIdField(_("id w systemie źródłowym"), max_length=64, unique=True)
     first_name = models.CharField(_("imię"), max_length=100, blank=True)
     last_name = models.CharField(_("nazwisko"), max_length=150, blank=True)
     company_name = models.CharField(_("nazwa firmy"), max_length=250, blank=True)
@@ -115,7 +117,7 @@ class Title(models.Model):
         RENTAL = "rental", _("najem")
         LEASE = "lease", _("dzierżawa")
 
-    external_id = models.CharField(_("id w systemie źródłowym"), max_length=64, unique=True)
+    external_id = BackOfficeIdField(_("id w systemie źródłowym"), max_length=64, unique=True)
     unit = models.ForeignKey(Unit, verbose_name=_("lokal"), on_delete=models.CASCADE, related_name="titles")
     person = models.ForeignKey(Person, verbose_name=_("osoba"), on_delete=models.CASCADE, related_name="titles")
     kind = models.CharField(_("rodzaj"), max_length=16, choices=Kind.choices)
@@ -155,7 +157,7 @@ class LedgerEntry(models.Model):
 
     # Unique through Meta.constraints, not unique=True: that would add a second,
     # LIKE-only index on PostgreSQL, costly to keep on a million rows.
-    external_id = models.CharField(_("id w systemie źródłowym"), max_length=64)
+    external_id = BackOfficeIdField(_("id w systemie źródłowym"), max_length=64)
     unit = models.ForeignKey(
         Unit,
         verbose_name=_("lokal"),
@@ -186,7 +188,7 @@ class LedgerEntry(models.Model):
 class Invoice(models.Model):
     """An invoice the back-office issued for a unit; its totals equal the sums of its lines."""
 
-    external_id = models.CharField(_("id w systemie źródłowym"), max_length=64, unique=True)
+    external_id = BackOfficeIdField(_("id w systemie źródłowym"), max_length=64, unique=True)
     unit = models.ForeignKey(
         Unit,
         verbose_name=_("lokal"),
@@ -277,7 +279,7 @@ class Document(models.Model):
     its SHA-256, so a document sent again every night is stored once.
     """
 
-    external_id = models.CharField(_("id w systemie źródłowym"), max_length=64, unique=True)
+    external_id = BackOfficeIdField(_("id w systemie źródłowym"), max_length=64, unique=True)
     person = models.ForeignKey(
         Person,
         verbose_name=_("osoba"),

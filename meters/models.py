@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from billing.fields import BackOfficeIdField
 from meters.consumption import Point, average_per_day, segments
 from meters.formats import format_quantity
 from portal.formats import format_date
@@ -75,7 +76,7 @@ class Meter(models.Model):
         GAS = "gas", _("gaz")
         ELECTRICITY = "electricity", _("energia elektryczna")
 
-    external_id = models.CharField(_("id w systemie źródłowym"), max_length=64, unique=True)
+    external_id = BackOfficeIdField(_("id w systemie źródłowym"), max_length=64, unique=True)
     unit = models.ForeignKey(
         "billing.Unit",
         verbose_name=_("lokal"),
@@ -246,7 +247,7 @@ class Reading(models.Model):
 
     # The back-office's id, or for a reading a tenant submitted the id the portal
     # issued (P-…); the back-office sends it back with that id to confirm it.
-    reading_id = models.CharField(_("id odczytu"), max_length=64)  # unique: Meta.constraints
+    reading_id = BackOfficeIdField(_("id odczytu"), max_length=64)  # unique: Meta.constraints
     meter = models.ForeignKey(
         Meter,
         verbose_name=_("licznik"),
@@ -321,7 +322,7 @@ class ReadingSubmission(models.Model):
     stops sending is removed), and a foreign key would stop it or pin the reading.
     """
 
-    reading_id = models.CharField(_("id odczytu"), max_length=64, unique=True)
+    reading_id = BackOfficeIdField(_("id odczytu"), max_length=64, unique=True)
     # One use: a form sent twice (double click, browser resending) makes one reading.
     idempotency_key = models.CharField(_("klucz formularza"), max_length=64, unique=True)
     user = models.ForeignKey(

