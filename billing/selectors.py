@@ -16,7 +16,6 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import (
     Case,
-    DateField,
     DecimalField,
     F,
     OuterRef,
@@ -29,24 +28,17 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import UnitGrant, User
-from accounts.selectors import units_for_user
+from accounts.selectors import granted_units, units_for_user
 from billing.models import Document, Invoice, LedgerEntry, Unit
+from portal import sql
 
 ZERO = Decimal("0.00")
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
-
-
-def _money(value) -> Decimal:
-    """Sums come back as Decimal on PostgreSQL and as float on SQLite (the try-out)."""
-    if value is None:
-        return ZERO
-    return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 def _sum(expression: str = "amount", **filters) -> Coalesce:
@@ -99,25 +91,17 @@ def _ledger_of(unit_ref) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(unit_id=unit_ref).order_by()
 
 
-# The sums of a unit's ledger, as correlated subqueries on the unit row (``billing_unit``).
-# Written as SQL: the same in the ORM costs more to compile than to run (a dashboard is
-# requested far more often than a ledger changes).
-_SUMMARY_SQL = {
-    "balance": "SELECT SUM(l.amount) FROM billing_ledgerentry l WHERE l.unit_id = billing_unit.external_id",
-    "interest": (
-        "SELECT SUM(l.amount) FROM billing_ledgerentry l "
-        "WHERE l.unit_id = billing_unit.external_id AND l.kind = 'interest'"
-    ),
-    "next_due_on": (
-        "SELECT MIN(l.due_on) FROM billing_ledgerentry l "
-        "WHERE l.unit_id = billing_unit.external_id AND l.due_on >= %s AND l.amount > 0"
-    ),
-    "next_due_amount": (
-        "SELECT SUM(l.amount) FROM billing_ledgerentry l WHERE l.unit_id = billing_unit.external_id "
-        "AND l.amount > 0 AND l.due_on = (SELECT MIN(n.due_on) FROM billing_ledgerentry n "
-        "WHERE n.unit_id = billing_unit.external_id AND n.due_on >= %s AND n.amount > 0)"
-    ),
-}
+# The sums of a unit's ledger, as correlated subqueries on the unit row (alias ``u``);
+# the date of the next due payment is bound twice.
+_SUMMARY_COLUMNS = (
+    "(SELECT SUM(l.amount) FROM billing_ledgerentry l WHERE l.unit_id = u.external_id), "
+    "(SELECT SUM(l.amount) FROM billing_ledgerentry l WHERE l.unit_id = u.external_id AND l.kind = 'interest'), "
+    "(SELECT MIN(l.due_on) FROM billing_ledgerentry l "
+    "WHERE l.unit_id = u.external_id AND l.due_on >= %s AND l.amount > 0), "
+    "(SELECT SUM(l.amount) FROM billing_ledgerentry l WHERE l.unit_id = u.external_id "
+    "AND l.amount > 0 AND l.due_on = (SELECT MIN(n.due_on) FROM billing_ledgerentry n "
+    "WHERE n.unit_id = u.external_id AND n.due_on >= %s AND n.amount > 0))"
+)
 
 
 def unit_summaries(user: User, *, today: dt.date | None = None) -> list[UnitSummary]:
@@ -126,30 +110,20 @@ def unit_summaries(user: User, *, today: dt.date | None = None) -> list[UnitSumm
     The next due payment is the earliest due date from today on among the charges, with
     the sum of the charges due that day."""
     today = today or timezone.localdate()
-    # Constant SQL; the date is bound as a parameter.
-    sums = {
-        "balance": RawSQL(_SUMMARY_SQL["balance"], (), output_field=_MONEY),  # noqa: S611
-        "interest": RawSQL(_SUMMARY_SQL["interest"], (), output_field=_MONEY),  # noqa: S611
-        "next_due_on": RawSQL(_SUMMARY_SQL["next_due_on"], (today,), output_field=DateField()),  # noqa: S611
-        "next_due_amount": RawSQL(_SUMMARY_SQL["next_due_amount"], (today,), output_field=_MONEY),  # noqa: S611
-    }
-    units = units_for_user(user).annotate(**sums)
-    return [
-        UnitSummary(
-            unit=unit,
-            balance=_money(unit.balance),
-            interest=_money(unit.interest),
-            next_due_on=_as_date(unit.next_due_on),
-            next_due_amount=_money(unit.next_due_amount) if unit.next_due_on else None,
+    summaries = []
+    for unit, (balance, interest, next_due_on, next_due_amount) in granted_units(
+        user, extra_columns=_SUMMARY_COLUMNS, extra_params=(today, today), today=today
+    ):
+        summaries.append(
+            UnitSummary(
+                unit=unit,
+                balance=sql.as_money(balance),
+                interest=sql.as_money(interest),
+                next_due_on=sql.as_date(next_due_on),
+                next_due_amount=sql.as_money(next_due_amount) if next_due_on else None,
+            )
         )
-        for unit in units
-    ]
-
-
-def _as_date(value) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))  # SQLite
+    return summaries
 
 
 def units_ended(user: User, *, today: dt.date | None = None) -> list[UnitGrant]:
@@ -251,7 +225,7 @@ _LEDGER = LedgerEntry._meta.db_table
 def ledger_totals(unit: Unit, flt: LedgerFilter) -> LedgerTotals:
     """The whole balance and the filtered part's count and sums: ONE query."""
     cond, cond_params = flt.sql("l")
-    sql = (
+    query = (
         "SELECT SUM(l.amount), SUM(CASE WHEN l.kind = 'interest' THEN l.amount END), "  # noqa: S608 - constant SQL
         f"COUNT(CASE WHEN {cond} THEN 1 END), "
         f"SUM(CASE WHEN {cond} AND l.amount > 0 THEN l.amount END), "
@@ -260,15 +234,15 @@ def ledger_totals(unit: Unit, flt: LedgerFilter) -> LedgerTotals:
         f"FROM {_LEDGER} l WHERE l.unit_id = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*cond_params * 4, unit.external_id])
+        cursor.execute(query, [*cond_params * 4, unit.external_id])
         balance, interest, count, charges, credits, interest_in_period = cursor.fetchone()
     return LedgerTotals(
-        balance=_money(balance),
-        interest=_money(interest),
+        balance=sql.as_money(balance),
+        interest=sql.as_money(interest),
         count=count,
-        charges=_money(charges),
-        credits=-_money(credits),
-        interest_in_period=_money(interest_in_period),
+        charges=sql.as_money(charges),
+        credits=-sql.as_money(credits),
+        interest_in_period=sql.as_money(interest_in_period),
     )
 
 
@@ -287,31 +261,27 @@ def ledger_rows(
     """One page of the filtered ledger with running balances: ONE query."""
     where, params = flt.sql("l")
     direction = "DESC" if newest_first else "ASC"
-    sql = (
+    query = (
         f"SELECT {', '.join('l.' + c for c in _ROW_COLUMNS)}, l.running FROM ({_RUNNING_SQL}) l "  # noqa: S608
         f"WHERE {where} ORDER BY l.booked_on {direction}, l.external_id {direction} LIMIT %s OFFSET %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [unit.external_id, *params, limit, offset])
+        cursor.execute(query, [unit.external_id, *params, limit, offset])
         rows = cursor.fetchall()
     return [_row(r) for r in rows]
 
 
 def _row(r: Sequence) -> LedgerRow:
-    booked_on, due_on = r[2], r[3]
-    if isinstance(booked_on, str):  # SQLite hands dates back as text in raw queries
-        booked_on = dt.date.fromisoformat(booked_on)
-        due_on = dt.date.fromisoformat(due_on) if due_on else None
     return LedgerRow(
         id=r[0],
         external_id=r[1],
-        booked_on=booked_on,
-        due_on=due_on,
+        booked_on=sql.as_date(r[2]),  # SQLite hands dates back as text in raw queries
+        due_on=sql.as_date(r[3]),
         kind=r[4],
         component=r[5],
         description=r[6],
-        amount=_money(r[7]),
-        balance=_money(r[8]),
+        amount=sql.as_money(r[7]),
+        balance=sql.as_money(r[8]),
     )
 
 
@@ -369,7 +339,7 @@ def statement(unit: Unit, *, date_from: dt.date | None, date_to: dt.date) -> Sta
     flt = LedgerFilter(date_from=date_from, date_to=date_to)
     opening = ZERO
     if date_from is not None:
-        opening = _money(_ledger_of(unit.external_id).filter(booked_on__lt=date_from).aggregate(t=_sum())["t"])
+        opening = sql.as_money(_ledger_of(unit.external_id).filter(booked_on__lt=date_from).aggregate(t=_sum())["t"])
     rows = ledger_rows(unit, flt, offset=0, limit=1_000_000, newest_first=False)
     totals: dict[str, Decimal] = dict.fromkeys(LedgerEntry.Kind.values, ZERO)
     for row in rows:
@@ -385,7 +355,7 @@ def statement(unit: Unit, *, date_from: dt.date | None, date_to: dt.date) -> Sta
 
 def _outstanding(gross: Decimal, balance, newer_gross) -> Decimal:
     """What is still to pay on an invoice (see ``invoices_of_unit``)."""
-    left = _money(balance) - _money(newer_gross)
+    left = sql.as_money(balance) - sql.as_money(newer_gross)
     if gross <= 0 or left <= 0:
         return ZERO
     return min(gross, left)

@@ -81,7 +81,10 @@ class MeterRow:
 
 
 def meter_rows(meters: Sequence[Meter], today: dt.date) -> list[MeterRow]:
-    """Meters with their last reading (any source but rejected); two queries in all."""
+    """Meters with their last reading (any source but rejected); two queries in all, none
+    without meters."""
+    if not meters:
+        return []
     latest = (
         Reading.objects.filter(meter_id=OuterRef("external_id"))
         .exclude(status=Reading.Status.REJECTED)

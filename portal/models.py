@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal import sql
+
 
 class AuditEntry(models.Model):
     """One thing a person (or the system) did: who, what, to which object, when, from where."""
@@ -116,7 +118,10 @@ class Operator(models.Model):
 
     @classmethod
     def current(cls) -> Operator | None:
-        return cls.objects.order_by("pk").first()
+        """The operator record (the first one, should there be more). Every page's layout
+        shows it, so it is read with plain SQL (see ``portal.sql``)."""
+        row = sql.fetch_one(f"SELECT {sql.columns(cls, 'o')} FROM {cls._meta.db_table} o ORDER BY o.id LIMIT 1")  # noqa: S608
+        return sql.instance(cls, row) if row else None
 
     @classmethod
     def for_request(cls, request) -> Operator | None:

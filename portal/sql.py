@@ -1,0 +1,104 @@
+"""Plain SQL for the reads every tenant page repeats.
+
+A tenant page runs a handful of small queries; composing them through the ORM costs
+several times what the database spends answering them (a ``filter().first()`` is
+about 0.4 ms of Python, the same query written out under 0.1 ms). The hot reads
+(the account checks, the layout's operator, the unit of a URL, the dashboard's
+panels) are therefore written as SQL, and their rows turned into model instances
+here, with the same conversions the ORM applies (SQLite hands dates and decimals
+back as text and floats; PostgreSQL needs none).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from functools import cache
+from typing import Any, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+M = TypeVar("M", bound=Model)
+
+
+def fetch_one(sql: str, params: Sequence[Any] = ()) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def fetch_all(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@cache
+def _fields(model: type[Model]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    fields = model._meta.concrete_fields
+    return tuple(f.attname for f in fields), tuple(f.column for f in fields)
+
+
+def columns(model: type[Model], alias: str) -> str:
+    """``alias.col1, alias.col2, …``: every concrete column of ``model``, in the order
+    ``instance()`` expects them."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(column)}" for column in _fields(model)[1])
+
+
+def width(model: type[Model]) -> int:
+    """How many values of a row ``columns(model, …)`` selects."""
+    return len(_fields(model)[0])
+
+
+@cache
+def _converters(model: type[Model], vendor: str) -> tuple[tuple[int, Any, list], ...]:
+    """The ORM's value converters of each column that has any on this database."""
+    result = []
+    for position, field in enumerate(model._meta.concrete_fields):
+        expression = field.get_col(model._meta.db_table)
+        found = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+        if found:
+            result.append((position, expression, found))
+    return tuple(result)
+
+
+def instance(model: type[M], values: Sequence[Any]) -> M:
+    """A model instance from the values ``columns(model, …)`` selected, as the ORM builds it."""
+    converters = _converters(model, connection.vendor)
+    if converters:
+        values = list(values)
+        for position, expression, found in converters:
+            for converter in found:
+                values[position] = converter(values[position], expression, connection)
+    return model.from_db(DEFAULT_DB_ALIAS, _fields(model)[0], values)
+
+
+# Aggregates and expressions lose their column type, so SQLite returns them as text or floats.
+
+
+def as_date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return parse_date(str(value))
+
+
+def as_datetime(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        value = parse_datetime(str(value))
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
+def as_money(value: Any) -> Decimal:
+    """A sum of money: two decimal places, 0.00 for no rows."""
+    if value is None:
+        return Decimal("0.00")
+    return Decimal(str(value)).quantize(Decimal("0.01"))
