@@ -9,28 +9,24 @@ sums are computed by the database, the running balance by a window function.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import (
-    Case,
     DecimalField,
-    F,
     OuterRef,
     Q,
     QuerySet,
-    RowRange,
     Subquery,
     Sum,
     Value,
-    When,
-    Window,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from accounts.models import UnitGrant, User
 from accounts.selectors import granted_units, units_for_user
@@ -367,36 +363,60 @@ def _balance_subquery(unit: Unit) -> Subquery:
     return Subquery(ledger, output_field=_MONEY)
 
 
-def invoices_of_unit(unit: Unit) -> QuerySet[Invoice]:
-    """The unit's invoices, newest first, each with ``outstanding`` (what is still to pay).
+def invoices_of_unit(unit: Unit, *, offset: int, limit: int) -> list[Invoice]:
+    """A page of the unit's invoices, newest first, each with ``outstanding`` (what is still
+    to pay): ONE query.
 
     The back-office sends no matching of payments to invoices; payments settle the
     oldest debts first (art. 451 of the Civil Code), so what the unit owes belongs to
     its newest invoices: each invoice takes what the newer ones leave of the balance,
     up to its gross amount. The newer invoices' total is a window over ALL the unit's
-    invoices (computed before a page is cut out), the balance a subquery: one query a page.
+    invoices (computed before the page is cut out), the balance an uncorrelated subquery
+    (computed once). Written as SQL, as the ledger's queries are.
     """
-    positive_gross = Case(When(gross__gt=0, then=F("gross")), default=Value(ZERO), output_field=_MONEY)
-    return (
-        Invoice.objects.filter(unit_id=unit.external_id)
-        .annotate(
-            unit_balance=_balance_subquery(unit),
-            newer_gross=Window(
-                Sum(positive_gross),
-                order_by=[F("issued_on").desc(), F("id").desc()],
-                frame=RowRange(start=None, end=-1),
-            ),
-        )
-        .order_by("-issued_on", "-id")
+    query = (
+        f"SELECT {sql.columns(Invoice, 'i')}, "  # noqa: S608 - constant SQL
+        f"(SELECT SUM(l.amount) FROM {_LEDGER} l WHERE l.unit_id = %s), "
+        "SUM(CASE WHEN i.gross > 0 THEN i.gross ELSE 0 END) OVER (ORDER BY i.issued_on DESC, i.id DESC "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) "
+        f"FROM {Invoice._meta.db_table} i WHERE i.unit_id = %s "
+        "ORDER BY i.issued_on DESC, i.id DESC LIMIT %s OFFSET %s"
     )
+    width = sql.width(Invoice)
+    invoices = []
+    for row in sql.fetch_all(query, [unit.external_id, unit.external_id, limit, offset]):
+        invoice = sql.instance(Invoice, row[:width])
+        invoice.unit = unit
+        invoice.outstanding = _outstanding(invoice.gross, row[width], row[width + 1])
+        invoices.append(invoice)
+    return invoices
 
 
-def with_outstanding(invoices: Iterable[Invoice]) -> list[Invoice]:
-    """Invoices of ``invoices_of_unit`` with ``outstanding`` set."""
-    result = list(invoices)
-    for invoice in result:
-        invoice.outstanding = _outstanding(invoice.gross, invoice.unit_balance, invoice.newer_gross)
-    return result
+class InvoicePageSource:
+    """The unit's invoices as Django's Paginator needs them (``count()`` and slicing), one
+    query each (see ``invoices_of_unit``)."""
+
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+
+    @cached_property
+    def _count(self) -> int:
+        query = f"SELECT COUNT(*) FROM {Invoice._meta.db_table} i WHERE i.unit_id = %s"  # noqa: S608 - constant SQL
+        return sql.fetch_one(query, [self.unit.external_id])[0]
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, key: slice) -> list[Invoice]:
+        if not isinstance(key, slice):
+            raise TypeError("invoice pages are sliced")
+        start, stop = key.start or 0, key.stop if key.stop is not None else self._count
+        if stop <= start:
+            return []
+        return invoices_of_unit(self.unit, offset=start, limit=stop - start)
 
 
 def invoice_for_unit(unit: Unit, invoice_id: int, *, with_outstanding: bool = True) -> Invoice:

@@ -142,9 +142,9 @@ def _period_presets(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
 def invoice_list(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = unit_for_user(request.user, unit_id)
     notices: list[str] = []
-    paginator = Paginator(selectors.invoices_of_unit(unit), INVOICES_PER_PAGE)
+    paginator = Paginator(selectors.InvoicePageSource(unit), INVOICES_PER_PAGE)
     page = paginator.page(_page_number(request, paginator.num_pages, notices))
-    invoices = selectors.with_outstanding(page.object_list)
+    invoices = page.object_list
     return render(
         request,
         "billing/invoice_list.html",
