@@ -103,7 +103,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         notices.append(_("Część filtra jest błędna (opis przy polu); pokazano zapisy bez tej części."))
     flt = form.ledger_filter()
     totals = selectors.ledger_totals(unit, flt)
-    paginator = Paginator(selectors.LedgerPageSource(unit, flt, totals.count), LEDGER_PER_PAGE)
+    paginator = Paginator(selectors.LedgerPageSource(unit, flt, totals), LEDGER_PER_PAGE)
     page = paginator.page(_page_number(request, paginator.num_pages, notices))
     operator = Operator.for_request(request)
     today = timezone.localdate()
