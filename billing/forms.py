@@ -7,6 +7,9 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import escape
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from billing.selectors import KIND_SLUGS, LedgerFilter
@@ -53,6 +56,22 @@ class PeriodForm(forms.Form):
         return cleaned
 
 
+class PlainSelect(forms.Select):
+    """A ``<select>`` composed in Python, with the context (attributes, options, selection)
+    of Django's own widget. The template widget includes a template and its attributes'
+    template for each option: on the unit page, shown on every view, its five options cost
+    more than the rest of the filter form together."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = "".join(
+            f'\n  <option value="{escape(option["value"])}"{flatatt(option["attrs"])}>{escape(option["label"])}</option>'
+            for _group, group_options, _index in widget["optgroups"]
+            for option in group_options
+        )
+        return SafeString(f'<select name="{escape(widget["name"])}"{flatatt(widget["attrs"])}>{options}\n</select>')
+
+
 class LedgerFilterForm(PeriodForm):
     KIND_CHOICES = [
         ("", _("wszystkie")),
@@ -65,6 +84,7 @@ class LedgerFilterForm(PeriodForm):
         label=_("Rodzaj zapisu"),
         choices=KIND_CHOICES,
         required=False,
+        widget=PlainSelect,
         error_messages={"invalid_choice": _("Nie ma takiego rodzaju zapisu; pokazano wszystkie.")},
     )
 
