@@ -19,10 +19,38 @@ EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2100, 12, 31)
 
 
+# The ledger's filter form is on every view of a unit. Django's widget templates render each
+# input through three templates (the input, its type's, its attributes') and each option of
+# a <select> through two more: more than the rest of the page's form together. These widgets
+# compose the same HTML in Python from the context of Django's own widgets (attributes,
+# value, options, selection), so that nothing but the rendering changes.
+
+
+class PlainDateInput(forms.DateInput):
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        value_html = "" if widget["value"] is None else f' value="{escape(widget["value"])}"'
+        return SafeString(
+            f'<input type="{escape(widget["type"])}" name="{escape(widget["name"])}"{value_html}'
+            f"{flatatt(widget['attrs'])}>"
+        )
+
+
+class PlainSelect(forms.Select):
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = "".join(
+            f'\n  <option value="{escape(option["value"])}"{flatatt(option["attrs"])}>{escape(option["label"])}</option>'
+            for _group, group_options, _index in widget["optgroups"]
+            for option in group_options
+        )
+        return SafeString(f'<select name="{escape(widget["name"])}"{flatatt(widget["attrs"])}>{options}\n</select>')
+
+
 class PolishDateField(forms.DateField):
     """A date as the browser's date input sends it (2026-01-31) or as people type it (31.01.2026)."""
 
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    widget = PlainDateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     default_error_messages = {
         "invalid": _("To nie jest prawdziwa data. Podaj ją jako RRRR-MM-DD (np. 2026-01-31) lub DD.MM.RRRR."),
     }
@@ -54,22 +82,6 @@ class PeriodForm(forms.Form):
                 _("Data „od” jest późniejsza niż data „do”. Zamień je miejscami."), code="reversed_period"
             )
         return cleaned
-
-
-class PlainSelect(forms.Select):
-    """A ``<select>`` composed in Python, with the context (attributes, options, selection)
-    of Django's own widget. The template widget includes a template and its attributes'
-    template for each option: on the unit page, shown on every view, its five options cost
-    more than the rest of the filter form together."""
-
-    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = "".join(
-            f'\n  <option value="{escape(option["value"])}"{flatatt(option["attrs"])}>{escape(option["label"])}</option>'
-            for _group, group_options, _index in widget["optgroups"]
-            for option in group_options
-        )
-        return SafeString(f'<select name="{escape(widget["name"])}"{flatatt(widget["attrs"])}>{options}\n</select>')
 
 
 class LedgerFilterForm(PeriodForm):
