@@ -46,14 +46,16 @@ def granted_units(
     user: User,
     *,
     extra_columns: str = "",
+    extra_joins: str = "",
     extra_params: Sequence[Any] = (),
     unit_id: int | None = None,
     today: dt.date | None = None,
 ) -> list[tuple[Unit, tuple]]:
     """What ``units_for_user`` selects (units with their buildings, ordered as
     ``Unit.Meta.ordering``: the building's address, then the unit's number) in ONE query,
-    each unit with the values of ``extra_columns`` (SQL over the unit's alias ``u``, e.g. a
-    correlated sum of its ledger; parameters ``extra_params``); only ``unit_id`` if given."""
+    each unit with the values of ``extra_columns`` (SQL over the unit's alias ``u`` and
+    the tables of ``extra_joins``, e.g. the sums of its ledger; ``extra_params`` are the
+    parameters of both, in that order); only ``unit_id`` if given."""
     if not user.is_authenticated:
         return []
     condition, params = granted_units_condition(user, today or timezone.localdate())
@@ -64,7 +66,8 @@ def granted_units(
         f"SELECT {sql.columns(Unit, 'u')}, {sql.columns(Building, 'b')}"  # noqa: S608 - constant SQL
         + (f", {extra_columns}" if extra_columns else "")
         + f" FROM {Unit._meta.db_table} u INNER JOIN {Building._meta.db_table} b ON b.id = u.building_id "
-        f"WHERE {condition} ORDER BY b.city, b.street, b.building_no, u.unit_no, u.id"
+        + (f"{extra_joins} " if extra_joins else "")
+        + f"WHERE {condition} ORDER BY b.city, b.street, b.building_no, u.unit_no, u.id"
     )
     n_unit, n_building = sql.width(Unit), sql.width(Building)
     result = []

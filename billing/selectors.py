@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import (
     DecimalField,
     OuterRef,
@@ -29,7 +28,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from accounts.models import UnitGrant, User
-from accounts.selectors import granted_units, units_for_user
+from accounts.selectors import granted_units, granted_units_condition, units_for_user
 from billing.models import Document, Invoice, LedgerEntry, Unit
 from portal import sql
 
@@ -87,16 +86,20 @@ def _ledger_of(unit_ref) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(unit_id=unit_ref).order_by()
 
 
-# The sums of a unit's ledger, as correlated subqueries on the unit row (alias ``u``);
-# the date of the next due payment is bound twice.
+# The sums of each unit's ledger in ONE pass over its entries (a grouped derived table,
+# limited to the user's units), the sum due on the next due date in a second look at them.
 _SUMMARY_COLUMNS = (
-    "(SELECT SUM(l.amount) FROM billing_ledgerentry l WHERE l.unit_id = u.external_id), "
-    "(SELECT SUM(l.amount) FROM billing_ledgerentry l WHERE l.unit_id = u.external_id AND l.kind = 'interest'), "
-    "(SELECT MIN(l.due_on) FROM billing_ledgerentry l "
-    "WHERE l.unit_id = u.external_id AND l.due_on >= %s AND l.amount > 0), "
-    "(SELECT SUM(l.amount) FROM billing_ledgerentry l WHERE l.unit_id = u.external_id "
-    "AND l.amount > 0 AND l.due_on = (SELECT MIN(n.due_on) FROM billing_ledgerentry n "
-    "WHERE n.unit_id = u.external_id AND n.due_on >= %s AND n.amount > 0))"
+    "s.balance, s.interest, s.next_due_on, CASE WHEN s.next_due_on IS NOT NULL THEN "  # noqa: S608 - constant SQL
+    f"(SELECT SUM(n.amount) FROM {LedgerEntry._meta.db_table} n "
+    "WHERE n.unit_id = u.external_id AND n.amount > 0 AND n.due_on = s.next_due_on) END"
+)
+_SUMMARY_JOIN = (
+    "LEFT JOIN (SELECT l.unit_id, SUM(l.amount) AS balance, "  # noqa: S608 - constant SQL
+    "SUM(CASE WHEN l.kind = 'interest' THEN l.amount END) AS interest, "
+    "MIN(CASE WHEN l.due_on >= %s AND l.amount > 0 THEN l.due_on END) AS next_due_on "
+    f"FROM {LedgerEntry._meta.db_table} l WHERE l.unit_id IN "
+    f"(SELECT v.external_id FROM {Unit._meta.db_table} v WHERE {{units}}) GROUP BY l.unit_id) s "
+    "ON s.unit_id = u.external_id"
 )
 
 
@@ -106,9 +109,14 @@ def unit_summaries(user: User, *, today: dt.date | None = None) -> list[UnitSumm
     The next due payment is the earliest due date from today on among the charges, with
     the sum of the charges due that day."""
     today = today or timezone.localdate()
+    units, units_params = granted_units_condition(user, today, alias="v")
     summaries = []
     for unit, (balance, interest, next_due_on, next_due_amount) in granted_units(
-        user, extra_columns=_SUMMARY_COLUMNS, extra_params=(today, today), today=today
+        user,
+        extra_columns=_SUMMARY_COLUMNS,
+        extra_joins=_SUMMARY_JOIN.format(units=units),
+        extra_params=(today, *units_params),
+        today=today,
     ):
         summaries.append(
             UnitSummary(
@@ -229,9 +237,9 @@ def ledger_totals(unit: Unit, flt: LedgerFilter) -> LedgerTotals:
         f"SUM(CASE WHEN {cond} AND l.kind = 'interest' THEN l.amount END) "
         f"FROM {_LEDGER} l WHERE l.unit_id = %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(query, [*cond_params * 4, unit.external_id])
-        balance, interest, count, charges, credits, interest_in_period = cursor.fetchone()
+    balance, interest, count, charges, credits, interest_in_period = sql.fetch_one(
+        query, [*cond_params * 4, unit.external_id]
+    )
     return LedgerTotals(
         balance=sql.as_money(balance),
         interest=sql.as_money(interest),
@@ -274,9 +282,7 @@ def ledger_rows(
         f"WHERE {where} ORDER BY l.booked_on {direction}, l.external_id {direction} LIMIT %s OFFSET %s"
     )
     total_params = [unit.external_id] if balance is None else []
-    with connection.cursor() as cursor:
-        cursor.execute(query, [*total_params, unit.external_id, *params, limit, offset])
-        rows = cursor.fetchall()
+    rows = sql.fetch_all(query, [*total_params, unit.external_id, *params, limit, offset])
     if rows and balance is None:
         balance = sql.as_money(rows[0][9])
     return [_row(r, balance) for r in rows]

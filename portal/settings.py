@@ -362,3 +362,14 @@ CELERY_BEAT_SCHEDULE["meters-photo-stash-purge"] = {
 # --- Tenant self-service: units, ledger, invoices, statements (issue 5) -------------------------
 # The invoice and statement PDFs embed DejaVu Sans from this folder (Debian: fonts-dejavu-core).
 BILLING_PDF_FONT_DIR = Path(env.str("BILLING_PDF_FONT_DIR", default="/usr/share/fonts/truetype/dejavu"))
+# PostgreSQL parses and plans a query again on every request unless it is prepared. The
+# reads every tenant page repeats (portal.sql: the unit of a URL, the ledger, the invoices,
+# the dashboard's panels) are prepared once per connection and then only executed; psycopg
+# needs a threshold set on the connection for that (the ORM's own queries stay as they are:
+# client-side binding, never prepared). DB_PREPARED_STATEMENTS=0 behind a connection pooler
+# in transaction mode (PgBouncer), which cannot keep prepared statements.
+DB_PREPARED_STATEMENTS = DATABASES["default"]["ENGINE"].endswith("postgresql") and env.bool(
+    "DB_PREPARED_STATEMENTS", default=True
+)
+if DB_PREPARED_STATEMENTS:
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5

@@ -6,7 +6,8 @@ about 0.4 ms of Python, the same query written out under 0.1 ms). The hot reads
 (the account checks, the layout's operator, the unit of a URL, the dashboard's
 panels) are therefore written as SQL, and their rows turned into model instances
 here, with the same conversions the ORM applies (SQLite hands dates and decimals
-back as text and floats; PostgreSQL needs none).
+back as text and floats; PostgreSQL needs none). On PostgreSQL they are also prepared
+statements (see ``cursor()``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Model
 from django.utils import timezone
@@ -24,17 +26,53 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 M = TypeVar("M", bound=Model)
 
+if connection.vendor == "postgresql":
+    from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBindingCursor
+    from django.db.backends.utils import CursorWrapper
+
+    class _PreparingCursor(ServerBindingCursor):
+        """Parameters bound by the server, so that the query text is the same on every
+        call, and prepared on its first execution."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
+
+    class _LoggedCursor(CursorDebugWrapper):
+        """Django's debug cursor (query log, ``CaptureQueriesContext``) for ``_PreparingCursor``:
+        logs the query with its values filled in, as the ORM's queries are logged."""
+
+        def execute(self, sql, params=None):
+            logged = self.db.ops.compose_sql(sql, params) if params else sql
+            with self.debug_sql(logged, params):
+                return CursorWrapper.execute(self, sql, params)
+
+
+def cursor():
+    """A cursor whose queries PostgreSQL prepares once per connection (``DB_PREPARED_STATEMENTS``)
+    and then only executes: no parsing and planning on each request. Django's own cursor
+    elsewhere (and on SQLite). Wrapped like Django's, so that its queries are logged and
+    counted like any other."""
+    if not settings.DB_PREPARED_STATEMENTS:
+        return connection.cursor()
+    # What BaseDatabaseWrapper.cursor() does, with a cursor of the server-side binding kind.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        raw = _PreparingCursor(connection.connection)
+    return _LoggedCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+
 
 def fetch_one(sql: str, params: Sequence[Any] = ()) -> tuple | None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
+    with cursor() as c:
+        c.execute(sql, params)
+        return c.fetchone()
 
 
 def fetch_all(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    with cursor() as c:
+        c.execute(sql, params)
+        return c.fetchall()
 
 
 @cache
