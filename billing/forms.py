@@ -4,11 +4,10 @@ and answer in Polish; a bad value never reaches a query."""
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms.utils import flatatt
-from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
@@ -26,13 +25,24 @@ LATEST = dt.date(2100, 12, 31)
 # value, options, selection), so that nothing but the rendering changes.
 
 
+def _attrs(attrs: dict) -> str:
+    """Attributes as Django's ``attrs.html`` writes them: ``True`` alone, ``False`` and
+    ``None`` left out, anything else escaped. (``flatatt`` escapes through
+    ``format_html``, several times slower.)"""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False and value is not None
+    )
+
+
 class PlainDateInput(forms.DateInput):
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
-        value_html = "" if widget["value"] is None else f' value="{escape(widget["value"])}"'
+        value_html = "" if widget["value"] is None else f' value="{escape(str(widget["value"]))}"'
         return SafeString(
             f'<input type="{escape(widget["type"])}" name="{escape(widget["name"])}"{value_html}'
-            f"{flatatt(widget['attrs'])}>"
+            f"{_attrs(widget['attrs'])}>"
         )
 
 
@@ -40,11 +50,11 @@ class PlainSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
         options = "".join(
-            f'\n  <option value="{escape(option["value"])}"{flatatt(option["attrs"])}>{escape(option["label"])}</option>'
+            f'\n  <option value="{escape(str(option["value"]))}"{_attrs(option["attrs"])}>{escape(str(option["label"]))}</option>'
             for _group, group_options, _index in widget["optgroups"]
             for option in group_options
         )
-        return SafeString(f'<select name="{escape(widget["name"])}"{flatatt(widget["attrs"])}>{options}\n</select>')
+        return SafeString(f'<select name="{escape(widget["name"])}"{_attrs(widget["attrs"])}>{options}\n</select>')
 
 
 class PolishDateField(forms.DateField):
