@@ -226,24 +226,35 @@ class LedgerTotals:
 _LEDGER = LedgerEntry._meta.db_table
 
 
-def ledger_totals(unit: Unit, flt: LedgerFilter) -> LedgerTotals:
-    """The whole balance and the filtered part's count and sums: ONE query."""
+def unit_with_totals(user: User, unit_id: int, flt: LedgerFilter) -> tuple[Unit, LedgerTotals]:
+    """The unit if the user has an active grant for it (404 for anyone else, as
+    ``unit_for_user``), with its whole balance and the filtered part's count and sums:
+    ONE query, the sums in one pass over the unit's ledger."""
     cond, cond_params = flt.sql("l")
-    query = (
-        "SELECT SUM(l.amount), SUM(CASE WHEN l.kind = 'interest' THEN l.amount END), "  # noqa: S608 - constant SQL
-        f"COUNT(CASE WHEN {cond} THEN 1 END), "
-        f"SUM(CASE WHEN {cond} AND l.amount > 0 THEN l.amount END), "
-        f"SUM(CASE WHEN {cond} AND l.amount < 0 THEN l.amount END), "
-        f"SUM(CASE WHEN {cond} AND l.kind = 'interest' THEN l.amount END) "
-        f"FROM {_LEDGER} l WHERE l.unit_id = %s"
+    totals = (
+        "LEFT JOIN (SELECT l.unit_id, SUM(l.amount) AS balance, "  # noqa: S608 - constant SQL
+        "SUM(CASE WHEN l.kind = 'interest' THEN l.amount END) AS interest, "
+        f"COUNT(CASE WHEN {cond} THEN 1 END) AS n, "
+        f"SUM(CASE WHEN {cond} AND l.amount > 0 THEN l.amount END) AS charges, "
+        f"SUM(CASE WHEN {cond} AND l.amount < 0 THEN l.amount END) AS credits, "
+        f"SUM(CASE WHEN {cond} AND l.kind = 'interest' THEN l.amount END) AS interest_in_period "
+        f"FROM {_LEDGER} l WHERE l.unit_id = (SELECT v.external_id FROM {Unit._meta.db_table} v WHERE v.id = %s) "
+        "GROUP BY l.unit_id) t ON t.unit_id = u.external_id"
     )
-    balance, interest, count, charges, credits, interest_in_period = sql.fetch_one(
-        query, [*cond_params * 4, unit.external_id]
+    found = granted_units(
+        user,
+        unit_id=unit_id,
+        extra_columns="t.balance, t.interest, t.n, t.charges, t.credits, t.interest_in_period",
+        extra_joins=totals,
+        extra_params=[*cond_params * 4, unit_id],
     )
-    return LedgerTotals(
+    if not found:
+        raise Http404
+    unit, (balance, interest, count, charges, credits, interest_in_period) = found[0]
+    return unit, LedgerTotals(
         balance=sql.as_money(balance),
         interest=sql.as_money(interest),
-        count=count,
+        count=count or 0,
         charges=sql.as_money(charges),
         credits=-sql.as_money(credits),
         interest_in_period=sql.as_money(interest_in_period),
@@ -272,7 +283,7 @@ def ledger_rows(
     balance: Decimal | None = None,
 ) -> list[LedgerRow]:
     """One page of the filtered ledger with the balance after each entry: ONE query.
-    ``balance`` is the unit's whole balance when the caller has it (``ledger_totals``);
+    ``balance`` is the unit's whole balance when the caller has it (``unit_with_totals``);
     otherwise the query sums it too."""
     where, params = flt.sql("l")
     direction = "DESC" if newest_first else "ASC"

@@ -96,13 +96,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = unit_for_user(request.user, unit_id)
     notices: list[str] = []
     form = LedgerFilterForm(request.GET if any(k in request.GET for k in ("od", "do", "rodzaj")) else None)
     if form.is_bound and not form.is_valid():
         notices.append(_("Część filtra jest błędna (opis przy polu); pokazano zapisy bez tej części."))
     flt = form.ledger_filter()
-    totals = selectors.ledger_totals(unit, flt)
+    unit, totals = selectors.unit_with_totals(request.user, unit_id, flt)  # 404 without a grant
     paginator = Paginator(selectors.LedgerPageSource(unit, flt, totals), LEDGER_PER_PAGE)
     page = paginator.page(_page_number(request, paginator.num_pages, notices))
     operator = Operator.for_request(request)
