@@ -25,7 +25,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
-from django.utils.functional import cached_property
 
 from accounts.models import UnitGrant, User
 from accounts.selectors import granted_units, granted_units_condition, units_for_user
@@ -428,16 +427,11 @@ def invoices_of_unit(unit: Unit, *, offset: int, limit: int) -> list[Invoice]:
 
 
 class InvoicePageSource:
-    """The unit's invoices as Django's Paginator needs them (``count()`` and slicing), one
-    query each (see ``invoices_of_unit``)."""
+    """The unit's invoices as Django's Paginator needs them (``count()`` and slicing, one
+    query a page; see ``invoices_of_unit``), for ``unit_with_invoices``."""
 
-    def __init__(self, unit: Unit) -> None:
-        self.unit = unit
-
-    @cached_property
-    def _count(self) -> int:
-        query = f"SELECT COUNT(*) FROM {Invoice._meta.db_table} i WHERE i.unit_id = %s"  # noqa: S608 - constant SQL
-        return sql.fetch_one(query, [self.unit.external_id])[0]
+    def __init__(self, unit: Unit, count: int) -> None:
+        self.unit, self._count = unit, count
 
     def count(self) -> int:
         return self._count
@@ -452,6 +446,18 @@ class InvoicePageSource:
         if stop <= start:
             return []
         return invoices_of_unit(self.unit, offset=start, limit=stop - start)
+
+
+def unit_with_invoices(user: User, unit_id: int) -> tuple[Unit, InvoicePageSource]:
+    """The unit if the user has an active grant for it (404 for anyone else, as
+    ``unit_for_user``) and its invoices for a paginator; the unit and the number of its
+    invoices in ONE query."""
+    count = f"(SELECT COUNT(*) FROM {Invoice._meta.db_table} i WHERE i.unit_id = u.external_id)"  # noqa: S608
+    found = granted_units(user, unit_id=unit_id, extra_columns=count)
+    if not found:
+        raise Http404
+    unit, (n,) = found[0]
+    return unit, InvoicePageSource(unit, n)
 
 
 def invoice_for_unit(unit: Unit, invoice_id: int, *, with_outstanding: bool = True) -> Invoice:

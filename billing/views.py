@@ -139,15 +139,14 @@ def _period_presets(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
 @login_required
 @require_GET
 def invoice_list(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = unit_for_user(request.user, unit_id)
+    unit, invoices = selectors.unit_with_invoices(request.user, unit_id)  # 404 without a grant
     notices: list[str] = []
-    paginator = Paginator(selectors.InvoicePageSource(unit), INVOICES_PER_PAGE)
+    paginator = Paginator(invoices, INVOICES_PER_PAGE)
     page = paginator.page(_page_number(request, paginator.num_pages, notices))
-    invoices = page.object_list
     return render(
         request,
         "billing/invoice_list.html",
-        {"unit": unit, "page": page, "invoices": invoices, "notices": notices, "as_of": selectors.data_as_of()},
+        {"unit": unit, "page": page, "invoices": page.object_list, "notices": notices, "as_of": selectors.data_as_of()},
     )
 
 
