@@ -48,7 +48,7 @@ class Transfer:
     amount: Decimal | None = None  # None or 0: the payer types the amount
     nip: str = ""
 
-    @property
+    @functools.cached_property  # read a few times by every page with a transfer
     def account_digits(self) -> str:
         return _digits(self.account)
 
