@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import TermsAcceptance, TermsVersion, UnitGrant, User
 from billing.models import Building, Unit
 from portal import sql
+from portal.memo import Memo
 from portal.models import AuditEntry
 
 
@@ -114,13 +115,28 @@ def login_info(user: User) -> LoginInfo:
     )
 
 
-def user_has_accepted_current_terms(user: User) -> bool:
-    """Checked on every request (accounts.middleware), so in ONE query: the current version
-    (ordered as ``TermsVersion.current()``) and whether the user accepted it."""
-    query = (
-        f"SELECT EXISTS(SELECT 1 FROM {TermsAcceptance._meta.db_table} a "  # noqa: S608 - constant SQL
-        "WHERE a.terms_id = t.id AND a.user_id = %s) "
-        f"FROM {TermsVersion._meta.db_table} t ORDER BY t.published_at DESC, t.id DESC LIMIT 1"
-    )
-    row = sql.fetch_one(query, [user.pk])
-    return row is None or bool(row[0])
+def _current_terms_id() -> int | None:
+    """The id of ``TermsVersion.current()``."""
+    return TermsVersion.objects.order_by("-published_at", "-id").values_list("id", flat=True).first()
+
+
+# Which version is current is checked on every request and changes a few times a year:
+# kept by each process for a while (portal.memo), cleared when a version is published or
+# removed in this process (accounts.apps). Another process enforces a version published
+# elsewhere when its copy expires (PORTAL_MEMO_SECONDS).
+CURRENT_TERMS_ID: Memo[int | None] = Memo(_current_terms_id)
+TERMS_SESSION_KEY = "accounts_terms_accepted"
+
+
+def user_has_accepted_current_terms(user: User, session=None) -> bool:
+    """Checked on every request (accounts.middleware). The user's acceptance of the current
+    version is looked up once, then remembered in ``session``: usually no query at all."""
+    current = CURRENT_TERMS_ID.get()
+    if current is None:
+        return True
+    if session is not None and session.get(TERMS_SESSION_KEY) == current:
+        return True
+    accepted = TermsAcceptance.objects.filter(user=user, terms_id=current).exists()
+    if accepted and session is not None:
+        session[TERMS_SESSION_KEY] = current
+    return accepted

@@ -1,10 +1,11 @@
-"""Rarely changing values that every page shows, kept by each process for a short while.
+"""Rarely changing values that every page needs, kept by each process for a short while.
 
-Every page shows the operator (the layout; a tenant page's transfer details too); it
-changes a few times a year, yet reading it was one of every page's queries. A ``Memo``
-keeps what it read for ``PORTAL_MEMO_SECONDS`` (60 s by default; 0 reads every time). A
-change made in this process (the operator saved in the admin) clears it at once (see
-``portal.apps``); other processes see the change when their copy expires.
+Every page shows the operator (the layout; a tenant page's transfer details too) and every
+tenant request checks the current terms version (accounts.middleware); both change a few
+times a year, yet reading them was two queries of every page. A ``Memo`` keeps what it
+read for ``PORTAL_MEMO_SECONDS`` (60 s by default; 0 reads every time). A change made in
+this process (saved in the admin) clears it at once (see the apps' ``ready()``); other
+processes see the change when their copy expires.
 """
 
 from __future__ import annotations

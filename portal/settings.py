@@ -378,6 +378,6 @@ if DB_PREPARED_STATEMENTS:
 # reports as a second module of one name: that is the point of it.
 TEMPLATES[0]["OPTIONS"].setdefault("libraries", {})["i18n"] = "portal.i18n_tags"
 SILENCED_SYSTEM_CHECKS += ["templates.W003"]
-# The operator (layout, transfer details) is kept by each process this many seconds
-# (portal/memo.py); 0 reads it on every page.
+# The operator (layout, transfer details) and which terms version is current are kept by
+# each process this many seconds (portal/memo.py); 0 reads them on every request.
 PORTAL_MEMO_SECONDS = env.int("PORTAL_MEMO_SECONDS", default=60)
