@@ -50,6 +50,13 @@ def data_as_of() -> dt.datetime | None:
     return sync_data_as_of()
 
 
+def _as_of_column() -> str:
+    """``data_as_of()`` as one more column of a page's own query (no query of its own)."""
+    from sync.selectors import DATA_AS_OF_SQL
+
+    return DATA_AS_OF_SQL
+
+
 # --- balances ---------------------------------------------------------------------------------
 
 
@@ -62,6 +69,7 @@ class UnitSummary:
     interest: Decimal
     next_due_on: dt.date | None = None
     next_due_amount: Decimal | None = None
+    as_of: dt.datetime | None = None  # the data is as of (``data_as_of()``)
 
     @property
     def state(self) -> str:
@@ -110,9 +118,9 @@ def unit_summaries(user: User, *, today: dt.date | None = None) -> list[UnitSumm
     today = today or timezone.localdate()
     units, units_params = granted_units_condition(user, today, alias="v")
     summaries = []
-    for unit, (balance, interest, next_due_on, next_due_amount) in granted_units(
+    for unit, (balance, interest, next_due_on, next_due_amount, as_of) in granted_units(
         user,
-        extra_columns=_SUMMARY_COLUMNS,
+        extra_columns=f"{_SUMMARY_COLUMNS}, {_as_of_column()}",
         extra_joins=_SUMMARY_JOIN.format(units=units),
         extra_params=(today, *units_params),
         today=today,
@@ -124,6 +132,7 @@ def unit_summaries(user: User, *, today: dt.date | None = None) -> list[UnitSumm
                 interest=sql.as_money(interest),
                 next_due_on=sql.as_date(next_due_on),
                 next_due_amount=sql.as_money(next_due_amount) if next_due_on else None,
+                as_of=sql.as_datetime(as_of),
             )
         )
     return summaries
@@ -225,10 +234,10 @@ class LedgerTotals:
 _LEDGER = LedgerEntry._meta.db_table
 
 
-def unit_with_totals(user: User, unit_id: int, flt: LedgerFilter) -> tuple[Unit, LedgerTotals]:
+def unit_with_totals(user: User, unit_id: int, flt: LedgerFilter) -> tuple[Unit, LedgerTotals, dt.datetime | None]:
     """The unit if the user has an active grant for it (404 for anyone else, as
-    ``unit_for_user``), with its whole balance and the filtered part's count and sums:
-    ONE query, the sums in one pass over the unit's ledger."""
+    ``unit_for_user``), with its whole balance and the filtered part's count and sums,
+    and the time the data is as of: ONE query, the sums in one pass over the unit's ledger."""
     cond, cond_params = flt.sql("l")
     totals = (
         "LEFT JOIN (SELECT l.unit_id, SUM(l.amount) AS balance, "  # noqa: S608 - constant SQL
@@ -243,14 +252,14 @@ def unit_with_totals(user: User, unit_id: int, flt: LedgerFilter) -> tuple[Unit,
     found = granted_units(
         user,
         unit_id=unit_id,
-        extra_columns="t.balance, t.interest, t.n, t.charges, t.credits, t.interest_in_period",
+        extra_columns=f"t.balance, t.interest, t.n, t.charges, t.credits, t.interest_in_period, {_as_of_column()}",
         extra_joins=totals,
         extra_params=[*cond_params * 4, unit_id],
     )
     if not found:
         raise Http404
-    unit, (balance, interest, count, charges, credits, interest_in_period) = found[0]
-    return unit, LedgerTotals(
+    unit, (balance, interest, count, charges, credits, interest_in_period, as_of) = found[0]
+    totals = LedgerTotals(
         balance=sql.as_money(balance),
         interest=sql.as_money(interest),
         count=count or 0,
@@ -258,6 +267,7 @@ def unit_with_totals(user: User, unit_id: int, flt: LedgerFilter) -> tuple[Unit,
         credits=-sql.as_money(credits),
         interest_in_period=sql.as_money(interest_in_period),
     )
+    return unit, totals, sql.as_datetime(as_of)
 
 
 _ROW_COLUMNS = ("id", "external_id", "booked_on", "due_on", "kind", "component", "description", "amount")
@@ -448,16 +458,16 @@ class InvoicePageSource:
         return invoices_of_unit(self.unit, offset=start, limit=stop - start)
 
 
-def unit_with_invoices(user: User, unit_id: int) -> tuple[Unit, InvoicePageSource]:
+def unit_with_invoices(user: User, unit_id: int) -> tuple[Unit, InvoicePageSource, dt.datetime | None]:
     """The unit if the user has an active grant for it (404 for anyone else, as
-    ``unit_for_user``) and its invoices for a paginator; the unit and the number of its
-    invoices in ONE query."""
+    ``unit_for_user``), its invoices for a paginator and the time the data is as of; the
+    unit, the number of its invoices and the time in ONE query."""
     count = f"(SELECT COUNT(*) FROM {Invoice._meta.db_table} i WHERE i.unit_id = u.external_id)"  # noqa: S608
-    found = granted_units(user, unit_id=unit_id, extra_columns=count)
+    found = granted_units(user, unit_id=unit_id, extra_columns=f"{count}, {_as_of_column()}")
     if not found:
         raise Http404
-    unit, (n,) = found[0]
-    return unit, InvoicePageSource(unit, n)
+    unit, (n, as_of) = found[0]
+    return unit, InvoicePageSource(unit, n), sql.as_datetime(as_of)
 
 
 def invoice_for_unit(unit: Unit, invoice_id: int, *, with_outstanding: bool = True) -> Invoice:

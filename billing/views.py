@@ -85,7 +85,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "summaries": summaries,
             "ended": [] if summaries else selectors.units_ended(request.user),
-            "as_of": selectors.data_as_of() if summaries else None,
+            "as_of": summaries[0].as_of if summaries else None,
         },
     )
 
@@ -101,7 +101,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         notices.append(_("Część filtra jest błędna (opis przy polu); pokazano zapisy bez tej części."))
     flt = form.ledger_filter()
-    unit, totals = selectors.unit_with_totals(request.user, unit_id, flt)  # 404 without a grant
+    unit, totals, as_of = selectors.unit_with_totals(request.user, unit_id, flt)  # 404 without a grant
     paginator = Paginator(selectors.LedgerPageSource(unit, flt, totals), LEDGER_PER_PAGE)
     page = paginator.page(_page_number(request, paginator.num_pages, notices))
     operator = Operator.for_request(request)
@@ -117,7 +117,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             "page": page,
             "query": _query_without_page(request),
             "notices": notices,
-            "as_of": selectors.data_as_of(),
+            "as_of": as_of,
             "presets": _period_presets(today),
             **_transfer_context(unit_transfer(unit, operator, totals.balance if totals.balance > 0 else None)),
         },
@@ -139,14 +139,14 @@ def _period_presets(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
 @login_required
 @require_GET
 def invoice_list(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit, invoices = selectors.unit_with_invoices(request.user, unit_id)  # 404 without a grant
+    unit, invoices, as_of = selectors.unit_with_invoices(request.user, unit_id)  # 404 without a grant
     notices: list[str] = []
     paginator = Paginator(invoices, INVOICES_PER_PAGE)
     page = paginator.page(_page_number(request, paginator.num_pages, notices))
     return render(
         request,
         "billing/invoice_list.html",
-        {"unit": unit, "page": page, "invoices": page.object_list, "notices": notices, "as_of": selectors.data_as_of()},
+        {"unit": unit, "page": page, "invoices": page.object_list, "notices": notices, "as_of": as_of},
     )
 
 
