@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import (
     DecimalField,
@@ -184,8 +185,9 @@ class LedgerFilter:
         return (" AND ".join(parts) or "1 = 1"), params
 
 
-@dataclass(frozen=True)
-class LedgerRow:
+class LedgerRow(NamedTuple):
+    """An entry of a ledger page (a tuple: a page builds dozens of them)."""
+
     id: int
     external_id: str
     booked_on: dt.date
@@ -216,9 +218,10 @@ class LedgerTotals:
     balance: Decimal
     interest: Decimal
     count: int  # entries matching the filter
-    charges: Decimal  # positive amounts matching the filter
-    credits: Decimal  # negative amounts matching the filter, as a positive number
-    interest_in_period: Decimal
+    # The filtered part's sums (the page shows them for a filtered view only): None without a filter.
+    charges: Decimal | None = None  # positive amounts matching the filter
+    credits: Decimal | None = None  # negative amounts matching the filter, as a positive number
+    interest_in_period: Decimal | None = None
 
     @property
     def state(self) -> str:
@@ -239,34 +242,44 @@ def unit_with_totals(user: User, unit_id: int, flt: LedgerFilter) -> tuple[Unit,
     ``unit_for_user``), with its whole balance and the filtered part's count and sums,
     and the time the data is as of: ONE query, the sums in one pass over the unit's ledger."""
     cond, cond_params = flt.sql("l")
+    # Without a filter the count is the whole ledger's and no period sums are shown: half the work.
+    period = (
+        ""
+        if flt.is_empty
+        else (
+            f", SUM(CASE WHEN {cond} AND l.amount > 0 THEN l.amount END) AS charges, "
+            f"SUM(CASE WHEN {cond} AND l.amount < 0 THEN l.amount END) AS credits, "
+            f"SUM(CASE WHEN {cond} AND l.kind = 'interest' THEN l.amount END) AS interest_in_period"
+        )
+    )
     totals = (
         "LEFT JOIN (SELECT l.unit_id, SUM(l.amount) AS balance, "  # noqa: S608 - constant SQL
         "SUM(CASE WHEN l.kind = 'interest' THEN l.amount END) AS interest, "
-        f"COUNT(CASE WHEN {cond} THEN 1 END) AS n, "
-        f"SUM(CASE WHEN {cond} AND l.amount > 0 THEN l.amount END) AS charges, "
-        f"SUM(CASE WHEN {cond} AND l.amount < 0 THEN l.amount END) AS credits, "
-        f"SUM(CASE WHEN {cond} AND l.kind = 'interest' THEN l.amount END) AS interest_in_period "
-        f"FROM {_LEDGER} l WHERE l.unit_id = (SELECT v.external_id FROM {Unit._meta.db_table} v WHERE v.id = %s) "
+        + ("COUNT(*) AS n" if flt.is_empty else f"COUNT(CASE WHEN {cond} THEN 1 END) AS n")
+        + f"{period} FROM {_LEDGER} l "  # noqa: S608
+        f"WHERE l.unit_id = (SELECT v.external_id FROM {Unit._meta.db_table} v WHERE v.id = %s) "
         "GROUP BY l.unit_id) t ON t.unit_id = u.external_id"
     )
+    columns = "t.balance, t.interest, t.n" + ("" if flt.is_empty else ", t.charges, t.credits, t.interest_in_period")
     found = granted_units(
         user,
         unit_id=unit_id,
-        extra_columns=f"t.balance, t.interest, t.n, t.charges, t.credits, t.interest_in_period, {_as_of_column()}",
+        extra_columns=f"{columns}, {_as_of_column()}",
         extra_joins=totals,
         extra_params=[*cond_params * 4, unit_id],
     )
     if not found:
         raise Http404
-    unit, (balance, interest, count, charges, credits, interest_in_period, as_of) = found[0]
-    totals = LedgerTotals(
-        balance=sql.as_money(balance),
-        interest=sql.as_money(interest),
-        count=count or 0,
-        charges=sql.as_money(charges),
-        credits=-sql.as_money(credits),
-        interest_in_period=sql.as_money(interest_in_period),
-    )
+    unit, (balance, interest, count, *period_sums, as_of) = found[0]
+    totals = LedgerTotals(balance=sql.as_money(balance), interest=sql.as_money(interest), count=count or 0)
+    if period_sums:
+        charges, credits, interest_in_period = period_sums
+        totals = replace(
+            totals,
+            charges=sql.as_money(charges),
+            credits=-sql.as_money(credits),
+            interest_in_period=sql.as_money(interest_in_period),
+        )
     return unit, totals, sql.as_datetime(as_of)
 
 
@@ -407,7 +420,22 @@ def _balance_subquery(unit: Unit) -> Subquery:
     return Subquery(ledger, output_field=_MONEY)
 
 
-def invoices_of_unit(unit: Unit, *, offset: int, limit: int) -> list[Invoice]:
+class InvoiceRow(NamedTuple):
+    """An invoice of the list page: what its row shows (a tuple: a page builds twenty)."""
+
+    id: int
+    number: str
+    issued_on: dt.date
+    due_on: dt.date | None
+    gross: Decimal
+    outstanding: Decimal  # what is still to pay (see ``invoices_of_unit``)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+def invoices_of_unit(unit: Unit, *, offset: int, limit: int) -> list[InvoiceRow]:
     """A page of the unit's invoices, newest first, each with ``outstanding`` (what is still
     to pay): ONE query.
 
@@ -419,21 +447,26 @@ def invoices_of_unit(unit: Unit, *, offset: int, limit: int) -> list[Invoice]:
     (computed once). Written as SQL, as the ledger's queries are.
     """
     query = (
-        f"SELECT {sql.columns(Invoice, 'i')}, "  # noqa: S608 - constant SQL
+        "SELECT i.id, i.number, i.issued_on, i.due_on, i.gross, "  # noqa: S608 - constant SQL
         f"(SELECT SUM(l.amount) FROM {_LEDGER} l WHERE l.unit_id = %s), "
         "SUM(CASE WHEN i.gross > 0 THEN i.gross ELSE 0 END) OVER (ORDER BY i.issued_on DESC, i.id DESC "
         "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) "
         f"FROM {Invoice._meta.db_table} i WHERE i.unit_id = %s "
         "ORDER BY i.issued_on DESC, i.id DESC LIMIT %s OFFSET %s"
     )
-    width = sql.width(Invoice)
-    invoices = []
-    for row in sql.fetch_all(query, [unit.external_id, unit.external_id, limit, offset]):
-        invoice = sql.instance(Invoice, row[:width])
-        invoice.unit = unit
-        invoice.outstanding = _outstanding(invoice.gross, row[width], row[width + 1])
-        invoices.append(invoice)
-    return invoices
+    return [
+        InvoiceRow(
+            id=pk,
+            number=number,
+            issued_on=sql.as_date(issued_on),
+            due_on=sql.as_date(due_on),
+            gross=sql.as_money(gross),
+            outstanding=_outstanding(sql.as_money(gross), balance, newer_gross),
+        )
+        for pk, number, issued_on, due_on, gross, balance, newer_gross in sql.fetch_all(
+            query, [unit.external_id, unit.external_id, limit, offset]
+        )
+    ]
 
 
 class InvoicePageSource:
@@ -449,7 +482,7 @@ class InvoicePageSource:
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, key: slice) -> list[Invoice]:
+    def __getitem__(self, key: slice) -> list[InvoiceRow]:
         if not isinstance(key, slice):
             raise TypeError("invoice pages are sliced")
         start, stop = key.start or 0, key.stop if key.stop is not None else self._count

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from billing.models import Invoice, LedgerEntry
-from billing.selectors import LedgerRow
+from billing.models import LedgerEntry
+from billing.selectors import InvoiceRow, LedgerRow
 from portal.formats import format_amount, format_date
 
 register = template.Library()
@@ -53,7 +53,7 @@ def _invoice_url(name: str, unit_id: int):
 
 
 @register.simple_tag
-def invoice_rows(unit_id: int, invoices: Iterable[Invoice]) -> SafeString:
+def invoice_rows(unit_id: int, invoices: Iterable[InvoiceRow]) -> SafeString:
     """``<tr>`` of each invoice: number (link), dates, gross, what is left to pay, PDF link."""
     issued, due, gross, download = (escape(text) for text in (_("wystawiona"), _("termin"), _("brutto"), _("Pobierz")))
     settled = f'<span class="balance-zero">{escape(_("rozliczona"))}</span>'
