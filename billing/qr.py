@@ -52,7 +52,7 @@ class Transfer:
     def account_digits(self) -> str:
         return _digits(self.account)
 
-    @property
+    @functools.cached_property
     def grosze(self) -> int:
         if not self.amount or self.amount <= 0:
             return 0

@@ -81,6 +81,7 @@ def _fields(model: type[Model]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(f.attname for f in fields), tuple(f.column for f in fields)
 
 
+@cache
 def columns(model: type[Model], alias: str) -> str:
     """``alias.col1, alias.col2, …``: every concrete column of ``model``, in the order
     ``instance()`` expects them."""

@@ -8,12 +8,14 @@ dates are formatted from numbers by ``portal.formats``."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from html import escape
 
 from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from billing.models import LedgerEntry
@@ -23,12 +25,18 @@ from portal.formats import format_amount, format_date
 register = template.Library()
 
 
+@functools.cache
+def _ledger_labels(language: str | None) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The kinds' names (interest as a badge) and the cells' labels, escaped, per language."""
+    labels = {kind: escape(str(label)) for kind, label in LedgerEntry.Kind.choices}
+    labels[LedgerEntry.Kind.INTEREST] = f'<span class="badge badge-warn">{labels[LedgerEntry.Kind.INTEREST]}</span>'
+    return labels, tuple(escape(text) for text in (_("termin"), _("obciążenie"), _("wpłata"), _("saldo")))
+
+
 @register.simple_tag
 def ledger_rows(rows: Iterable[LedgerRow]) -> SafeString:
     """``<tr>`` of each ledger entry: date (and due date), kind, what, debit, credit, balance after."""
-    labels = {kind: escape(str(label)) for kind, label in LedgerEntry.Kind.choices}
-    labels[LedgerEntry.Kind.INTEREST] = f'<span class="badge badge-warn">{labels[LedgerEntry.Kind.INTEREST]}</span>'
-    due, charge, payment, balance = (escape(text) for text in (_("termin"), _("obciążenie"), _("wpłata"), _("saldo")))
+    labels, (due, charge, payment, balance) = _ledger_labels(get_language())
     html = []
     for row in rows:
         kind = escape(row.kind)
