@@ -4,11 +4,15 @@ and answer in Polish; a bad value never reaches a query."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from html import escape
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from billing.selectors import KIND_SLUGS, LedgerFilter
@@ -120,6 +124,25 @@ class LedgerFilterForm(PeriodForm):
             date_to=data.get("do") if valid_period else None,
             kinds=(kind,) if kind else (),
         )
+
+
+def unbound_filter_fields() -> SafeString:
+    """The ledger filter's fields as an unbound form renders them (the default view of every
+    unit page). They are the same for everyone in a language: rendered once per language
+    and process (Django's form rendering is one of the page's dearest parts); on every call
+    in DEBUG, so that an edited template shows at once."""
+    if settings.DEBUG:
+        return _render_filter_fields()
+    return _unbound_filter_fields(get_language())
+
+
+@functools.cache
+def _unbound_filter_fields(language: str | None) -> SafeString:
+    return _render_filter_fields()
+
+
+def _render_filter_fields() -> SafeString:
+    return SafeString(render_to_string("billing/_ledger_filter_fields.html", {"form": LedgerFilterForm()}))
 
 
 class StatementForm(PeriodForm):

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.selectors import unit_for_user
 from billing import exports, pdf, selectors
-from billing.forms import LedgerFilterForm, StatementForm
+from billing.forms import LedgerFilterForm, StatementForm, unbound_filter_fields
 from billing.models import Unit
 from billing.qr import Transfer, qr_png_data_uri, zbp_payload
 from billing.services import document_filename
@@ -112,6 +112,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         {
             "unit": unit,
             "form": form,
+            "filter_fields": None if form.is_bound else unbound_filter_fields(),
             "filtered": not flt.is_empty,
             "totals": totals,
             "page": page,
