@@ -136,8 +136,13 @@ def as_datetime(value: Any) -> dt.datetime | None:
     return value
 
 
+_CENT, _ZERO = Decimal("0.01"), Decimal("0.00")
+
+
 def as_money(value: Any) -> Decimal:
     """A sum of money: two decimal places, 0.00 for no rows."""
     if value is None:
-        return Decimal("0.00")
-    return Decimal(str(value)).quantize(Decimal("0.01"))
+        return _ZERO
+    if isinstance(value, Decimal):  # PostgreSQL
+        return value.quantize(_CENT)
+    return Decimal(str(value)).quantize(_CENT)  # SQLite: a float or an int
