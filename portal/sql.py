@@ -7,13 +7,13 @@ about 0.4 ms of Python, the same query written out under 0.1 ms). The hot reads
 panels) are therefore written as SQL, and their rows turned into model instances
 here, with the same conversions the ORM applies (SQLite hands dates and decimals
 back as text and floats; PostgreSQL needs none). On PostgreSQL they are also prepared
-statements (see ``cursor()``).
+statements (see ``_run()``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
@@ -47,32 +47,36 @@ if connection.vendor == "postgresql":
                 return CursorWrapper.execute(self, sql, params)
 
 
-def cursor():
-    """A cursor whose queries PostgreSQL prepares once per connection (``DB_PREPARED_STATEMENTS``)
-    and then only executes: no parsing and planning on each request. Django's own cursor
-    elsewhere (and on SQLite). Wrapped like Django's, so that its queries are logged and
-    counted like any other."""
+def _run(sql: str, params: Sequence[Any], fetch: Callable[[Any], Any]) -> Any:
+    """Run ``sql`` on a cursor whose queries PostgreSQL prepares once per connection
+    (``DB_PREPARED_STATEMENTS``) and then only executes: no parsing and planning on each
+    request. One such cursor serves all of a connection's reads (a new psycopg cursor per
+    query costs as much as running a small prepared one). Wrapped like Django's cursors,
+    so that its queries are logged and counted like any other. Django's own cursor when
+    statements are not prepared (and on SQLite)."""
     if not settings.DB_PREPARED_STATEMENTS:
-        return connection.cursor()
-    # What BaseDatabaseWrapper.cursor() does, with a cursor of the server-side binding kind.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return fetch(cursor)
+    # What BaseDatabaseWrapper.cursor() does, with a kept cursor of the server-side binding kind.
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
-    with connection.wrap_database_errors:
-        raw = _PreparingCursor(connection.connection)
-    return _LoggedCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+    raw = getattr(connection, "_portal_prepared_cursor", None)
+    if raw is None or raw.closed or raw.connection is not connection.connection:
+        with connection.wrap_database_errors:
+            raw = connection._portal_prepared_cursor = _PreparingCursor(connection.connection)
+    cursor = _LoggedCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+    cursor.execute(sql, params)
+    return fetch(cursor)
 
 
 def fetch_one(sql: str, params: Sequence[Any] = ()) -> tuple | None:
-    with cursor() as c:
-        c.execute(sql, params)
-        return c.fetchone()
+    return _run(sql, params, lambda cursor: cursor.fetchone())
 
 
 def fetch_all(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-    with cursor() as c:
-        c.execute(sql, params)
-        return c.fetchall()
+    return _run(sql, params, lambda cursor: cursor.fetchall())
 
 
 @cache
