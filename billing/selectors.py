@@ -322,16 +322,17 @@ def ledger_rows(
 
 
 def _row(r: Sequence, balance: Decimal) -> LedgerRow:
+    # Positionally: a page builds dozens of rows. SQLite hands dates back as text in raw queries.
     return LedgerRow(
-        id=r[0],
-        external_id=r[1],
-        booked_on=sql.as_date(r[2]),  # SQLite hands dates back as text in raw queries
-        due_on=sql.as_date(r[3]),
-        kind=r[4],
-        component=r[5],
-        description=r[6],
-        amount=sql.as_money(r[7]),
-        balance=balance - sql.as_money(r[8]),
+        r[0],
+        r[1],
+        sql.as_date(r[2]),
+        sql.as_date(r[3]),
+        r[4],
+        r[5],
+        r[6],
+        sql.as_money(r[7]),
+        balance - sql.as_money(r[8]),
     )
 
 

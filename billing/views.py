@@ -97,10 +97,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     notices: list[str] = []
-    form = LedgerFilterForm(request.GET if any(k in request.GET for k in ("od", "do", "rodzaj")) else None)
-    if form.is_bound and not form.is_valid():
+    # Without filter values (the default view) the filter form is not needed: its fields are
+    # the same for everyone and rendered once (unbound_filter_fields).
+    form = LedgerFilterForm(request.GET) if any(k in request.GET for k in ("od", "do", "rodzaj")) else None
+    if form is not None and not form.is_valid():
         notices.append(_("Część filtra jest błędna (opis przy polu); pokazano zapisy bez tej części."))
-    flt = form.ledger_filter()
+    flt = form.ledger_filter() if form is not None else selectors.LedgerFilter()
     unit, totals, as_of = selectors.unit_with_totals(request.user, unit_id, flt)  # 404 without a grant
     paginator = Paginator(selectors.LedgerPageSource(unit, flt, totals), LEDGER_PER_PAGE)
     page = paginator.page(_page_number(request, paginator.num_pages, notices))
@@ -112,7 +114,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         {
             "unit": unit,
             "form": form,
-            "filter_fields": None if form.is_bound else unbound_filter_fields(),
+            "filter_fields": unbound_filter_fields() if form is None else None,
             "filtered": not flt.is_empty,
             "totals": totals,
             "page": page,
