@@ -15,30 +15,17 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import (
-    DecimalField,
-    OuterRef,
-    Q,
     QuerySet,
-    Subquery,
-    Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import UnitGrant, User
 from accounts.selectors import granted_units, granted_units_condition, units_for_user
-from billing.models import Document, Invoice, LedgerEntry, Unit
+from billing.models import Document, Invoice, InvoiceLine, LedgerEntry, Person, Unit
 from portal import sql
 
 ZERO = Decimal("0.00")
-_MONEY = DecimalField(max_digits=14, decimal_places=2)
-
-
-def _sum(expression: str = "amount", **filters) -> Coalesce:
-    condition = Q(**filters) if filters else None
-    return Coalesce(Sum(expression, filter=condition), Value(ZERO), output_field=_MONEY)
 
 
 # --- data as of -------------------------------------------------------------------------------
@@ -88,10 +75,6 @@ class UnitSummary:
     @property
     def credit(self) -> Decimal:
         return -self.balance if self.balance < 0 else ZERO
-
-
-def _ledger_of(unit_ref) -> QuerySet[LedgerEntry]:
-    return LedgerEntry.objects.filter(unit_id=unit_ref).order_by()
 
 
 # The sums of each unit's ledger in ONE pass over its entries (a grouped derived table,
@@ -415,12 +398,6 @@ def _outstanding(gross: Decimal, balance, newer_gross) -> Decimal:
     return min(gross, left)
 
 
-def _balance_subquery(unit: Unit) -> Subquery:
-    """The unit's balance as an uncorrelated subquery: the database computes it once per query."""
-    ledger = _ledger_of(unit.external_id).values("unit_id").annotate(total=_sum()).values("total")
-    return Subquery(ledger, output_field=_MONEY)
-
-
 class InvoiceRow(NamedTuple):
     """An invoice of the list page: what its row shows (a tuple: a page builds twenty)."""
 
@@ -506,27 +483,43 @@ def unit_with_invoices(user: User, unit_id: int) -> tuple[Unit, InvoicePageSourc
 
 def invoice_for_unit(unit: Unit, invoice_id: int, *, with_outstanding: bool = True) -> Invoice:
     """An invoice of a unit the caller fetched through ``unit_for_user`` (404 otherwise),
-    with its buyer and (unless not needed, e.g. for its PDF) ``outstanding``: ONE query."""
-    invoices = Invoice.objects.filter(pk=invoice_id, unit_id=unit.external_id).select_related("buyer")
-    if with_outstanding:
-        newer = (
-            Invoice.objects.filter(unit_id=OuterRef("unit_id"), gross__gt=0)
-            .filter(Q(issued_on__gt=OuterRef("issued_on")) | Q(issued_on=OuterRef("issued_on"), pk__gt=OuterRef("pk")))
-            .order_by()
-            .values("unit_id")
-            .annotate(total=_sum("gross"))
-            .values("total")
+    with its buyer and (unless not needed, e.g. for its PDF) ``outstanding``: ONE query.
+    ``outstanding`` as in ``invoices_of_unit``: what the newer invoices leave of the balance."""
+    table = Invoice._meta.db_table
+    outstanding = (
+        (
+            f", (SELECT SUM(l.amount) FROM {_LEDGER} l WHERE l.unit_id = i.unit_id), "  # noqa: S608 - constant SQL
+            f"(SELECT SUM(n.gross) FROM {table} n WHERE n.unit_id = i.unit_id AND n.gross > 0 "
+            "AND (n.issued_on > i.issued_on OR (n.issued_on = i.issued_on AND n.id > i.id)))"
         )
-        invoices = invoices.annotate(
-            unit_balance=_balance_subquery(unit), newer_gross=Subquery(newer, output_field=_MONEY)
-        )
-    invoice = invoices.first()
-    if invoice is None:
+        if with_outstanding
+        else ""
+    )
+    row = sql.fetch_one(
+        f"SELECT {sql.columns(Invoice, 'i')}, {sql.columns(Person, 'p')}{outstanding} "  # noqa: S608 - constant SQL
+        f"FROM {table} i INNER JOIN {Person._meta.db_table} p ON p.external_id = i.buyer_id "
+        "WHERE i.id = %s AND i.unit_id = %s",
+        [invoice_id, unit.external_id],
+    )
+    if row is None:
         raise Http404
+    n_invoice, n_person = sql.width(Invoice), sql.width(Person)
+    invoice = sql.instance(Invoice, row[:n_invoice])
+    invoice.buyer = sql.instance(Person, row[n_invoice : n_invoice + n_person])
     invoice.unit = unit  # already fetched, with its building
     if with_outstanding:
-        invoice.outstanding = _outstanding(invoice.gross, invoice.unit_balance, invoice.newer_gross)
+        invoice.outstanding = _outstanding(invoice.gross, row[-2], row[-1])
     return invoice
+
+
+def invoice_lines(invoice: Invoice) -> list[InvoiceLine]:
+    """The invoice's lines in order (its page and its PDF; the stored PDF's check needs them)."""
+    rows = sql.fetch_all(
+        f"SELECT {sql.columns(InvoiceLine, 'l')} FROM {InvoiceLine._meta.db_table} l "  # noqa: S608 - constant SQL
+        "WHERE l.invoice_id = %s ORDER BY l.line_no",
+        [invoice.external_id],
+    )
+    return [sql.instance(InvoiceLine, row) for row in rows]
 
 
 # --- documents (e-correspondence) ---------------------------------------------------------------

@@ -158,7 +158,7 @@ def invoice_list(request: HttpRequest, unit_id: int) -> HttpResponse:
 def invoice_detail(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpResponse:
     unit = unit_for_user(request.user, unit_id)
     invoice = selectors.invoice_for_unit(unit, invoice_id)
-    lines = list(invoice.lines.order_by("line_no"))
+    lines = selectors.invoice_lines(invoice)
     context = {"unit": unit, "invoice": invoice, "lines": lines, "vat_totals": pdf.vat_totals(lines)}
     if invoice.outstanding > 0:
         transfer = pdf.invoice_transfer(invoice, Operator.for_request(request), amount=invoice.outstanding)
