@@ -62,7 +62,7 @@ class AccountStateMiddleware:
         if (
             not user.is_staff
             and not self._exempt(request, "terms_accept", "account_close")
-            and not user_has_accepted_current_terms(user)
+            and not user_has_accepted_current_terms(user, request.session)
         ):
             return _redirect_with_next("terms_accept", request)
         return None

@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 
 from billing.models import Invoice, InvoiceLine
 from billing.qr import Transfer, qr_png_data_uri, zbp_payload
+from billing.selectors import invoice_lines
 from billing.words import amount_in_words
 from portal.models import Operator
 
@@ -192,7 +193,7 @@ def invoice_pdf(invoice: Invoice, *, operator: Operator | None = None) -> bytes:
     ``invoice`` should come with ``unit__building`` and ``buyer`` (select_related).
     """
     operator = operator if operator is not None else Operator.current()
-    lines = list(invoice.lines.order_by("line_no"))
+    lines = invoice_lines(invoice)
     name = f"{INVOICE_DIR}/{invoice.pk}/{invoice_digest(invoice, lines, operator)}.pdf"
     try:
         with default_storage.open(name, "rb") as fh:

@@ -48,11 +48,11 @@ class Transfer:
     amount: Decimal | None = None  # None or 0: the payer types the amount
     nip: str = ""
 
-    @property
+    @functools.cached_property  # read a few times by every page with a transfer
     def account_digits(self) -> str:
         return _digits(self.account)
 
-    @property
+    @functools.cached_property
     def grosze(self) -> int:
         if not self.amount or self.amount <= 0:
             return 0

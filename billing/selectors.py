@@ -9,49 +9,23 @@ sums are computed by the database, the running balance by a window function.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db import connection
 from django.db.models import (
-    Case,
-    DateField,
-    DecimalField,
-    F,
-    OuterRef,
-    Q,
     QuerySet,
-    RowRange,
-    Subquery,
-    Sum,
-    Value,
-    When,
-    Window,
 )
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import UnitGrant, User
-from accounts.selectors import units_for_user
-from billing.models import Document, Invoice, LedgerEntry, Unit
+from accounts.selectors import granted_units, granted_units_condition, units_for_user
+from billing.models import Document, Invoice, InvoiceLine, LedgerEntry, Person, Unit
+from portal import sql
 
 ZERO = Decimal("0.00")
-_MONEY = DecimalField(max_digits=14, decimal_places=2)
-
-
-def _money(value) -> Decimal:
-    """Sums come back as Decimal on PostgreSQL and as float on SQLite (the try-out)."""
-    if value is None:
-        return ZERO
-    return Decimal(str(value)).quantize(Decimal("0.01"))
-
-
-def _sum(expression: str = "amount", **filters) -> Coalesce:
-    condition = Q(**filters) if filters else None
-    return Coalesce(Sum(expression, filter=condition), Value(ZERO), output_field=_MONEY)
 
 
 # --- data as of -------------------------------------------------------------------------------
@@ -62,6 +36,13 @@ def data_as_of() -> dt.datetime | None:
     from sync.selectors import data_as_of as sync_data_as_of
 
     return sync_data_as_of()
+
+
+def _as_of_column() -> str:
+    """``data_as_of()`` as one more column of a page's own query (no query of its own)."""
+    from sync.selectors import DATA_AS_OF_SQL
+
+    return DATA_AS_OF_SQL
 
 
 # --- balances ---------------------------------------------------------------------------------
@@ -76,6 +57,7 @@ class UnitSummary:
     interest: Decimal
     next_due_on: dt.date | None = None
     next_due_amount: Decimal | None = None
+    as_of: dt.datetime | None = None  # the data is as of (``data_as_of()``)
 
     @property
     def state(self) -> str:
@@ -95,29 +77,21 @@ class UnitSummary:
         return -self.balance if self.balance < 0 else ZERO
 
 
-def _ledger_of(unit_ref) -> QuerySet[LedgerEntry]:
-    return LedgerEntry.objects.filter(unit_id=unit_ref).order_by()
-
-
-# The sums of a unit's ledger, as correlated subqueries on the unit row (``billing_unit``).
-# Written as SQL: the same in the ORM costs more to compile than to run (a dashboard is
-# requested far more often than a ledger changes).
-_SUMMARY_SQL = {
-    "balance": "SELECT SUM(l.amount) FROM billing_ledgerentry l WHERE l.unit_id = billing_unit.external_id",
-    "interest": (
-        "SELECT SUM(l.amount) FROM billing_ledgerentry l "
-        "WHERE l.unit_id = billing_unit.external_id AND l.kind = 'interest'"
-    ),
-    "next_due_on": (
-        "SELECT MIN(l.due_on) FROM billing_ledgerentry l "
-        "WHERE l.unit_id = billing_unit.external_id AND l.due_on >= %s AND l.amount > 0"
-    ),
-    "next_due_amount": (
-        "SELECT SUM(l.amount) FROM billing_ledgerentry l WHERE l.unit_id = billing_unit.external_id "
-        "AND l.amount > 0 AND l.due_on = (SELECT MIN(n.due_on) FROM billing_ledgerentry n "
-        "WHERE n.unit_id = billing_unit.external_id AND n.due_on >= %s AND n.amount > 0)"
-    ),
-}
+# The sums of each unit's ledger in ONE pass over its entries (a grouped derived table,
+# limited to the user's units), the sum due on the next due date in a second look at them.
+_SUMMARY_COLUMNS = (
+    "s.balance, s.interest, s.next_due_on, CASE WHEN s.next_due_on IS NOT NULL THEN "  # noqa: S608 - constant SQL
+    f"(SELECT SUM(n.amount) FROM {LedgerEntry._meta.db_table} n "
+    "WHERE n.unit_id = u.external_id AND n.amount > 0 AND n.due_on = s.next_due_on) END"
+)
+_SUMMARY_JOIN = (
+    "LEFT JOIN (SELECT l.unit_id, SUM(l.amount) AS balance, "  # noqa: S608 - constant SQL
+    "SUM(CASE WHEN l.kind = 'interest' THEN l.amount END) AS interest, "
+    "MIN(CASE WHEN l.due_on >= %s AND l.amount > 0 THEN l.due_on END) AS next_due_on "
+    f"FROM {LedgerEntry._meta.db_table} l WHERE l.unit_id IN "
+    f"(SELECT v.external_id FROM {Unit._meta.db_table} v WHERE {{units}}) GROUP BY l.unit_id) s "
+    "ON s.unit_id = u.external_id"
+)
 
 
 def unit_summaries(user: User, *, today: dt.date | None = None) -> list[UnitSummary]:
@@ -126,30 +100,26 @@ def unit_summaries(user: User, *, today: dt.date | None = None) -> list[UnitSumm
     The next due payment is the earliest due date from today on among the charges, with
     the sum of the charges due that day."""
     today = today or timezone.localdate()
-    # Constant SQL; the date is bound as a parameter.
-    sums = {
-        "balance": RawSQL(_SUMMARY_SQL["balance"], (), output_field=_MONEY),  # noqa: S611
-        "interest": RawSQL(_SUMMARY_SQL["interest"], (), output_field=_MONEY),  # noqa: S611
-        "next_due_on": RawSQL(_SUMMARY_SQL["next_due_on"], (today,), output_field=DateField()),  # noqa: S611
-        "next_due_amount": RawSQL(_SUMMARY_SQL["next_due_amount"], (today,), output_field=_MONEY),  # noqa: S611
-    }
-    units = units_for_user(user).annotate(**sums)
-    return [
-        UnitSummary(
-            unit=unit,
-            balance=_money(unit.balance),
-            interest=_money(unit.interest),
-            next_due_on=_as_date(unit.next_due_on),
-            next_due_amount=_money(unit.next_due_amount) if unit.next_due_on else None,
+    units, units_params = granted_units_condition(user, today, alias="v")
+    summaries = []
+    for unit, (balance, interest, next_due_on, next_due_amount, as_of) in granted_units(
+        user,
+        extra_columns=f"{_SUMMARY_COLUMNS}, {_as_of_column()}",
+        extra_joins=_SUMMARY_JOIN.format(units=units),
+        extra_params=(today, *units_params),
+        today=today,
+    ):
+        summaries.append(
+            UnitSummary(
+                unit=unit,
+                balance=sql.as_money(balance),
+                interest=sql.as_money(interest),
+                next_due_on=sql.as_date(next_due_on),
+                next_due_amount=sql.as_money(next_due_amount) if next_due_on else None,
+                as_of=sql.as_datetime(as_of),
+            )
         )
-        for unit in units
-    ]
-
-
-def _as_date(value) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))  # SQLite
+    return summaries
 
 
 def units_ended(user: User, *, today: dt.date | None = None) -> list[UnitGrant]:
@@ -198,8 +168,9 @@ class LedgerFilter:
         return (" AND ".join(parts) or "1 = 1"), params
 
 
-@dataclass(frozen=True)
-class LedgerRow:
+class LedgerRow(NamedTuple):
+    """An entry of a ledger page (a tuple: a page builds dozens of them)."""
+
     id: int
     external_id: str
     booked_on: dt.date
@@ -230,9 +201,10 @@ class LedgerTotals:
     balance: Decimal
     interest: Decimal
     count: int  # entries matching the filter
-    charges: Decimal  # positive amounts matching the filter
-    credits: Decimal  # negative amounts matching the filter, as a positive number
-    interest_in_period: Decimal
+    # The filtered part's sums (the page shows them for a filtered view only): None without a filter.
+    charges: Decimal | None = None  # positive amounts matching the filter
+    credits: Decimal | None = None  # negative amounts matching the filter, as a positive number
+    interest_in_period: Decimal | None = None
 
     @property
     def state(self) -> str:
@@ -248,78 +220,110 @@ class LedgerTotals:
 _LEDGER = LedgerEntry._meta.db_table
 
 
-def ledger_totals(unit: Unit, flt: LedgerFilter) -> LedgerTotals:
-    """The whole balance and the filtered part's count and sums: ONE query."""
+def unit_with_totals(user: User, unit_id: int, flt: LedgerFilter) -> tuple[Unit, LedgerTotals, dt.datetime | None]:
+    """The unit if the user has an active grant for it (404 for anyone else, as
+    ``unit_for_user``), with its whole balance and the filtered part's count and sums,
+    and the time the data is as of: ONE query, the sums in one pass over the unit's ledger."""
     cond, cond_params = flt.sql("l")
-    sql = (
-        "SELECT SUM(l.amount), SUM(CASE WHEN l.kind = 'interest' THEN l.amount END), "  # noqa: S608 - constant SQL
-        f"COUNT(CASE WHEN {cond} THEN 1 END), "
-        f"SUM(CASE WHEN {cond} AND l.amount > 0 THEN l.amount END), "
-        f"SUM(CASE WHEN {cond} AND l.amount < 0 THEN l.amount END), "
-        f"SUM(CASE WHEN {cond} AND l.kind = 'interest' THEN l.amount END) "
-        f"FROM {_LEDGER} l WHERE l.unit_id = %s"
+    # Without a filter the count is the whole ledger's and no period sums are shown: half the work.
+    period = (
+        ""
+        if flt.is_empty
+        else (
+            f", SUM(CASE WHEN {cond} AND l.amount > 0 THEN l.amount END) AS charges, "
+            f"SUM(CASE WHEN {cond} AND l.amount < 0 THEN l.amount END) AS credits, "
+            f"SUM(CASE WHEN {cond} AND l.kind = 'interest' THEN l.amount END) AS interest_in_period"
+        )
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*cond_params * 4, unit.external_id])
-        balance, interest, count, charges, credits, interest_in_period = cursor.fetchone()
-    return LedgerTotals(
-        balance=_money(balance),
-        interest=_money(interest),
-        count=count,
-        charges=_money(charges),
-        credits=-_money(credits),
-        interest_in_period=_money(interest_in_period),
+    totals = (
+        "LEFT JOIN (SELECT l.unit_id, SUM(l.amount) AS balance, "  # noqa: S608 - constant SQL
+        "SUM(CASE WHEN l.kind = 'interest' THEN l.amount END) AS interest, "
+        + ("COUNT(*) AS n" if flt.is_empty else f"COUNT(CASE WHEN {cond} THEN 1 END) AS n")
+        + f"{period} FROM {_LEDGER} l "  # noqa: S608
+        f"WHERE l.unit_id = (SELECT v.external_id FROM {Unit._meta.db_table} v WHERE v.id = %s) "
+        "GROUP BY l.unit_id) t ON t.unit_id = u.external_id"
     )
+    columns = "t.balance, t.interest, t.n" + ("" if flt.is_empty else ", t.charges, t.credits, t.interest_in_period")
+    found = granted_units(
+        user,
+        unit_id=unit_id,
+        extra_columns=f"{columns}, {_as_of_column()}",
+        extra_joins=totals,
+        extra_params=[*cond_params * 4, unit_id],
+    )
+    if not found:
+        raise Http404
+    unit, (balance, interest, count, *period_sums, as_of) = found[0]
+    totals = LedgerTotals(balance=sql.as_money(balance), interest=sql.as_money(interest), count=count or 0)
+    if period_sums:
+        charges, credits, interest_in_period = period_sums
+        totals = replace(
+            totals,
+            charges=sql.as_money(charges),
+            credits=-sql.as_money(credits),
+            interest_in_period=sql.as_money(interest_in_period),
+        )
+    return unit, totals, sql.as_datetime(as_of)
 
 
 _ROW_COLUMNS = ("id", "external_id", "booked_on", "due_on", "kind", "component", "description", "amount")
-# The unit's whole ledger with each entry's running balance: a window over ALL its entries,
-# so that the filters and pages applied outside it never change the balances.
-_RUNNING_SQL = (
-    f"SELECT {', '.join(_ROW_COLUMNS)}, SUM(amount) OVER (ORDER BY booked_on, external_id "  # noqa: S608 - constant SQL
-    f"ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running FROM {_LEDGER} WHERE unit_id = %s"
+# The unit's whole ledger, newest first, each entry with the sum of the entries booked after
+# it: a window over ALL its entries, so that the filters and pages applied outside it never
+# change the balances. The balance after an entry is the unit's balance less that sum
+# (the running balance counted from the newest end): scanning the ledger backwards, the
+# database stops after the entries of the page instead of summing ten years for each view.
+_NEWER_SQL = (
+    f"SELECT {', '.join(_ROW_COLUMNS)}, SUM(amount) OVER (ORDER BY booked_on DESC, external_id DESC "  # noqa: S608
+    f"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS newer FROM {_LEDGER} WHERE unit_id = %s"
 )
 
 
 def ledger_rows(
-    unit: Unit, flt: LedgerFilter, *, offset: int, limit: int, newest_first: bool = True
+    unit: Unit,
+    flt: LedgerFilter,
+    *,
+    offset: int,
+    limit: int,
+    newest_first: bool = True,
+    balance: Decimal | None = None,
 ) -> list[LedgerRow]:
-    """One page of the filtered ledger with running balances: ONE query."""
+    """One page of the filtered ledger with the balance after each entry: ONE query.
+    ``balance`` is the unit's whole balance when the caller has it (``unit_with_totals``);
+    otherwise the query sums it too."""
     where, params = flt.sql("l")
     direction = "DESC" if newest_first else "ASC"
-    sql = (
-        f"SELECT {', '.join('l.' + c for c in _ROW_COLUMNS)}, l.running FROM ({_RUNNING_SQL}) l "  # noqa: S608
+    total = "NULL" if balance is not None else f"(SELECT SUM(t.amount) FROM {_LEDGER} t WHERE t.unit_id = %s)"  # noqa: S608
+    query = (
+        f"SELECT {', '.join('l.' + c for c in _ROW_COLUMNS)}, l.newer, {total} FROM ({_NEWER_SQL}) l "  # noqa: S608
         f"WHERE {where} ORDER BY l.booked_on {direction}, l.external_id {direction} LIMIT %s OFFSET %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [unit.external_id, *params, limit, offset])
-        rows = cursor.fetchall()
-    return [_row(r) for r in rows]
+    total_params = [unit.external_id] if balance is None else []
+    rows = sql.fetch_all(query, [*total_params, unit.external_id, *params, limit, offset])
+    if rows and balance is None:
+        balance = sql.as_money(rows[0][9])
+    return [_row(r, balance) for r in rows]
 
 
-def _row(r: Sequence) -> LedgerRow:
-    booked_on, due_on = r[2], r[3]
-    if isinstance(booked_on, str):  # SQLite hands dates back as text in raw queries
-        booked_on = dt.date.fromisoformat(booked_on)
-        due_on = dt.date.fromisoformat(due_on) if due_on else None
+def _row(r: Sequence, balance: Decimal) -> LedgerRow:
+    # Positionally: a page builds dozens of rows. SQLite hands dates back as text in raw queries.
     return LedgerRow(
-        id=r[0],
-        external_id=r[1],
-        booked_on=booked_on,
-        due_on=due_on,
-        kind=r[4],
-        component=r[5],
-        description=r[6],
-        amount=_money(r[7]),
-        balance=_money(r[8]),
+        r[0],
+        r[1],
+        sql.as_date(r[2]),
+        sql.as_date(r[3]),
+        r[4],
+        r[5],
+        r[6],
+        sql.as_money(r[7]),
+        balance - sql.as_money(r[8]),
     )
 
 
 class LedgerPageSource:
     """What Django's Paginator needs (``count()`` and slicing), one query per page."""
 
-    def __init__(self, unit: Unit, flt: LedgerFilter, count: int) -> None:
-        self.unit, self.flt, self._count = unit, flt, count
+    def __init__(self, unit: Unit, flt: LedgerFilter, totals: LedgerTotals) -> None:
+        self.unit, self.flt, self._count, self.balance = unit, flt, totals.count, totals.balance
 
     def count(self) -> int:
         return self._count
@@ -333,7 +337,7 @@ class LedgerPageSource:
         start, stop = key.start or 0, key.stop if key.stop is not None else self._count
         if stop <= start:
             return []
-        return ledger_rows(self.unit, self.flt, offset=start, limit=stop - start)
+        return ledger_rows(self.unit, self.flt, balance=self.balance, offset=start, limit=stop - start)
 
 
 # --- statements -------------------------------------------------------------------------------
@@ -367,10 +371,13 @@ class Statement:
 def statement(unit: Unit, *, date_from: dt.date | None, date_to: dt.date) -> Statement:
     """The statement of ``unit`` from ``date_from`` (None: from the first entry) to ``date_to``."""
     flt = LedgerFilter(date_from=date_from, date_to=date_to)
-    opening = ZERO
-    if date_from is not None:
-        opening = _money(_ledger_of(unit.external_id).filter(booked_on__lt=date_from).aggregate(t=_sum())["t"])
-    rows = ledger_rows(unit, flt, offset=0, limit=1_000_000, newest_first=False)
+    balance, opening = sql.fetch_one(
+        f"SELECT SUM(l.amount), SUM(CASE WHEN l.booked_on < %s THEN l.amount END) "  # noqa: S608 - constant SQL
+        f"FROM {_LEDGER} l WHERE l.unit_id = %s",
+        [date_from or dt.date.min, unit.external_id],
+    )
+    balance, opening = sql.as_money(balance), sql.as_money(opening)
+    rows = ledger_rows(unit, flt, balance=balance, offset=0, limit=1_000_000, newest_first=False)
     totals: dict[str, Decimal] = dict.fromkeys(LedgerEntry.Kind.values, ZERO)
     for row in rows:
         totals[row.kind] += row.amount
@@ -385,73 +392,134 @@ def statement(unit: Unit, *, date_from: dt.date | None, date_to: dt.date) -> Sta
 
 def _outstanding(gross: Decimal, balance, newer_gross) -> Decimal:
     """What is still to pay on an invoice (see ``invoices_of_unit``)."""
-    left = _money(balance) - _money(newer_gross)
+    left = sql.as_money(balance) - sql.as_money(newer_gross)
     if gross <= 0 or left <= 0:
         return ZERO
     return min(gross, left)
 
 
-def _balance_subquery(unit: Unit) -> Subquery:
-    """The unit's balance as an uncorrelated subquery: the database computes it once per query."""
-    ledger = _ledger_of(unit.external_id).values("unit_id").annotate(total=_sum()).values("total")
-    return Subquery(ledger, output_field=_MONEY)
+class InvoiceRow(NamedTuple):
+    """An invoice of the list page: what its row shows (a tuple: a page builds twenty)."""
+
+    id: int
+    number: str
+    issued_on: dt.date
+    due_on: dt.date | None
+    gross: Decimal
+    outstanding: Decimal  # what is still to pay (see ``invoices_of_unit``)
+
+    @property
+    def pk(self) -> int:
+        return self.id
 
 
-def invoices_of_unit(unit: Unit) -> QuerySet[Invoice]:
-    """The unit's invoices, newest first, each with ``outstanding`` (what is still to pay).
+def invoices_of_unit(unit: Unit, *, offset: int, limit: int) -> list[InvoiceRow]:
+    """A page of the unit's invoices, newest first, each with ``outstanding`` (what is still
+    to pay): ONE query.
 
     The back-office sends no matching of payments to invoices; payments settle the
     oldest debts first (art. 451 of the Civil Code), so what the unit owes belongs to
     its newest invoices: each invoice takes what the newer ones leave of the balance,
     up to its gross amount. The newer invoices' total is a window over ALL the unit's
-    invoices (computed before a page is cut out), the balance a subquery: one query a page.
+    invoices (computed before the page is cut out), the balance an uncorrelated subquery
+    (computed once). Written as SQL, as the ledger's queries are.
     """
-    positive_gross = Case(When(gross__gt=0, then=F("gross")), default=Value(ZERO), output_field=_MONEY)
-    return (
-        Invoice.objects.filter(unit_id=unit.external_id)
-        .annotate(
-            unit_balance=_balance_subquery(unit),
-            newer_gross=Window(
-                Sum(positive_gross),
-                order_by=[F("issued_on").desc(), F("id").desc()],
-                frame=RowRange(start=None, end=-1),
-            ),
-        )
-        .order_by("-issued_on", "-id")
+    query = (
+        "SELECT i.id, i.number, i.issued_on, i.due_on, i.gross, "  # noqa: S608 - constant SQL
+        f"(SELECT SUM(l.amount) FROM {_LEDGER} l WHERE l.unit_id = %s), "
+        "SUM(CASE WHEN i.gross > 0 THEN i.gross ELSE 0 END) OVER (ORDER BY i.issued_on DESC, i.id DESC "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) "
+        f"FROM {Invoice._meta.db_table} i WHERE i.unit_id = %s "
+        "ORDER BY i.issued_on DESC, i.id DESC LIMIT %s OFFSET %s"
     )
+    return [
+        InvoiceRow(
+            id=pk,
+            number=number,
+            issued_on=sql.as_date(issued_on),
+            due_on=sql.as_date(due_on),
+            gross=sql.as_money(gross),
+            outstanding=_outstanding(sql.as_money(gross), balance, newer_gross),
+        )
+        for pk, number, issued_on, due_on, gross, balance, newer_gross in sql.fetch_all(
+            query, [unit.external_id, unit.external_id, limit, offset]
+        )
+    ]
 
 
-def with_outstanding(invoices: Iterable[Invoice]) -> list[Invoice]:
-    """Invoices of ``invoices_of_unit`` with ``outstanding`` set."""
-    result = list(invoices)
-    for invoice in result:
-        invoice.outstanding = _outstanding(invoice.gross, invoice.unit_balance, invoice.newer_gross)
-    return result
+class InvoicePageSource:
+    """The unit's invoices as Django's Paginator needs them (``count()`` and slicing, one
+    query a page; see ``invoices_of_unit``), for ``unit_with_invoices``."""
+
+    def __init__(self, unit: Unit, count: int) -> None:
+        self.unit, self._count = unit, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, key: slice) -> list[InvoiceRow]:
+        if not isinstance(key, slice):
+            raise TypeError("invoice pages are sliced")
+        start, stop = key.start or 0, key.stop if key.stop is not None else self._count
+        if stop <= start:
+            return []
+        return invoices_of_unit(self.unit, offset=start, limit=stop - start)
+
+
+def unit_with_invoices(user: User, unit_id: int) -> tuple[Unit, InvoicePageSource, dt.datetime | None]:
+    """The unit if the user has an active grant for it (404 for anyone else, as
+    ``unit_for_user``), its invoices for a paginator and the time the data is as of; the
+    unit, the number of its invoices and the time in ONE query."""
+    count = f"(SELECT COUNT(*) FROM {Invoice._meta.db_table} i WHERE i.unit_id = u.external_id)"  # noqa: S608
+    found = granted_units(user, unit_id=unit_id, extra_columns=f"{count}, {_as_of_column()}")
+    if not found:
+        raise Http404
+    unit, (n, as_of) = found[0]
+    return unit, InvoicePageSource(unit, n), sql.as_datetime(as_of)
 
 
 def invoice_for_unit(unit: Unit, invoice_id: int, *, with_outstanding: bool = True) -> Invoice:
     """An invoice of a unit the caller fetched through ``unit_for_user`` (404 otherwise),
-    with its buyer and (unless not needed, e.g. for its PDF) ``outstanding``: ONE query."""
-    invoices = Invoice.objects.filter(pk=invoice_id, unit_id=unit.external_id).select_related("buyer")
-    if with_outstanding:
-        newer = (
-            Invoice.objects.filter(unit_id=OuterRef("unit_id"), gross__gt=0)
-            .filter(Q(issued_on__gt=OuterRef("issued_on")) | Q(issued_on=OuterRef("issued_on"), pk__gt=OuterRef("pk")))
-            .order_by()
-            .values("unit_id")
-            .annotate(total=_sum("gross"))
-            .values("total")
+    with its buyer and (unless not needed, e.g. for its PDF) ``outstanding``: ONE query.
+    ``outstanding`` as in ``invoices_of_unit``: what the newer invoices leave of the balance."""
+    table = Invoice._meta.db_table
+    outstanding = (
+        (
+            f", (SELECT SUM(l.amount) FROM {_LEDGER} l WHERE l.unit_id = i.unit_id), "  # noqa: S608 - constant SQL
+            f"(SELECT SUM(n.gross) FROM {table} n WHERE n.unit_id = i.unit_id AND n.gross > 0 "
+            "AND (n.issued_on > i.issued_on OR (n.issued_on = i.issued_on AND n.id > i.id)))"
         )
-        invoices = invoices.annotate(
-            unit_balance=_balance_subquery(unit), newer_gross=Subquery(newer, output_field=_MONEY)
-        )
-    invoice = invoices.first()
-    if invoice is None:
+        if with_outstanding
+        else ""
+    )
+    row = sql.fetch_one(
+        f"SELECT {sql.columns(Invoice, 'i')}, {sql.columns(Person, 'p')}{outstanding} "  # noqa: S608 - constant SQL
+        f"FROM {table} i INNER JOIN {Person._meta.db_table} p ON p.external_id = i.buyer_id "
+        "WHERE i.id = %s AND i.unit_id = %s",
+        [invoice_id, unit.external_id],
+    )
+    if row is None:
         raise Http404
+    n_invoice, n_person = sql.width(Invoice), sql.width(Person)
+    invoice = sql.instance(Invoice, row[:n_invoice])
+    invoice.buyer = sql.instance(Person, row[n_invoice : n_invoice + n_person])
     invoice.unit = unit  # already fetched, with its building
     if with_outstanding:
-        invoice.outstanding = _outstanding(invoice.gross, invoice.unit_balance, invoice.newer_gross)
+        invoice.outstanding = _outstanding(invoice.gross, row[-2], row[-1])
     return invoice
+
+
+def invoice_lines(invoice: Invoice) -> list[InvoiceLine]:
+    """The invoice's lines in order (its page and its PDF; the stored PDF's check needs them)."""
+    rows = sql.fetch_all(
+        f"SELECT {sql.columns(InvoiceLine, 'l')} FROM {InvoiceLine._meta.db_table} l "  # noqa: S608 - constant SQL
+        "WHERE l.invoice_id = %s ORDER BY l.line_no",
+        [invoice.external_id],
+    )
+    return [sql.instance(InvoiceLine, row) for row in rows]
 
 
 # --- documents (e-correspondence) ---------------------------------------------------------------

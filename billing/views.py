@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.selectors import unit_for_user
 from billing import exports, pdf, selectors
-from billing.forms import LedgerFilterForm, StatementForm
+from billing.forms import LedgerFilterForm, StatementForm, unbound_filter_fields
 from billing.models import Unit
 from billing.qr import Transfer, qr_png_data_uri, zbp_payload
 from billing.services import document_filename
@@ -85,7 +85,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "summaries": summaries,
             "ended": [] if summaries else selectors.units_ended(request.user),
-            "as_of": selectors.data_as_of() if summaries else None,
+            "as_of": summaries[0].as_of if summaries else None,
         },
     )
 
@@ -96,14 +96,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = unit_for_user(request.user, unit_id)
     notices: list[str] = []
-    form = LedgerFilterForm(request.GET if any(k in request.GET for k in ("od", "do", "rodzaj")) else None)
-    if form.is_bound and not form.is_valid():
+    # Without filter values (the default view) the filter form is not needed: its fields are
+    # the same for everyone and rendered once (unbound_filter_fields).
+    form = LedgerFilterForm(request.GET) if any(k in request.GET for k in ("od", "do", "rodzaj")) else None
+    if form is not None and not form.is_valid():
         notices.append(_("Część filtra jest błędna (opis przy polu); pokazano zapisy bez tej części."))
-    flt = form.ledger_filter()
-    totals = selectors.ledger_totals(unit, flt)
-    paginator = Paginator(selectors.LedgerPageSource(unit, flt, totals.count), LEDGER_PER_PAGE)
+    flt = form.ledger_filter() if form is not None else selectors.LedgerFilter()
+    unit, totals, as_of = selectors.unit_with_totals(request.user, unit_id, flt)  # 404 without a grant
+    paginator = Paginator(selectors.LedgerPageSource(unit, flt, totals), LEDGER_PER_PAGE)
     page = paginator.page(_page_number(request, paginator.num_pages, notices))
     operator = Operator.for_request(request)
     today = timezone.localdate()
@@ -113,12 +114,13 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         {
             "unit": unit,
             "form": form,
+            "filter_fields": unbound_filter_fields() if form is None else None,
             "filtered": not flt.is_empty,
             "totals": totals,
             "page": page,
             "query": _query_without_page(request),
             "notices": notices,
-            "as_of": selectors.data_as_of(),
+            "as_of": as_of,
             "presets": _period_presets(today),
             **_transfer_context(unit_transfer(unit, operator, totals.balance if totals.balance > 0 else None)),
         },
@@ -140,15 +142,14 @@ def _period_presets(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
 @login_required
 @require_GET
 def invoice_list(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = unit_for_user(request.user, unit_id)
+    unit, invoices, as_of = selectors.unit_with_invoices(request.user, unit_id)  # 404 without a grant
     notices: list[str] = []
-    paginator = Paginator(selectors.invoices_of_unit(unit), INVOICES_PER_PAGE)
+    paginator = Paginator(invoices, INVOICES_PER_PAGE)
     page = paginator.page(_page_number(request, paginator.num_pages, notices))
-    invoices = selectors.with_outstanding(page.object_list)
     return render(
         request,
         "billing/invoice_list.html",
-        {"unit": unit, "page": page, "invoices": invoices, "notices": notices, "as_of": selectors.data_as_of()},
+        {"unit": unit, "page": page, "invoices": page.object_list, "notices": notices, "as_of": as_of},
     )
 
 
@@ -157,7 +158,7 @@ def invoice_list(request: HttpRequest, unit_id: int) -> HttpResponse:
 def invoice_detail(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpResponse:
     unit = unit_for_user(request.user, unit_id)
     invoice = selectors.invoice_for_unit(unit, invoice_id)
-    lines = list(invoice.lines.order_by("line_no"))
+    lines = selectors.invoice_lines(invoice)
     context = {"unit": unit, "invoice": invoice, "lines": lines, "vat_totals": pdf.vat_totals(lines)}
     if invoice.outstanding > 0:
         transfer = pdf.invoice_transfer(invoice, Operator.for_request(request), amount=invoice.outstanding)

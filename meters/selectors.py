@@ -19,6 +19,7 @@ from accounts.selectors import units_for_user
 from billing.models import Unit
 from meters.consumption import MonthUsage, Point, combine, monthly, segments
 from meters.models import Meter, Reading, ReadingSubmission
+from portal import sql
 
 # Readings that say what a meter showed: not rejected ones, and not the back-office's
 # estimates (a guess, often corrected downwards by the next real reading).
@@ -39,8 +40,13 @@ def meter_for_user(user: User, meter_id: int) -> Meter:
 
 
 def meters_of_unit(unit: Unit) -> list[Meter]:
-    """The unit's meters (the caller has scoped the unit), current ones first."""
-    meters = list(Meter.objects.filter(unit_id=unit.external_id))
+    """The unit's meters (the caller has scoped the unit), current ones first. The unit
+    page shows them on every view: plain SQL (see ``portal.sql``)."""
+    rows = sql.fetch_all(
+        f"SELECT {sql.columns(Meter, 'm')} FROM {Meter._meta.db_table} m WHERE m.unit_id = %s",  # noqa: S608
+        [unit.external_id],
+    )
+    meters = [sql.instance(Meter, row) for row in rows]
     meters.sort(key=lambda m: (m.removed_on is not None or m.withdrawn_at is not None, m.medium, m.serial_no))
     return meters
 
@@ -81,7 +87,10 @@ class MeterRow:
 
 
 def meter_rows(meters: Sequence[Meter], today: dt.date) -> list[MeterRow]:
-    """Meters with their last reading (any source but rejected); two queries in all."""
+    """Meters with their last reading (any source but rejected); two queries in all, none
+    without meters."""
+    if not meters:
+        return []
     latest = (
         Reading.objects.filter(meter_id=OuterRef("external_id"))
         .exclude(status=Reading.Status.REJECTED)

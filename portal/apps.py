@@ -7,6 +7,15 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Portal")
 
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from portal.models import CURRENT_OPERATOR, Operator
+
+        # The operator is kept by each process for a while (portal.memo); a change made here counts at once.
+        post_save.connect(CURRENT_OPERATOR.clear, sender=Operator, dispatch_uid="portal.operator.save")
+        post_delete.connect(CURRENT_OPERATOR.clear, sender=Operator, dispatch_uid="portal.operator.delete")
+
 
 class PortalAdminConfig(AdminConfig):
     """Django admin behind django-otp: staff need a confirmed second factor."""

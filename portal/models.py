@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.memo import Memo
+
 
 class AuditEntry(models.Model):
     """One thing a person (or the system) did: who, what, to which object, when, from where."""
@@ -116,12 +118,18 @@ class Operator(models.Model):
 
     @classmethod
     def current(cls) -> Operator | None:
+        """The operator record (the first one, should there be more)."""
         return cls.objects.order_by("pk").first()
 
     @classmethod
     def for_request(cls, request) -> Operator | None:
-        """``current()`` read once per request: the layout and a page's own use of the
-        operator (e.g. transfer details) share one query."""
+        """``current()`` as pages show it (the layout, a page's transfer details): the one
+        kept by the process for a while (``CURRENT_OPERATOR``), the same all through a request."""
         if not hasattr(request, "_portal_operator"):
-            request._portal_operator = cls.current()
+            request._portal_operator = CURRENT_OPERATOR.get()
         return request._portal_operator
+
+
+# Every page shows the operator, edited a few times a year: kept for a while (cleared when
+# it is saved in this process: portal.apps).
+CURRENT_OPERATOR: Memo[Operator | None] = Memo(Operator.current)

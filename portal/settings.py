@@ -362,3 +362,22 @@ CELERY_BEAT_SCHEDULE["meters-photo-stash-purge"] = {
 # --- Tenant self-service: units, ledger, invoices, statements (issue 5) -------------------------
 # The invoice and statement PDFs embed DejaVu Sans from this folder (Debian: fonts-dejavu-core).
 BILLING_PDF_FONT_DIR = Path(env.str("BILLING_PDF_FONT_DIR", default="/usr/share/fonts/truetype/dejavu"))
+# PostgreSQL parses and plans a query again on every request unless it is prepared. The
+# reads every tenant page repeats (portal.sql: the unit of a URL, the ledger, the invoices,
+# the dashboard's panels) are prepared once per connection and then only executed; psycopg
+# needs a threshold set on the connection for that (the ORM's own queries stay as they are:
+# client-side binding, never prepared). DB_PREPARED_STATEMENTS=0 behind a connection pooler
+# in transaction mode (PgBouncer), which cannot keep prepared statements.
+DB_PREPARED_STATEMENTS = DATABASES["default"]["ENGINE"].endswith("postgresql") and env.bool(
+    "DB_PREPARED_STATEMENTS", default=True
+)
+if DB_PREPARED_STATEMENTS:
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
+# Django's i18n template tags, with {% trans "…" %} of a literal translated once per language
+# (portal/i18n_tags.py). That module takes the library's name, which Django's check W003
+# reports as a second module of one name: that is the point of it.
+TEMPLATES[0]["OPTIONS"].setdefault("libraries", {})["i18n"] = "portal.i18n_tags"
+SILENCED_SYSTEM_CHECKS += ["templates.W003"]
+# The operator (layout, transfer details) and which terms version is current are kept by
+# each process this many seconds (portal/memo.py); 0 reads them on every request.
+PORTAL_MEMO_SECONDS = env.int("PORTAL_MEMO_SECONDS", default=60)

@@ -8,12 +8,14 @@ urlpatterns = [
     path("regulamin/", views.terms, name="terms"),
     path("prywatnosc/", views.privacy, name="privacy"),
     path("zdrowie/", views.health, name="health"),
+    # The tenant's money pages are the most requested: first, so that resolving their paths
+    # does not try every other app's patterns before them (no path matches two apps).
+    path("", include("billing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("tickets.urls")),
     path("", include("meters.urls")),
-    path("", include("billing.urls")),
 ]
 
 handler404 = "portal.views.page_not_found"

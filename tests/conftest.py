@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from portal import memo
 from portal.celery import app as celery_app
 from tests import factories
 from tests.realparts import CHROMIUM_ARGS, CeleryWorker, SmtpServer, chromium_path
@@ -28,6 +29,12 @@ def _eager_celery_and_private_media(settings, tmp_path):
     }
     yield
     celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept_from_another_test():
+    """Values a process keeps for a while (portal.memo) are read again: each test has its own data."""
+    memo.clear_all()
 
 
 def pytest_report_header(config):

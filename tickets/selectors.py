@@ -11,7 +11,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import units_for_user
+from accounts.selectors import granted_units_condition
+from billing.models import Unit
+from portal import sql
 from tickets.models import Announcement, DownloadForm, Ticket, TicketMessage
 
 
@@ -51,16 +53,20 @@ def public_messages(ticket: Ticket) -> QuerySet[TicketMessage]:
     return ticket.messages.filter(kind__in=TicketMessage.PUBLIC_KINDS).order_by("created_at", "id")
 
 
-def announcements_for_user(user: User, now: dt.datetime | None = None) -> QuerySet[Announcement]:
-    """Current announcements addressed to everyone or to a building where the user has a unit."""
+def announcements_for_user(user: User, now: dt.datetime | None = None, *, limit: int = 10) -> list[Announcement]:
+    """Current announcements addressed to everyone or to a building where the user has a
+    unit, newest first. On every dashboard view, so in plain SQL (see ``portal.sql``)."""
     now = now or timezone.now()
-    buildings = units_for_user(user).values("building_id")
-    return (
-        Announcement.objects.filter(Announcement.current_q(now))
-        .filter(Q(for_all=True) | Q(buildings__in=buildings))
-        .distinct()
-        .order_by("-valid_from", "-id")
+    units, params = granted_units_condition(user, timezone.localtime(now).date())
+    table, links = Announcement._meta.db_table, Announcement.buildings.through._meta.db_table
+    query = (
+        f"SELECT {sql.columns(Announcement, 'a')} FROM {table} a "  # noqa: S608 - constant SQL
+        "WHERE a.valid_from <= %s AND a.valid_until > %s "  # Announcement.current_q
+        f"AND (a.for_all OR EXISTS (SELECT 1 FROM {links} ab INNER JOIN {Unit._meta.db_table} u "
+        f"ON u.building_id = ab.building_id WHERE ab.announcement_id = a.id AND {units})) "
+        "ORDER BY a.valid_from DESC, a.id DESC LIMIT %s"
     )
+    return [sql.instance(Announcement, row) for row in sql.fetch_all(query, [now, now, *params, limit])]
 
 
 def published_forms() -> QuerySet[DownloadForm]:

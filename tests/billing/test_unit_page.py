@@ -6,7 +6,10 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
+from django.utils import translation
 
+from billing.forms import LedgerFilterForm
 from billing.models import LedgerEntry
 from billing.qr import zbp_payload
 from billing.selectors import LedgerFilter, ledger_rows
@@ -180,3 +183,18 @@ def test_without_any_account_number_the_page_says_where_to_find_it(client, owner
     unit.save()
     html = _get(client, owner, unit).content.decode()
     assert "Numeru rachunku do wpłat nie ma jeszcze w e-BOK" in html and "data:image/png" not in html
+
+
+def test_the_default_view_shows_the_filter_as_an_unbound_form_renders_it_in_each_language(
+    client, owner, unit, operator
+):
+    fields = re.compile(r'<form method="get" class="form ledger-filter".*?<div class="ledger-filter-buttons">', re.S)
+    html = _get(client, owner, unit).content.decode()
+    with translation.override("pl"):
+        expected = render_to_string("billing/_ledger_filter_fields.html", {"form": LedgerFilterForm()})
+    assert expected.strip() and expected.strip() in fields.search(html).group(0)
+    assert 'name="od"' in expected and 'name="rodzaj"' in expected and "Rodzaj zapisu" in expected
+    client.cookies["django_language"] = "en"
+    english = fields.search(client.get(f"/lokale/{unit.pk}/").content.decode()).group(0)
+    with translation.override("en"):
+        assert render_to_string("billing/_ledger_filter_fields.html", {"form": LedgerFilterForm()}).strip() in english

@@ -14,4 +14,4 @@ def current_announcements(context) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"announcements": []}
-    return {"announcements": list(announcements_for_user(user)[:10])}
+    return {"announcements": announcements_for_user(user, limit=10)}

@@ -1,0 +1,46 @@
+"""Rarely changing values that every page needs, kept by each process for a short while.
+
+Every page shows the operator (the layout; a tenant page's transfer details too) and every
+tenant request checks the current terms version (accounts.middleware); both change a few
+times a year, yet reading them was two queries of every page. A ``Memo`` keeps what it
+read for ``PORTAL_MEMO_SECONDS`` (60 s by default; 0 reads every time). A change made in
+this process (saved in the admin) clears it at once (see the apps' ``ready()``); other
+processes see the change when their copy expires.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from django.conf import settings
+
+T = TypeVar("T")
+_ALL: list[Memo] = []
+
+
+class Memo(Generic[T]):
+    def __init__(self, load: Callable[[], T]) -> None:
+        self._load = load
+        self._value: T | None = None
+        self._until = 0.0
+        _ALL.append(self)
+
+    def get(self) -> T:
+        now = time.monotonic()
+        if now < self._until:
+            return self._value  # type: ignore[return-value]
+        value = self._load()
+        self._value, self._until = value, now + settings.PORTAL_MEMO_SECONDS
+        return value
+
+    def clear(self, **_signal_kwargs) -> None:
+        """Read again on the next ``get()`` (usable as a signal receiver)."""
+        self._until = 0.0
+
+
+def clear_all() -> None:
+    """Forget every kept value (tests: each starts from its own database state)."""
+    for memo in _ALL:
+        memo.clear()
