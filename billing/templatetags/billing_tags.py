@@ -64,13 +64,15 @@ def _invoice_url(name: str, unit_id: int):
 def invoice_rows(unit_id: int, invoices: Iterable[InvoiceRow]) -> SafeString:
     """``<tr>`` of each invoice: number (link), dates, gross, what is left to pay, PDF link."""
     issued, due, gross, download = (escape(text) for text in (_("wystawiona"), _("termin"), _("brutto"), _("Pobierz")))
-    settled = f'<span class="balance-zero">{escape(_("rozliczona"))}</span>'
+    # (gettext outside the f-strings: makemessages does not look inside them)
+    settled_text, due_text = _("rozliczona"), _("do zapłaty %(amount)s")
+    settled = f'<span class="balance-zero">{escape(settled_text)}</span>'
     detail_url, pdf_url = _invoice_url("billing:invoice", unit_id), _invoice_url("billing:invoice_pdf", unit_id)
     html = []
     for invoice in invoices:
         if invoice.outstanding:
             amount = format_amount(invoice.outstanding)
-            state = f'<span class="balance-due">{escape(_("do zapłaty %(amount)s") % {"amount": amount})}</span>'
+            state = f'<span class="balance-due">{escape(due_text % {"amount": amount})}</span>'
         else:
             state = settled
         number = escape(invoice.number)
