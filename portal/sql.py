@@ -3,9 +3,9 @@
 A tenant page runs a handful of small queries; composing them through the ORM costs
 several times what the database spends answering them (a ``filter().first()`` is
 about 0.4 ms of Python, the same query written out under 0.1 ms). The hot reads
-(the account checks, the layout's operator, the unit of a URL, the dashboard's
-panels) are therefore written as SQL, and their rows turned into model instances
-here, with the same conversions the ORM applies (SQLite hands dates and decimals
+(the unit of a URL with its sums, the ledger and invoice pages, the dashboard's
+panels, the stored invoice PDF) are therefore written as SQL, and their rows turned
+into model instances here, with the same conversions the ORM applies (SQLite hands dates and decimals
 back as text and floats; PostgreSQL needs none). On PostgreSQL they are also prepared
 statements (see ``_run()``).
 """
