@@ -18,7 +18,6 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from django.apps import apps
 from django.core.files import File
@@ -28,6 +27,7 @@ from django.db import models
 from accounts.services import grants_end_for_title
 from billing.models import Building, Document, Invoice, InvoiceLine, LedgerEntry, Person, Title, Unit
 from meters.models import Meter, Reading
+from portal.sql import as_date
 from sync.container import Container
 from sync.db import Database
 
@@ -480,7 +480,7 @@ class Merger:
             )
             if not stays:
                 yesterday = today - dt.timedelta(days=1)
-                ended += grants_end_for_title(title_id=title_id, on=min(_as_date(valid_to) or yesterday, yesterday))
+                ended += grants_end_for_title(title_id=title_id, on=min(as_date(valid_to) or yesterday, yesterday))
         return ended
 
     # --- what comes -----------------------------------------------------------------------------
@@ -598,9 +598,3 @@ class Merger:
                 saved = default_storage.save(stored, File(fh, name=stored))
             if saved != stored:  # a race with another writer of the same content
                 default_storage.delete(saved)
-
-
-def _as_date(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
