@@ -155,6 +155,49 @@ def floor_seconds(dsn: str) -> float:
     return seconds
 
 
+LEDGER_COLUMNS = "unit_id, booked_on, due_on, kind, component, description, amount"
+
+
+def delta_floor_seconds(dsn: str, delta: Path) -> float:
+    """For context: the least the ledger rows of a delta cost the server, with nothing else.
+    In a fresh connection, like an import: COPY the delta's ledger.csv into a temporary
+    table, update the rows it names, insert the new ones, delete the ledger rows its
+    deletions.csv names, commit. No other file, no check, no bookkeeping."""
+    import psycopg
+
+    assign = ", ".join(f"{c} = s.{c}" for c in LEDGER_COLUMNS.split(", "))
+    # Decimal commas made points the import's way (the pattern allows a comma nowhere else;
+    # a comma inside a quoted text here only changes that text).
+    ledger = (delta / "ledger.csv").read_bytes().replace(b",", b".")
+    deletions = (delta / "deletions.csv").read_bytes()
+    with psycopg.connect(dsn) as conn:
+        cur = conn.cursor()
+        started = time.perf_counter()
+        cur.execute("SET LOCAL synchronous_commit = off")
+        cur.execute(
+            'CREATE TEMP TABLE f_ledger (entry_id text COLLATE "C", unit_id text COLLATE "C", booked_on date, '
+            "due_on date, kind text, component text, description text, amount numeric(12,2)) ON COMMIT DROP"
+        )
+        cur.execute('CREATE TEMP TABLE f_deletions (entity text, id text COLLATE "C") ON COMMIT DROP')
+        for table, data, extra in (
+            ("f_ledger", ledger, ", FORCE_NOT_NULL (description)"),
+            ("f_deletions", deletions, ""),
+        ):
+            with cur.copy(f"COPY {table} FROM STDIN WITH (FORMAT csv, DELIMITER ';', HEADER true{extra})") as copy:
+                copy.write(data)
+        cur.execute(
+            f"WITH u AS (UPDATE billing_ledgerentry t SET {assign} FROM f_ledger s "
+            "WHERE t.external_id = s.entry_id RETURNING s.entry_id) "
+            f"INSERT INTO billing_ledgerentry (external_id, {LEDGER_COLUMNS}) SELECT s.entry_id, {LEDGER_COLUMNS} "
+            "FROM f_ledger s WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.entry_id = s.entry_id)"
+        )
+        cur.execute(
+            "DELETE FROM billing_ledgerentry t USING f_deletions d WHERE d.entity = 'ledger' AND t.external_id = d.id"
+        )
+        conn.commit()
+        return time.perf_counter() - started
+
+
 def run_timing(dsn: str, export_id: str) -> dict:
     import psycopg
 
@@ -247,6 +290,16 @@ def main() -> None:
             delta_timings = run_timing(dsn, export_id)
             delta_runs.append(delta_timings["total"])
             peaks.append(rss)
+        # Further deltas of the same kind (other seeds), applied bare, one after another.
+        delta_floors = [
+            delta_floor_seconds(
+                dsn,
+                make_delta(
+                    full, OUT / f"floor{n}-{args.units}x{args.years}", touch=args.touch, seed=90 + n, sequence=90 + n
+                ),
+            )
+            for n in range(args.repeat)
+        ]
         floors = [floor_seconds(dsn) for _ in range(args.repeat)]
 
         import_seconds, copy_seconds, delta_seconds = min(imports), min(copies), min(delta_runs)
@@ -272,6 +325,11 @@ def main() -> None:
         print(
             f"For context:        {floor:8.2f} s  ({runs(floors)}) to COPY just the ledger's normalized rows into an "
             f"empty copy of the portal's ledger table: {floor / copy_seconds:.2f}× the plain COPY of all files"
+        )
+        print(
+            f"For context:        {min(delta_floors):8.2f} s  ({runs(delta_floors)}) to apply just the ledger rows of a "
+            f"delta like these, bare (fresh connection; COPY, update, insert, delete, commit; no other file, no "
+            f"check): {min(delta_floors) / import_seconds:.1%} of the full import"
         )
         print(f"Phases (last full): {json.dumps(timings)}")
         print(f"Phases (last delta): {json.dumps(delta_timings)}")
