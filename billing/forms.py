@@ -93,7 +93,8 @@ class PeriodForm(forms.Form):
         start, end = cleaned.get("od"), cleaned.get("do")
         if start and end and start > end:
             raise ValidationError(
-                _("Data „od” jest późniejsza niż data „do”. Zamień je miejscami."), code="reversed_period"
+                _("Data w polu „Od dnia” jest późniejsza niż w polu „Do dnia”. Zamień je miejscami."),
+                code="reversed_period",
             )
         return cleaned
 

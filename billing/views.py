@@ -198,7 +198,7 @@ def statement(request: HttpRequest, unit_id: int) -> HttpResponse:
         )
     date_from, date_to = form.cleaned_data["od"], form.cleaned_data["do"] or today
     if date_from and date_from > date_to:
-        form.add_error("od", _("Data „od” jest późniejsza niż dzisiejsza; podaj też datę „do”."))
+        form.add_error("od", _("Data w polu „Od dnia” jest późniejsza niż dzisiejsza; wypełnij też pole „Do dnia”."))
         return render(request, "billing/statement.html", {"unit": unit, "form": form}, status=400)
     data = selectors.statement(unit, date_from=date_from, date_to=date_to)
     stem = f"zestawienie-{unit.external_id}-{date_from or 'poczatek'}-{date_to}"

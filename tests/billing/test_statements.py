@@ -99,9 +99,9 @@ def test_the_statement_form_proposes_this_year_and_an_empty_start_means_all_hist
     ("query", "message"),
     [
         ("?od=2026-13-45&do=2026-12-31&format=pdf", "To nie jest prawdziwa data"),
-        ("?od=2026-05-01&do=2026-01-01&format=csv", "Data „od” jest późniejsza niż data „do”"),
+        ("?od=2026-05-01&do=2026-01-01&format=csv", "Data w polu „Od dnia” jest późniejsza niż w polu „Do dnia”"),
         ("?od=2026-01-01&do=2026-02-01&format=xls", "Wybierz format zestawienia: PDF albo CSV."),
-        ("?od=2099-01-01&format=csv", "Data „od” jest późniejsza niż dzisiejsza"),
+        ("?od=2099-01-01&format=csv", "Data w polu „Od dnia” jest późniejsza niż dzisiejsza"),
     ],
 )
 def test_bad_statement_requests_get_the_form_back_with_a_polish_message(client, owner, unit, query, message):

@@ -100,7 +100,7 @@ def test_dates_typed_the_polish_way_are_understood(client, owner, unit, operator
         ("?od=2026-13-45", "To nie jest prawdziwa data"),
         ("?od=wczoraj&do=2026-02-30", "To nie jest prawdziwa data"),
         ("?od=0001-01-01", "Podaj datę z lat 1900–2100"),
-        ("?od=2026-05-01&do=2026-01-01", "Data „od” jest późniejsza niż data „do”"),
+        ("?od=2026-05-01&do=2026-01-01", "Data w polu „Od dnia” jest późniejsza niż w polu „Do dnia”"),
         ("?rodzaj=wszystko", "Nie ma takiego rodzaju zapisu"),
     ],
 )
