@@ -24,9 +24,7 @@ from accounts.models import UnitGrant, User
 from accounts.selectors import granted_units, granted_units_condition, units_for_user
 from billing.models import Document, Invoice, InvoiceLine, LedgerEntry, Person, Unit
 from portal import sql
-
-ZERO = Decimal("0.00")
-
+from portal.formats import ZERO
 
 # --- data as of -------------------------------------------------------------------------------
 
@@ -319,11 +317,11 @@ def _row(r: Sequence, balance: Decimal) -> LedgerRow:
     )
 
 
-class LedgerPageSource:
-    """What Django's Paginator needs (``count()`` and slicing), one query per page."""
+class _PageSource:
+    """What Django's Paginator needs (``count()`` and slicing): one query a page, ``_page()``."""
 
-    def __init__(self, unit: Unit, flt: LedgerFilter, totals: LedgerTotals) -> None:
-        self.unit, self.flt, self._count, self.balance = unit, flt, totals.count, totals.balance
+    def __init__(self, count: int) -> None:
+        self._count = count
 
     def count(self) -> int:
         return self._count
@@ -331,13 +329,27 @@ class LedgerPageSource:
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, key: slice) -> list[LedgerRow]:
+    def __getitem__(self, key: slice) -> list:
         if not isinstance(key, slice):
-            raise TypeError("ledger pages are sliced")
+            raise TypeError("pages are sliced")
         start, stop = key.start or 0, key.stop if key.stop is not None else self._count
         if stop <= start:
             return []
-        return ledger_rows(self.unit, self.flt, balance=self.balance, offset=start, limit=stop - start)
+        return self._page(start, stop - start)
+
+    def _page(self, offset: int, limit: int) -> list:
+        raise NotImplementedError
+
+
+class LedgerPageSource(_PageSource):
+    """The filtered ledger of a unit, page by page (see ``ledger_rows``)."""
+
+    def __init__(self, unit: Unit, flt: LedgerFilter, totals: LedgerTotals) -> None:
+        super().__init__(totals.count)
+        self.unit, self.flt, self.balance = unit, flt, totals.balance
+
+    def _page(self, offset: int, limit: int) -> list[LedgerRow]:
+        return ledger_rows(self.unit, self.flt, balance=self.balance, offset=offset, limit=limit)
 
 
 # --- statements -------------------------------------------------------------------------------
@@ -447,26 +459,15 @@ def invoices_of_unit(unit: Unit, *, offset: int, limit: int) -> list[InvoiceRow]
     ]
 
 
-class InvoicePageSource:
-    """The unit's invoices as Django's Paginator needs them (``count()`` and slicing, one
-    query a page; see ``invoices_of_unit``), for ``unit_with_invoices``."""
+class InvoicePageSource(_PageSource):
+    """The unit's invoices, page by page (see ``invoices_of_unit``), for ``unit_with_invoices``."""
 
     def __init__(self, unit: Unit, count: int) -> None:
-        self.unit, self._count = unit, count
+        super().__init__(count)
+        self.unit = unit
 
-    def count(self) -> int:
-        return self._count
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, key: slice) -> list[InvoiceRow]:
-        if not isinstance(key, slice):
-            raise TypeError("invoice pages are sliced")
-        start, stop = key.start or 0, key.stop if key.stop is not None else self._count
-        if stop <= start:
-            return []
-        return invoices_of_unit(self.unit, offset=start, limit=stop - start)
+    def _page(self, offset: int, limit: int) -> list[InvoiceRow]:
+        return invoices_of_unit(self.unit, offset=offset, limit=limit)
 
 
 def unit_with_invoices(user: User, unit_id: int) -> tuple[Unit, InvoicePageSource, dt.datetime | None]:

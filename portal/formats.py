@@ -8,8 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 
 NBSP = "\u00a0"
-_CENT = Decimal("0.01")
-_ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 
 
 def format_amount(value: Decimal | int | str | None, *, currency: bool = True) -> str:
@@ -17,9 +17,9 @@ def format_amount(value: Decimal | int | str | None, *, currency: bool = True) -
     an amount never wraps across lines on a phone."""
     if value is None or value == "":
         return ""
-    amount = Decimal(value).quantize(_CENT, rounding=ROUND_HALF_UP)
+    amount = Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
     if not amount:
-        amount = _ZERO  # never "-0,00"
+        amount = ZERO  # never "-0,00"
     text = f"{amount:,.2f}".replace(",", NBSP).replace(".", ",")
     return f"{text}{NBSP}zł" if currency else text
 

@@ -24,6 +24,8 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from portal.formats import CENT, ZERO
+
 M = TypeVar("M", bound=Model)
 
 if connection.vendor == "postgresql":
@@ -140,13 +142,10 @@ def as_datetime(value: Any) -> dt.datetime | None:
     return value
 
 
-_CENT, _ZERO = Decimal("0.01"), Decimal("0.00")
-
-
 def as_money(value: Any) -> Decimal:
     """A sum of money: two decimal places, 0.00 for no rows."""
     if value is None:
-        return _ZERO
+        return ZERO
     if isinstance(value, Decimal):  # PostgreSQL
-        return value.quantize(_CENT)
-    return Decimal(str(value)).quantize(_CENT)  # SQLite: a float or an int
+        return value.quantize(CENT)
+    return Decimal(str(value)).quantize(CENT)  # SQLite: a float or an int

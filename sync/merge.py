@@ -60,6 +60,29 @@ class Entity:
     def direct(self) -> bool:
         return bool(self.copy_columns)
 
+    # The pieces of the statements that write a file's rows into the table (``Merger._upsert*``).
+    def matches(self, alias: str) -> str:
+        """The table's row (``alias``) is the staging row ``s``'s: same back-office key."""
+        return " AND ".join(f"{alias}.{final} = s.{column}" for final, column in self.key)
+
+    def differs(self, alias: str) -> str:
+        """The table's row (``alias``) differs from what the staging row ``s`` makes of it."""
+        return " OR ".join(f"{alias}.{final} IS DISTINCT FROM {expr}" for final, expr in self.columns)
+
+    @property
+    def assignments(self) -> str:
+        return ", ".join(f"{final} = {expr}" for final, expr in self.columns)
+
+    @property
+    def insert_columns(self) -> str:
+        return ", ".join([f for f, _ in self.key] + [f for f, _ in self.columns] + [c for c, _ in self.insert_only])
+
+    @property
+    def insert_values(self) -> str:
+        return ", ".join(
+            [f"s.{c}" for _, c in self.key] + [expr for _, expr in self.columns] + [v for _, v in self.insert_only]
+        )
+
 
 def _same(*names: str) -> tuple[tuple[str, str], ...]:
     return tuple((name, f"s.{name}") for name in names)
@@ -517,25 +540,20 @@ class Merger:
         if db.pg and not e.shared:
             self._upsert_merge(e)
             return
-        match = " AND ".join(f"{e.table}.{final} = s.{column}" for final, column in e.key)
-        sets = ", ".join(f"{final} = {expr}" for final, expr in e.columns)
-        changed = " OR ".join(f"{e.table}.{final} IS DISTINCT FROM {expr}" for final, expr in e.columns)
         self.result.add(
             e.stem,
             "updated",
-            db.execute(f"UPDATE {e.table} SET {sets} FROM b_{e.stem} s WHERE {match} AND ({changed})"),
+            db.execute(
+                f"UPDATE {e.table} SET {e.assignments} FROM b_{e.stem} s "
+                f"WHERE {e.matches(e.table)} AND ({e.differs(e.table)})"
+            ),
         )
-        names = [final for final, _ in e.key] + [final for final, _ in e.columns] + [c for c, _ in e.insert_only]
-        values = (
-            [f"s.{column}" for _, column in e.key] + [expr for _, expr in e.columns] + [v for _, v in e.insert_only]
-        )
-        exists = " AND ".join(f"t.{final} = s.{column}" for final, column in e.key)
         self.result.add(
             e.stem,
             "inserted",
             db.execute(
-                f"INSERT INTO {e.table} ({', '.join(names)}) SELECT {', '.join(values)} FROM b_{e.stem} s "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {e.table} t WHERE {exists})"
+                f"INSERT INTO {e.table} ({e.insert_columns}) SELECT {e.insert_values} FROM b_{e.stem} s "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {e.table} t WHERE {e.matches('t')})"
             ),
         )
 
@@ -547,17 +565,10 @@ class Merger:
         db = self.db
         sequence = db.scalar("SELECT pg_get_serial_sequence(%s, 'id')", [e.table])
         before = db.scalar(f"SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {sequence}")
-        match = " AND ".join(f"t.{final} = s.{column}" for final, column in e.key)
-        sets = ", ".join(f"{final} = {expr}" for final, expr in e.columns)
-        changed = " OR ".join(f"t.{final} IS DISTINCT FROM {expr}" for final, expr in e.columns)
-        names = [final for final, _ in e.key] + [final for final, _ in e.columns] + [c for c, _ in e.insert_only]
-        values = (
-            [f"s.{column}" for _, column in e.key] + [expr for _, expr in e.columns] + [v for _, v in e.insert_only]
-        )
         written = db.execute(
-            f"MERGE INTO {e.table} t USING b_{e.stem} s ON {match} "
-            f"WHEN MATCHED AND ({changed}) THEN UPDATE SET {sets} "
-            f"WHEN NOT MATCHED THEN INSERT ({', '.join(names)}) VALUES ({', '.join(values)})"
+            f"MERGE INTO {e.table} t USING b_{e.stem} s ON {e.matches('t')} "
+            f"WHEN MATCHED AND ({e.differs('t')}) THEN UPDATE SET {e.assignments} "
+            f"WHEN NOT MATCHED THEN INSERT ({e.insert_columns}) VALUES ({e.insert_values})"
         )
         inserted = db.scalar(f"SELECT COUNT(*) FROM {e.table} WHERE id > %s", [before]) if written else 0
         self.result.add(e.stem, "updated", written - inserted)
@@ -569,21 +580,14 @@ class Merger:
         update are looked up again, to insert the new ones."""
         db = self.db
         key = [column for _, column in e.key]
-        match = " AND ".join(f"t.{final} = s.{column}" for final, column in e.key)
-        sets = ", ".join(f"{final} = {expr}" for final, expr in e.columns)
-        changed = " OR ".join(f"t.{final} IS DISTINCT FROM {expr}" for final, expr in e.columns)
-        names = [final for final, _ in e.key] + [final for final, _ in e.columns] + [c for c, _ in e.insert_only]
-        values = (
-            [f"s.{column}" for _, column in e.key] + [expr for _, expr in e.columns] + [v for _, v in e.insert_only]
-        )
         returned = ", ".join(f"s.{column}" for column in key)
         in_u = " AND ".join(f"u.{column} = s.{column}" for column in key)
         updated, inserted = db.rows(
-            f"WITH u AS (UPDATE {e.table} t SET {sets} FROM b_{e.stem} s WHERE {match} AND ({changed}) "
-            f"RETURNING {returned}), "
-            f"i AS (INSERT INTO {e.table} ({', '.join(names)}) SELECT {', '.join(values)} FROM b_{e.stem} s "
+            f"WITH u AS (UPDATE {e.table} t SET {e.assignments} FROM b_{e.stem} s "
+            f"WHERE {e.matches('t')} AND ({e.differs('t')}) RETURNING {returned}), "
+            f"i AS (INSERT INTO {e.table} ({e.insert_columns}) SELECT {e.insert_values} FROM b_{e.stem} s "
             f"WHERE NOT EXISTS (SELECT 1 FROM u WHERE {in_u}) "
-            f"AND NOT EXISTS (SELECT 1 FROM {e.table} t WHERE {match}) RETURNING 1) "
+            f"AND NOT EXISTS (SELECT 1 FROM {e.table} t WHERE {e.matches('t')}) RETURNING 1) "
             "SELECT (SELECT COUNT(*) FROM u), (SELECT COUNT(*) FROM i)"
         )[0]
         self.result.add(e.stem, "updated", updated)
