@@ -381,3 +381,11 @@ SILENCED_SYSTEM_CHECKS += ["templates.W003"]
 # The operator (layout, transfer details) and which terms version is current are kept by
 # each process this many seconds (portal/memo.py); 0 reads them on every request.
 PORTAL_MEMO_SECONDS = env.int("PORTAL_MEMO_SECONDS", default=60)
+
+# --- Issue 13, items 7 and 10: client IP behind the proxy, password-reset limits ------------------
+
+# --- Issue 13, items 9 and 11–13: security headers, ids, uploaded images, admin login ------------
+
+# --- Issue 13, items 14–17: logs, error reports, metrics ------------------------------------------
+
+# --- Issue 13, items 6, 18 and 19: staff command, backups, personal data and retention ------------
