@@ -1,8 +1,10 @@
 """Settings of the e-BOK portal.
 
-Everything comes from the environment (see ``.env.example``); when a variable is
-absent the portal falls back to the embedded defaults of a try-out: SQLite in
-the project, Celery tasks run in-process, e-mail printed to the console.
+Everything comes from the environment (see ``.env.example``). With nothing set the
+portal is in production mode and refuses to start without a real SECRET_KEY and
+ALLOWED_HOSTS (fail closed); the try-out (``make run``) sets DEBUG=1 and DEMO=1
+itself. Other absent variables fall back to embedded defaults: SQLite in the
+project, Celery tasks run in-process, e-mail printed to the console.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Production unless said otherwise: an operator who forgets the variable gets neither the
+# debug pages nor the Profil Zaufany simulator.
+DEBUG = env.bool("DEBUG", default=False)
 
 
 def _required(name: str) -> str:
@@ -33,11 +37,25 @@ def _required(name: str) -> str:
     return value
 
 
+SECRET_KEY_MIN_LENGTH = 50
+
+
+def _production_secret_key() -> str:
+    """The key signs sessions, reset links and CSRF tokens: a placeholder or a short one is refused."""
+    key = _required("SECRET_KEY")
+    if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < 5 or "change" in key.lower():
+        sys.exit(
+            f"Błąd konfiguracji: SECRET_KEY jest przykładowy lub za krótki (wymagane co najmniej "
+            f"{SECRET_KEY_MIN_LENGTH} losowych znaków; zob. README, sekcja Production)."
+        )
+    return key
+
+
 if DEBUG:
     # A try-out gets a random key per process; sessions do not survive a restart.
     SECRET_KEY = env.str("SECRET_KEY", default="") or get_random_secret_key()
 else:
-    SECRET_KEY = _required("SECRET_KEY")
+    SECRET_KEY = _production_secret_key()
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -389,3 +407,10 @@ PORTAL_MEMO_SECONDS = env.int("PORTAL_MEMO_SECONDS", default=60)
 # --- Issue 13, items 14–17: logs, error reports, metrics ------------------------------------------
 
 # --- Issue 13, items 6, 18 and 19: staff command, backups, personal data and retention ------------
+
+# --- Issue 13, items 1–5, 8 and 17: the production set ---------------------------------------------
+# Beat touches this file on every pass of its loop (at least every minute); the compose health
+# check of "beat" reads its age (portal/beat.py).
+CELERY_BEAT_SCHEDULER = "portal.beat:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 60
+BEAT_HEARTBEAT_FILE = env.str("BEAT_HEARTBEAT_FILE", default="/tmp/ebok-beat-heartbeat")  # noqa: S108 - a flag file, no data

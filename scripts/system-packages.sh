@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the portal and its tests use, when missing.
-# Usage: scripts/system-packages.sh [runtime|test]
+# Usage: scripts/system-packages.sh [runtime|test|image]
+# (image: what the Dockerfile installs into the production image)
 set -euo pipefail
 kind=${1:-runtime}
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-pkgs=(fonts-dejavu-core gettext libpango-1.0-0 libpangoft2-1.0-0)
-[ "$kind" = test ] && pkgs+=(postgresql-15 redis-server chromium zbar-tools)
+pkgs=(fonts-dejavu-core gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+# The image also needs curl for its health check.
+[ "$kind" = image ] && pkgs+=(curl)
+[ "$kind" = test ] && pkgs+=(postgresql-15 redis-server chromium zbar-tools caddy)
 for p in "${pkgs[@]}"; do have "$p" || need+=("$p"); done
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ]; then

@@ -1,0 +1,265 @@
+"""The production set as an operator runs it (issue 13), started from the repository's own files.
+
+No container engine runs here (README, Production), so the Dockerfile's steps are carried
+out into a folder with a clean virtualenv, and docker-compose.yml's services run as
+processes with their own commands, environment and health checks (tests/production.py):
+PostgreSQL with the password from .env, Redis, the migrations, gunicorn, a Celery worker and
+beat, and Caddy with deploy/Caddyfile in front. The .env is made by the README's command.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import subprocess
+import time
+
+import pytest
+from django.urls import reverse
+from django_otp.oath import totp
+
+from tests.production import BASE_DIR, ComposeSet, ProxyClient, build_image, hidden_inputs, read_env_file
+
+DOMAIN = "ebok.test"
+# What an operator's checkout holds beside the repository's files; none of it may enter the image.
+PLANTED = {
+    ".env": "SECRET_KEY=planted-secret\n",
+    "secrets/postgres_password": "planted-password\n",
+    "var/db.sqlite3": "planted database\n",
+    "var/private/tenant.pdf": "planted private file\n",
+    ".venv/bin/python": "planted virtualenv\n",
+    "portal/__pycache__/settings.cpython-311.pyc": "planted cache\n",
+}
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory):
+    """The Dockerfile carried out on a copy of the checkout with local state planted in it."""
+    checkout = tmp_path_factory.mktemp("checkout")
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=BASE_DIR, capture_output=True, check=True,
+    ).stdout.decode().split("\0")  # fmt: skip
+    for relative in filter(None, listed):
+        source = BASE_DIR / relative
+        if source.is_file():
+            target = checkout / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+            target.chmod(source.stat().st_mode)
+    for relative, content in PLANTED.items():
+        (checkout / relative).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / relative).write_text(content)
+    return build_image(checkout, tmp_path_factory.mktemp("image"))
+
+
+@pytest.fixture(scope="module")
+def env_file(tmp_path_factory, smtp_server):
+    """README: scripts/new-env.sh DOMAIN, then EMAIL_URL and the staff addresses filled in."""
+    path = tmp_path_factory.mktemp("operator") / ".env"
+    subprocess.run(["scripts/new-env.sh", DOMAIN, str(path)], cwd=BASE_DIR, check=True, capture_output=True)
+    text = path.read_text()
+    text = re.sub(r"(?m)^EMAIL_URL=.*$", f"EMAIL_URL={smtp_server.url}", text)
+    text = re.sub(r"(?m)^STAFF_NOTIFY_EMAILS=.*$", "STAFF_NOTIFY_EMAILS=bok@ebok.test", text)
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def production(image, env_file, tmp_path_factory):
+    compose = ComposeSet(image, env_file, tmp_path_factory.mktemp("production"))
+    try:
+        compose.start_postgres()
+        compose.start_redis()
+        compose.wait_healthy("postgres")
+        compose.wait_healthy("redis")
+        migrated = compose.run_once("migrate")
+        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+        for service in ("web", "worker", "beat"):
+            compose.start_app(service)
+        compose.wait_healthy("web")
+        compose.start_proxy()
+        for service in ("worker", "beat", "proxy"):
+            compose.wait_healthy(service)
+        yield compose
+    finally:
+        compose.stop()
+
+
+@pytest.fixture(scope="module")
+def ca_file(production):
+    root = production.tmp / "caddy/data/caddy/pki/authorities/local/root.crt"
+    deadline = time.monotonic() + 30
+    while not root.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return root
+
+
+def _client(production, ca_file, source: str = "127.0.0.1") -> ProxyClient:
+    return ProxyClient(production.ports["https"], DOMAIN, ca_file, source=source)
+
+
+# --- the image ---------------------------------------------------------------------------------------
+
+
+def test_the_image_takes_no_secret_and_no_local_state_from_the_checkout(image):
+    for relative in PLANTED:
+        assert not (image.app / relative).exists(), relative
+    assert (image.app / "manage.py").exists()
+    assert (image.app / "deploy/Caddyfile").exists()
+
+
+def test_the_image_build_compiles_translations_and_collects_hashed_static_files(image):
+    assert (image.app / "locale/en/LC_MESSAGES/django.mo").exists()
+    assert (image.app / "var/staticfiles/staticfiles.json").exists()
+    assert image.system_steps == ["useradd --create-home --uid 1000 ebok"]
+
+
+def test_the_image_has_the_system_libraries_weasyprint_needs_for_fonts(image):
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    packages = (BASE_DIR / "scripts/system-packages.sh").read_text()
+    assert "ebok-system-packages image" in dockerfile
+    assert "libharfbuzz-subset0" in packages
+
+
+# --- the environment file ------------------------------------------------------------------------------
+
+
+def test_the_readme_env_command_writes_a_key_and_password_both_readers_agree_on(env_file):
+    values = read_env_file(env_file)
+    assert len(values["SECRET_KEY"]) >= 50 and re.fullmatch(r"[A-Za-z0-9_-]+", values["SECRET_KEY"])
+    assert re.fullmatch(r"[0-9a-f]{48}", values["POSTGRES_PASSWORD"])
+    assert values["ALLOWED_HOSTS"] == DOMAIN and values["EBOK_DOMAIN"] == DOMAIN
+    assert values["CSRF_TRUSTED_ORIGINS"] == f"https://{DOMAIN}"
+    assert env_file.stat().st_mode & 0o077 == 0  # the file holds secrets: the operator's only
+
+
+def test_the_env_command_keeps_an_existing_file(env_file):
+    before = env_file.read_text()
+    result = subprocess.run(["scripts/new-env.sh", DOMAIN, str(env_file)], cwd=BASE_DIR, capture_output=True, text=True)
+    assert result.returncode != 0 and "nie nadpisuję" in result.stderr
+    assert env_file.read_text() == before
+
+
+# --- the running set ------------------------------------------------------------------------------------
+
+
+def test_every_health_check_of_the_compose_file_passes(production):
+    checked = {name for name, service in production.services.items() if service.healthcheck}
+    assert checked == {"proxy", "web", "worker", "beat", "postgres", "redis"}
+    for name in sorted(checked):
+        result = production.healthcheck(name)
+        assert result.returncode == 0, (name, result.stdout, result.stderr)
+
+
+def test_the_beat_health_check_fails_when_its_heartbeat_stops(production):
+    heartbeat = production.tmp / "run/ebok-beat-heartbeat"
+    assert heartbeat.exists(), "beat has not written its heartbeat"
+    touched = heartbeat.stat().st_mtime
+    stale = time.time() - 600
+    os.utime(heartbeat, (stale, stale))
+    assert production.healthcheck("beat").returncode != 0
+    os.utime(heartbeat, (touched, touched))
+    assert production.healthcheck("beat").returncode == 0
+
+
+def test_pages_through_the_proxy_carry_the_security_headers(production, ca_file):
+    response = _client(production, ca_file).get("/")
+    assert response.status == 200, response.text[:500]
+    headers = response.headers
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert "Server" not in headers
+    assert "Zaloguj" in response.text
+
+
+def test_plain_http_is_sent_to_https(production):
+    result = subprocess.run(
+        ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "-H", f"Host: {DOMAIN}",
+         f"http://127.0.0.1:{production.ports['http']}/konto/"],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    code, location = result.stdout.split()
+    assert code in {"301", "308"} and location.startswith(f"https://{DOMAIN}")
+
+
+def test_a_host_the_site_does_not_serve_is_refused_but_health_answers_any_host(production):
+    web = f"http://127.0.0.1:{production.ports['web']}"
+    forged = subprocess.run(
+        ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: evil.example", "-H",
+         "X-Forwarded-Proto: https", f"{web}/"],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert forged.stdout == "400"
+    for path in ("/zdrowie/", "/zdrowie/gotowosc/"):
+        health = subprocess.run(["curl", "-fsS", "-H", "Host: evil.example", f"{web}{path}"], capture_output=True)
+        assert health.returncode == 0, path
+
+
+def test_two_clients_behind_the_proxy_are_throttled_apart(production, ca_file):
+    """Ten wrong status checks from one address lock that address only, not the whole portal."""
+    status = reverse("tickets:status")
+    first, second = _client(production, ca_file, "127.0.0.2"), _client(production, ca_file, "127.0.0.3")
+    for client in (first, second):
+        assert client.get(status).status == 200
+    limit = int(production.services["web"].env.get("TICKETS_STATUS_FAILURES_PER_HOUR", "10"))
+    for n in range(limit):
+        answer = first.post(status, {"number": f"ZGL/2020/{n:06d}", "secret": "ZZZZZ-99999"})
+        assert answer.status == 400, answer.text[:300]
+    assert first.post(status, {"number": "ZGL/2020/000001", "secret": "ZZZZZ-99999"}).status == 429
+    assert second.post(status, {"number": "ZGL/2020/000001", "secret": "ZZZZZ-99999"}).status == 400
+
+
+def _create_staff(production, login: str) -> dict[str, str]:
+    """README: docker compose exec web python manage.py create_staff LOGIN --email … --superuser."""
+    result = subprocess.run(
+        ["python", "manage.py", "create_staff", login, "--email", f"{login}@ebok.test", "--superuser"],
+        cwd=production.image.app, env=production.process_env("web"), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    printed = dict(re.findall(r"(?m)^(Login|Hasło|Klucz TOTP \(base32\)): (\S+)$", result.stdout))
+    assert set(printed) == {"Login", "Hasło", "Klucz TOTP (base32)"}, result.stdout
+    return printed
+
+
+def test_the_staff_member_made_by_the_command_logs_into_admin_with_the_printed_secret(production, ca_file):
+    printed = _create_staff(production, "operator")
+    secret = printed["Klucz TOTP (base32)"]
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    client = _client(production, ca_file)
+    login = client.get("/admin/login/")
+    assert login.status == 200
+    form = hidden_inputs(login.text)
+    answer = client.post(
+        "/admin/login/",
+        {**form, "username": printed["Login"], "password": printed["Hasło"], "kod": f"{totp(key):06d}"},
+    )
+    assert answer.status == 302, answer.text[:800]
+    index = client.get(answer.headers["Location"].replace(f"https://{DOMAIN}", ""))
+    assert index.status in {200, 302}
+    admin = client.get("/admin/")
+    assert admin.status == 200 and "Administracja" in admin.text
+
+
+def test_the_worker_delivers_the_mail_a_page_queued(production, ca_file, smtp_server):
+    _create_staff(production, "mailtest")
+    smtp_server.clear()
+    client = _client(production, ca_file)
+    reset = reverse("password_reset")
+    client.get(reset)
+    assert client.post(reset, {"email": "mailtest@ebok.test"}).status in {200, 302}
+    message = smtp_server.wait_for(1, timeout=60)[0]
+    assert message["To"] == "mailtest@ebok.test"
+    assert f"https://{DOMAIN}/" in message.get_body(("plain",)).get_content()
+
+
+def test_static_files_come_through_the_proxy_with_hashed_names(production, ca_file):
+    client = _client(production, ca_file)
+    css = re.search(r'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', client.get("/").text)
+    assert css, "no hashed stylesheet on the landing page"
+    response = client.get(css.group(1))
+    assert response.status == 200
+    assert "max-age=315360000" in response.headers["Cache-Control"]
