@@ -1,8 +1,11 @@
+"""The shape of docker-compose.yml; tests/portal/test_production_set.py runs its services."""
+
 from pathlib import Path
 
 import yaml
 
 BASE_DIR = Path(__file__).resolve().parents[2]
+APP_SERVICES = ("migrate", "web", "worker", "beat")
 
 
 def _compose() -> dict:
@@ -11,8 +14,8 @@ def _compose() -> dict:
 
 def test_compose_has_the_production_services_with_health_checks():
     services = _compose()["services"]
-    assert set(services) >= {"web", "worker", "beat", "postgres", "redis"}
-    for name in ("web", "postgres", "redis", "worker"):
+    assert set(services) >= {"proxy", "migrate", "web", "worker", "beat", "postgres", "redis"}
+    for name in ("proxy", "web", "worker", "beat", "postgres", "redis"):
         assert "healthcheck" in services[name], name
 
 
@@ -22,11 +25,49 @@ def test_compose_runs_gunicorn_one_beat_and_a_worker_from_one_env_file():
     assert "worker" in services["worker"]["command"]
     assert "beat" in services["beat"]["command"]
     assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
-    for name in ("web", "worker", "beat"):
+    for name in APP_SERVICES:
         assert services[name]["env_file"] == [".env"]
 
 
-def test_compose_keeps_data_in_volumes():
+def test_web_worker_and_beat_start_only_after_the_migrations_succeeded():
+    services = _compose()["services"]
+    assert services["migrate"]["command"][-3:] == ["manage.py", "migrate", "--no-input"]
+    for name in ("web", "worker", "beat"):
+        assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}, name
+        assert "migrate" not in " ".join(services[name]["command"]), name
+
+
+def test_only_the_proxy_publishes_ports_and_only_its_address_is_trusted():
     compose = _compose()
-    assert {"pgdata", "private"} <= set(compose["volumes"])
+    services = compose["services"]
+    assert [name for name, service in services.items() if service.get("ports")] == ["proxy"]
+    proxy_address = services["proxy"]["networks"]["default"]["ipv4_address"]
+    for name in APP_SERVICES:
+        assert services[name]["environment"]["TRUSTED_PROXIES"] == proxy_address
+
+
+def test_the_database_password_is_written_in_one_place():
+    text = (BASE_DIR / "docker-compose.yml").read_text()
+    services = _compose()["services"]
+    assert "secrets" not in _compose()
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    assert "${POSTGRES_PASSWORD:?" in services["web"]["environment"]["DATABASE_URL"]
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    # Every mention outside comments is the variable's name or a reference to .env's value.
+    assert code.count("POSTGRES_PASSWORD") == code.count("${POSTGRES_PASSWORD:?") + 1
+
+
+def test_compose_keeps_data_keys_and_certificates_in_volumes():
+    compose = _compose()
+    assert {"pgdata", "private", "pzkeys", "bundles", "caddy_data"} <= set(compose["volumes"])
     assert any("pgdata" in v for v in compose["services"]["postgres"]["volumes"])
+    for name in APP_SERVICES:
+        volumes = compose["services"][name]["volumes"]
+        assert "pzkeys:/srv/ebok/pz" in volumes, name
+        assert compose["services"][name]["environment"]["PZ_KEY_DIR"] == "/srv/ebok/pz"
+
+
+def test_every_service_rotates_its_logs():
+    for name, service in _compose()["services"].items():
+        options = service["logging"]["options"]
+        assert options["max-size"] and options["max-file"], name

@@ -1,4 +1,6 @@
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,16 +17,20 @@ PRODUCTION_ENV = {
 }
 
 
-def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DEMO", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+def _clean_environment() -> dict[str, str]:
+    """The test command's environment less everything the portal reads: as on a fresh machine."""
+    settings_text = (BASE_DIR / "portal" / "settings.py").read_text()
+    read = set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', settings_text))
+    return {
+        k: v for k, v in os.environ.items() if k not in read | {"DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
     }
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,
-        env={**clean, **env},
+        env={**_clean_environment(), **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -47,15 +53,80 @@ def test_missing_production_variable_stops_start_up_with_one_line_naming_it(miss
     assert missing in lines[0]
 
 
-def test_embedded_defaults_need_no_environment(tmp_path):
+def test_nothing_configured_means_production_mode_which_refuses_to_start_without_a_key():
+    result = _manage("check", env={})
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "Błąd konfiguracji: brak wymaganej zmiennej środowiskowej SECRET_KEY (wymaganej przy DEBUG=0; zob. .env.example)."
+    ]
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["change-me", "x" * 60, "short-but-random-9f2c1e", "change-me-" + "f3a9c2e1b7d4" * 5],
+    ids=["placeholder", "one-character", "short", "placeholder-padded"],
+)
+def test_a_placeholder_or_short_secret_key_stops_production_start_up_with_one_line(key):
+    result = _manage("check", env={**PRODUCTION_ENV, "SECRET_KEY": key})
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "SECRET_KEY" in lines[0], result.stderr
+
+
+def test_production_mode_never_runs_the_profil_zaufany_simulator_by_default():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; print(s.DEBUG, s.PZ_ENVIRONMENT, s.DEMO)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env={**_clean_environment(), **{k: v for k, v in PRODUCTION_ENV.items() if k not in {"DEBUG", "DEMO"}},
+             "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert result.stdout.split() == ["False", "off", "False"], result.stderr
+
+
+def test_a_copy_of_env_example_filled_by_the_readme_command_is_read_by_manage_py(tmp_path):
+    """Without Docker the settings read .env beside manage.py: the same file compose reads."""
+    tree = tmp_path / "tree"
+    shutil.copytree(BASE_DIR, tree, ignore=shutil.ignore_patterns(".venv", ".git", "var", "node_modules", ".env"))
+    made = subprocess.run(["scripts/new-env.sh", "ebok.example.org"], cwd=tree, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=tree, env=_clean_environment(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    conn_max_age = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings as s; "
+         "print(s.ALLOWED_HOSTS, s.CSRF_TRUSTED_ORIGINS, s.DEBUG, len(s.SECRET_KEY))"],
+        cwd=tree, env={**_clean_environment(), "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert conn_max_age.stdout.split() == ["['ebok.example.org']", "['https://ebok.example.org']", "False", "86"], (
+        conn_max_age.stderr
+    )
+
+
+def test_env_example_has_no_comment_after_a_value_nor_a_character_the_two_readers_treat_differently():
+    for number, line in enumerate((BASE_DIR / ".env.example").read_text().splitlines(), 1):
+        if not line or line.startswith("#"):
+            continue
+        name, _, value = line.partition("=")
+        assert re.fullmatch(r"[A-Z][A-Z0-9_]*", name), (number, line)
+        assert "#" not in value and "$" not in value, (number, line)
+        assert value == value.strip() and not value.startswith(("'", '"')), (number, line)
+
+
+def test_embedded_defaults_need_no_environment_but_the_try_out_switch(tmp_path):
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='portal.settings'; django.setup();"
         "from django.conf import settings as s;"
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND)"
     )
-    clean = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL", "DEBUG"}
-    }
+    clean = {**_clean_environment(), "DEBUG": "1"}
     result = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, env=clean, capture_output=True, text=True)
     assert result.stdout.split() == [
         "django.db.backends.sqlite3",
@@ -66,8 +137,6 @@ def test_embedded_defaults_need_no_environment(tmp_path):
 
 def test_env_example_documents_every_variable_the_settings_read():
     settings_text = (BASE_DIR / "portal" / "settings.py").read_text()
-    import re
-
     read = set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', settings_text)) | set(
         re.findall(r'_required\("([A-Z_]+)"\)', settings_text)
     )
