@@ -263,3 +263,15 @@ def test_static_files_come_through_the_proxy_with_hashed_names(production, ca_fi
     response = client.get(css.group(1))
     assert response.status == 200
     assert "max-age=315360000" in response.headers["Cache-Control"]
+
+
+def test_profil_zaufany_keys_are_written_to_their_volume_not_into_the_image(production):
+    """A re-deploy replaces the container, not its volumes: the keys must be on "pzkeys"."""
+    result = subprocess.run(
+        ["python", "manage.py", "pz_keygen", "--common-name", f"https://{DOMAIN}"],
+        cwd=production.image.app, env=production.process_env("web"), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    volume = production.tmp / "srv/ebok/pz"  # what compose mounts as pzkeys:/srv/ebok/pz
+    assert {"sp-signing.key", "sp-encryption.key"} <= {p.name for p in volume.iterdir()}
+    assert not list(production.image.app.rglob("sp-signing.key"))
