@@ -10,7 +10,8 @@ from django.urls import reverse
 from accounts.lockout import lockout_until
 from portal.models import AuditEntry, EmailMessage
 from tests.accounts.conftest import log_in
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, TenantFactory, UnitFactory
+from tests.realparts import body_text
 
 pytestmark = pytest.mark.django_db
 
@@ -165,6 +166,16 @@ def test_over_the_limit_the_answer_is_the_same_page_in_polish(client, request_re
     assert "Sprawdź skrzynkę e-mail" in html
     assert "Jeśli podany adres należy do konta w e-BOK, wysłaliśmy na niego link" in html
     assert EmailMessage.objects.count() == 1
+
+
+@pytest.mark.worker
+def test_the_worker_looks_the_address_up_and_the_link_reaches_the_mail_server(client, celery_worker, smtp):
+    user = TenantFactory(units=[UnitFactory()], email="zapominalska@example.test")
+    response = client.post(reverse("password_reset"), {"email": user.email})
+    assert response["Location"] == reverse("password_reset_done")
+    received = smtp.wait_for(1, timeout=60)
+    assert received[0]["To"] == user.email and "/haslo/reset/" in body_text(received[0])
+    assert "accounts.tasks.password_reset_send" in celery_worker.log.read_text()
 
 
 def test_staff_generate_a_new_first_password_which_is_emailed(staff_client, staff, owner, client):
