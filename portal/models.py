@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.memo import Memo
@@ -133,3 +134,24 @@ class Operator(models.Model):
 # Every page shows the operator, edited a few times a year: kept for a while (cleared when
 # it is saved in this process: portal.apps).
 CURRENT_OPERATOR: Memo[Operator | None] = Memo(Operator.current)
+
+
+class RateLimitHit(models.Model):
+    """One counted attempt of one client (portal.ratelimit): an anonymous report, a failed
+    ticket status check, a password-reset request.
+
+    Rows older than the longest window are purged by a beat task; once a client is
+    over its limit nothing more is written, so the table stays small under a flood.
+    """
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("próba (limit)")
+        verbose_name_plural = _("próby (limity)")
+        indexes = [models.Index(fields=["scope", "key", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key} {self.created_at:%Y-%m-%d %H:%M}"

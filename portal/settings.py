@@ -401,6 +401,31 @@ SILENCED_SYSTEM_CHECKS += ["templates.W003"]
 PORTAL_MEMO_SECONDS = env.int("PORTAL_MEMO_SECONDS", default=60)
 
 # --- Issue 13, items 7 and 10: client IP behind the proxy, password-reset limits ------------------
+# The client's address (portal.services.audit.client_ip): X-Forwarded-For is believed only
+# from these peers (comma-separated IPs or CIDR networks of the reverse proxy); empty = trust
+# no one and use the connection's address. axes asks the same helper.
+import ipaddress  # noqa: E402 - kept inside the section of issue 13, items 7 and 10
+
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        sys.exit(
+            f"Błąd konfiguracji: TRUSTED_PROXIES={_proxy} nie jest adresem IP ani siecią CIDR "
+            f"(np. 127.0.0.1,172.16.0.0/12)."
+        )
+AXES_CLIENT_IP_CALLABLE = "portal.services.audit.client_ip"
+# Lost password (A8): reset requests per address and per client in the last hour; over either
+# limit the answer is the same page and no e-mail goes out.
+PASSWORD_RESET_PER_ADDRESS_HOUR = env.int("PASSWORD_RESET_PER_ADDRESS_HOUR", default=3)
+PASSWORD_RESET_PER_IP_HOUR = env.int("PASSWORD_RESET_PER_IP_HOUR", default=10)
+# The per-client limiter's table belongs to portal now (portal.ratelimit); its purge with it.
+CELERY_BEAT_SCHEDULE.pop("tickets-ratelimit-purge", None)
+CELERY_BEAT_SCHEDULE["portal-ratelimit-purge"] = {
+    "task": "portal.tasks.ratelimit_purge",
+    "schedule": timedelta(hours=1),
+}
 
 # --- Issue 13, items 9 and 11–13: security headers, ids, uploaded images, admin login ------------
 

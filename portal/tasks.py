@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from portal import ratelimit
 from portal.services import mail
 
 
@@ -19,6 +20,11 @@ def email_deliver(self, message_id: int) -> bool:
 @shared_task
 def email_requeue_stuck() -> int:
     return mail.email_requeue_stuck()
+
+
+@shared_task
+def ratelimit_purge() -> int:
+    return ratelimit.purge_old_hits()
 
 
 @shared_task

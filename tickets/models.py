@@ -302,26 +302,6 @@ class TicketStatusChange(models.Model):
         return f"{self.ticket.number}: {self.from_status} → {self.to_status}"
 
 
-class RateLimitHit(models.Model):
-    """One counted attempt (an anonymous report, a failed status check) from one client.
-
-    Rows older than the longest window are purged by a beat task; once a client is
-    over its limit nothing more is written, so the table stays small under a flood.
-    """
-
-    scope = models.CharField(max_length=40)
-    key = models.CharField(max_length=100)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("próba (limit)")
-        verbose_name_plural = _("próby (limity)")
-        indexes = [models.Index(fields=["scope", "key", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.scope}:{self.key} {self.created_at:%Y-%m-%d %H:%M}"
-
-
 class Announcement(models.Model):
     """A notice (e.g. a water outage) for everyone or for chosen buildings, valid for a period (D5)."""
 

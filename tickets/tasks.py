@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from tickets import ratelimit, services
+from tickets import services
 
 
 @shared_task(acks_late=True)
@@ -18,8 +18,3 @@ def announcements_email_due() -> int:
 @shared_task(acks_late=True)
 def newsletter_deliver(newsletter_id: int) -> int:
     return services.newsletter_deliver_send(newsletter_id=newsletter_id)
-
-
-@shared_task
-def ratelimit_purge() -> int:
-    return ratelimit.purge_old_hits()

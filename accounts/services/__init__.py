@@ -13,10 +13,10 @@ from accounts.services.applications import (
     applications_purge_unconfirmed,
 )
 from accounts.services.grants import grants_end_for_title, grants_give
+from accounts.services.password_reset import password_reset_request, password_reset_send
 from accounts.services.terms import terms_accept, terms_publish
 from accounts.services.users import (
     lockout_reset,
-    password_reset_request,
     user_block,
     user_close,
     user_consents_update,
@@ -37,6 +37,7 @@ __all__ = [
     "grants_give",
     "lockout_reset",
     "password_reset_request",
+    "password_reset_send",
     "terms_accept",
     "terms_publish",
     "user_block",

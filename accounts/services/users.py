@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts.lockout import lockout_until
@@ -135,30 +130,6 @@ def user_password_changed(*, user: User, request=None) -> None:
         audit_log(
             action="account.password_change", actor=user, obj=user, request=request, details={"forced": was_forced}
         )
-
-
-def password_reset_request(*, email: str, request=None) -> None:
-    """Send a reset link (A8) when an active account has this address. The caller
-    answers the same either way, so the form tells nobody which addresses exist."""
-    email = (email or "").strip()
-    user = (
-        User.objects.filter(email__iexact=email, is_active=True, closed_at__isnull=True, blocked_at__isnull=True)
-        .exclude(email="")
-        .first()
-    )
-    if user is None or not user.has_usable_password():
-        audit_log(action="account.password_reset_unknown", request=request, actor_label="anonim")
-        return
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    url = settings.PORTAL_BASE_URL.rstrip("/") + reverse("password_reset_confirm", args=[uid, token])
-    email_queue(
-        to=[user.email],
-        template="password_reset",
-        context={"user": user, "url": url, "minutes": settings.PASSWORD_RESET_TIMEOUT // 60},
-        user=user,
-    )
-    audit_log(action="account.password_reset_request", obj=user, request=request, actor_label="anonim")
 
 
 def user_password_reset(*, user: User, request=None) -> None:

@@ -6,8 +6,8 @@ import pytest
 import time_machine
 from django.test import RequestFactory
 
-from tickets.models import RateLimitHit
-from tickets.ratelimit import Limit, client_key, purge_old_hits
+from portal.models import RateLimitHit
+from portal.ratelimit import Limit, client_key, purge_old_hits, text_key
 
 pytestmark = pytest.mark.django_db
 START = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
@@ -51,3 +51,30 @@ def test_ipv6_clients_are_keyed_by_their_64_prefix():
     assert client_key(one) == client_key(other_device) == "2001:db8:1:2::/64"
     assert client_key(neighbour) != client_key(one)
     assert client_key(factory.get("/", REMOTE_ADDR="192.0.2.1")) == "192.0.2.1"
+
+
+def test_the_tickets_import_path_names_the_same_limiter():
+    from portal import ratelimit
+    from tickets import ratelimit as tickets_ratelimit
+
+    assert tickets_ratelimit.Limit is ratelimit.Limit
+    assert tickets_ratelimit.client_key is ratelimit.client_key
+
+
+def test_beat_purges_old_attempts_every_hour(settings):
+    from portal.tasks import ratelimit_purge
+
+    entry = settings.CELERY_BEAT_SCHEDULE["portal-ratelimit-purge"]
+    assert (entry["task"], entry["schedule"]) == (ratelimit_purge.name, dt.timedelta(hours=1))
+    assert "tickets-ratelimit-purge" not in settings.CELERY_BEAT_SCHEDULE
+    with time_machine.travel(START, tick=False) as clock:
+        Limit("a", 5).hit("old")
+        clock.move_to(START + dt.timedelta(minutes=70))
+        assert ratelimit_purge.delay().get() == 1
+    assert not RateLimitHit.objects.exists()
+
+
+def test_typed_values_are_keyed_without_keeping_them():
+    key = text_key(" Jan.Kowalski@Example.test ")
+    assert key == text_key("jan.kowalski@example.test")
+    assert "kowalski" not in key and len(key) <= 100
