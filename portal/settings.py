@@ -389,3 +389,6 @@ PORTAL_MEMO_SECONDS = env.int("PORTAL_MEMO_SECONDS", default=60)
 # --- Issue 13, items 14–17: logs, error reports, metrics ------------------------------------------
 
 # --- Issue 13, items 6, 18 and 19: staff command, backups, personal data and retention ------------
+# Staff accounts (item 6): the name authenticator apps show beside a staff member's TOTP code
+# (manage.py create_staff prints the otpauth address and its QR code; admin's TOTP devices too).
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="e-BOK")

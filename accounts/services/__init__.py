@@ -13,6 +13,7 @@ from accounts.services.applications import (
     applications_purge_unconfirmed,
 )
 from accounts.services.grants import grants_end_for_title, grants_give
+from accounts.services.staff import StaffCredentials, staff_provision
 from accounts.services.terms import terms_accept, terms_publish
 from accounts.services.users import (
     lockout_reset,
@@ -28,6 +29,7 @@ from accounts.services.users import (
 
 __all__ = [
     "ApplicationLinkInvalid",
+    "StaffCredentials",
     "application_activate",
     "application_confirm_email",
     "application_reject",
@@ -37,6 +39,7 @@ __all__ = [
     "grants_give",
     "lockout_reset",
     "password_reset_request",
+    "staff_provision",
     "terms_accept",
     "terms_publish",
     "user_block",
