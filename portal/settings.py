@@ -392,3 +392,23 @@ PORTAL_MEMO_SECONDS = env.int("PORTAL_MEMO_SECONDS", default=60)
 # Staff accounts (item 6): the name authenticator apps show beside a staff member's TOTP code
 # (manage.py create_staff prints the otpauth address and its QR code; admin's TOTP devices too).
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="e-BOK")
+# Personal data (item 19, A15): what is no longer needed is pruned daily after these periods
+# (days): audit entries' IP addresses, axes' login records (never an active lockout), sent
+# e-mails' bodies and attachments (subject, recipients and dates stay); expired sessions too.
+AUDIT_IP_RETENTION_DAYS = env.int("AUDIT_IP_RETENTION_DAYS", default=180)
+AXES_RETENTION_DAYS = env.int("AXES_RETENTION_DAYS", default=90)
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "retention-audit-ips": {"task": "portal.tasks.retention_audit_ips", "schedule": crontab(hour=4, minute=10)},
+        "retention-axes-records": {
+            "task": "portal.tasks.retention_axes_records",
+            "schedule": crontab(hour=4, minute=15),
+        },
+        "retention-sessions": {"task": "portal.tasks.retention_sessions", "schedule": crontab(hour=4, minute=20)},
+        "retention-outbox-bodies": {
+            "task": "portal.tasks.retention_outbox_bodies",
+            "schedule": crontab(hour=4, minute=25),
+        },
+    }
+)

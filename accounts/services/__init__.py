@@ -13,6 +13,7 @@ from accounts.services.applications import (
     applications_purge_unconfirmed,
 )
 from accounts.services.grants import grants_end_for_title, grants_give
+from accounts.services.personal_data import personal_data_export
 from accounts.services.staff import StaffCredentials, staff_provision
 from accounts.services.terms import terms_accept, terms_publish
 from accounts.services.users import (
@@ -39,6 +40,7 @@ __all__ = [
     "grants_give",
     "lockout_reset",
     "password_reset_request",
+    "personal_data_export",
     "staff_provision",
     "terms_accept",
     "terms_publish",
