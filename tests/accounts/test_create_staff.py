@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -146,6 +147,15 @@ def test_reset_of_an_existing_staff_member_made_elsewhere_drops_their_old_device
     create_staff("stary.operator", "--email", staff.email)
     assert not TOTPDevice.objects.filter(pk=old_device.pk).exists()
     assert not User.objects.get(pk=staff.pk).check_password(PASSWORD)
+
+
+@pytest.mark.django_db
+def test_reset_of_a_blocked_staff_member_keeps_the_block_and_warns():
+    staff = StaffFactory(username="zablokowany", blocked_at=timezone.now(), blocked_reason="urlop")
+    err = io.StringIO()
+    call_command("create_staff", "zablokowany", "--email", staff.email, stdout=io.StringIO(), stderr=err)
+    assert "konto jest zablokowane przez obsługę (powód: urlop)" in err.getvalue()
+    assert User.objects.get(pk=staff.pk).blocked_at is not None
 
 
 @pytest.mark.django_db

@@ -54,6 +54,12 @@ class Command(BaseCommand):
         segno.make(result.otpauth_url, error="m").terminal(out=qr, compact=True)
         self.stdout.write(qr.getvalue(), ending="")
         self.stdout.write(f"Kody zapasowe: {' '.join(result.static_codes)}")
+        if result.user.blocked_at is not None:
+            # A reset does not lift a block staff put on the account: that stays a decision made in admin.
+            self.stderr.write(
+                _("Uwaga: konto jest zablokowane przez obsługę (powód: %(reason)s); odblokuj je w panelu.")
+                % {"reason": result.user.blocked_reason}
+            )
         self.stdout.write(
             _(
                 "Zeskanuj kod QR aplikacją uwierzytelniającą (np. Google Authenticator, Aegis) albo wpisz "
