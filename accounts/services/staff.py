@@ -77,13 +77,14 @@ def staff_provision(*, username: str, email: str, superuser: bool = False) -> St
     Either way the account gets a new generated password that must be changed at the first
     login (A5, as any password someone else typed), one new confirmed TOTP device replacing
     all earlier ones, and ten new static backup codes replacing earlier ones; a login lockout
-    is opened. ``superuser`` grants every permission (the first operator's choice: without
+    is opened and the account is active. ``superuser`` grants every permission (the first operator's choice: without
     it a staff member belongs to no group and sees nothing in admin); leaving it out of a
     reset does not take it away. A login of a tenant's (non-staff) account is refused.
     """
     username, email = _check(username=username, email=email)
     with transaction.atomic():
-        # Two runs for one login at once: the second waits and then resets what the first made.
+        # Two runs for one existing login at once: the second waits, then resets what the first
+        # made. For a new login the unique username refuses the second.
         user = User.objects.select_for_update().filter(username=username).first()
         if user is not None and not user.is_staff:
             raise ValidationError(
