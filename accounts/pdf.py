@@ -1,12 +1,17 @@
-"""The printable application (A2): everything the applicant entered, its number and
-places to sign, rendered by WeasyPrint with DejaVu fonts (Polish glyphs)."""
+"""PDFs of accounts, rendered by WeasyPrint with DejaVu fonts (Polish glyphs): the printable
+application (A2) and the readable copy of a user's personal data (A15)."""
 
 from __future__ import annotations
+
+import datetime as dt
+import json
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from portal.formats import format_date
 from portal.models import Operator
 
 
@@ -22,5 +27,43 @@ def application_pdf(application) -> bytes:
                 "operator": Operator.current(),
                 "printed_at": timezone.now(),
             },
+        )
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def _readable(value) -> str:
+    """One value of the personal-data download as a person reads it."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return gettext("tak") if value else gettext("nie")
+    if isinstance(value, dt.datetime):
+        return format_date(value, with_time=True)
+    if isinstance(value, dt.date):
+        return format_date(value)
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def personal_data_pdf(data) -> bytes:
+    """The readable copy of ``accounts.services.personal_data.PersonalData`` (RODO art. 15)."""
+    from weasyprint import HTML  # imported here: loading it costs time every other page does not need
+
+    with translation.override(settings.LANGUAGE_CODE):
+        sections = [
+            {
+                "title": section.title,
+                "wide": len(section.columns) > 5,
+                "labels": [label for _key, label in section.columns],
+                "rows": [[(label, _readable(row[key])) for key, label in section.columns] for row in section.rows],
+            }
+            for section in data.sections
+        ]
+        html = render_to_string(
+            "accounts/personal_data_pdf.html",
+            {"data": data, "sections": sections, "operator": Operator.current()},
         )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()

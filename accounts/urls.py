@@ -18,6 +18,13 @@ urlpatterns = [
     path("konto/", views.profile, name="profile"),
     path("konto/haslo/", views.password_change, name="password_change"),
     path("konto/zamknij/", views.account_close, name="account_close"),
+    path(
+        "konto/dane-osobowe.json",
+        views.personal_data_download,
+        {"file_format": "json"},
+        name="personal_data_json",
+    ),
+    path("konto/dane-osobowe.pdf", views.personal_data_download, {"file_format": "pdf"}, name="personal_data_pdf"),
     path("regulamin/akceptacja/", views.terms_accept, name="terms_accept"),
     path("haslo/reset/", views.password_reset, name="password_reset"),
     path("haslo/reset/wyslano/", views.password_reset_done, name="password_reset_done"),

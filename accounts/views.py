@@ -28,7 +28,7 @@ from accounts.forms import (
 )
 from accounts.lockout import lockout_until
 from accounts.models import TermsVersion
-from accounts.pdf import application_pdf
+from accounts.pdf import application_pdf, personal_data_pdf
 from accounts.selectors import units_for_user
 from accounts.services.applications import (
     ApplicationLinkInvalid,
@@ -221,6 +221,22 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.info(request, _("Nic się nie zmieniło."))
         return redirect("profile")
     return render(request, "accounts/profile.html", {"form": form, "units": units_for_user(user)})
+
+
+@login_required
+@require_http_methods(["GET"])
+def personal_data_download(request: HttpRequest, file_format: str) -> HttpResponse:
+    """Everything the portal holds about the user (A15): JSON (RODO art. 20) or PDF (art. 15)."""
+    data = services.personal_data_export(user=request.user, file_format=file_format, request=request)
+    if file_format == "pdf":
+        content, content_type = personal_data_pdf(data), "application/pdf"
+    else:
+        content, content_type = data.as_json(), "application/json; charset=utf-8"
+    response = HttpResponse(content, content_type=content_type)
+    filename = f"dane-osobowe-{data.username}-{data.exported_at:%Y-%m-%d}.{file_format}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

@@ -432,6 +432,29 @@ CELERY_BEAT_SCHEDULE["portal-ratelimit-purge"] = {
 # --- Issue 13, items 14–17: logs, error reports, metrics ------------------------------------------
 
 # --- Issue 13, items 6, 18 and 19: staff command, backups, personal data and retention ------------
+# Staff accounts (item 6): the name authenticator apps show beside a staff member's TOTP code
+# (manage.py create_staff prints the otpauth address and its QR code; admin's TOTP devices too).
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="e-BOK")
+# Personal data (item 19, A15): what is no longer needed is pruned daily after these periods
+# (days): audit entries' IP addresses, axes' login records (never an active lockout), sent
+# e-mails' bodies and attachments (subject, recipients and dates stay); expired sessions too.
+AUDIT_IP_RETENTION_DAYS = env.int("AUDIT_IP_RETENTION_DAYS", default=180)
+AXES_RETENTION_DAYS = env.int("AXES_RETENTION_DAYS", default=90)
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "retention-audit-ips": {"task": "portal.tasks.retention_audit_ips", "schedule": crontab(hour=4, minute=10)},
+        "retention-axes-records": {
+            "task": "portal.tasks.retention_axes_records",
+            "schedule": crontab(hour=4, minute=15),
+        },
+        "retention-sessions": {"task": "portal.tasks.retention_sessions", "schedule": crontab(hour=4, minute=20)},
+        "retention-outbox-bodies": {
+            "task": "portal.tasks.retention_outbox_bodies",
+            "schedule": crontab(hour=4, minute=25),
+        },
+    }
+)
 
 # --- Issue 13, items 1–5, 8 and 17: the production set ---------------------------------------------
 # Beat touches this file on every pass of its loop (at least every minute); the compose health

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from portal import ratelimit
-from portal.services import mail
+from portal.services import mail, retention
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
@@ -31,3 +31,26 @@ def ratelimit_purge() -> int:
 def ping() -> str:
     """Used by the health check and the worker test: proves a worker consumes the queue."""
     return "pong"
+
+
+# --- retention of personal data (A15): daily, from beat; each returns its counts ---------------
+
+
+@shared_task
+def retention_audit_ips() -> int:
+    return retention.audit_ips_prune()
+
+
+@shared_task
+def retention_axes_records() -> dict[str, int]:
+    return retention.axes_records_prune()
+
+
+@shared_task
+def retention_sessions() -> int:
+    return retention.sessions_prune()
+
+
+@shared_task
+def retention_outbox_bodies() -> dict[str, int]:
+    return retention.outbox_bodies_prune()

@@ -14,6 +14,8 @@ from accounts.services.applications import (
 )
 from accounts.services.grants import grants_end_for_title, grants_give
 from accounts.services.password_reset import password_reset_request, password_reset_send
+from accounts.services.personal_data import personal_data_export
+from accounts.services.staff import StaffCredentials, staff_provision
 from accounts.services.terms import terms_accept, terms_publish
 from accounts.services.users import (
     lockout_reset,
@@ -28,6 +30,7 @@ from accounts.services.users import (
 
 __all__ = [
     "ApplicationLinkInvalid",
+    "StaffCredentials",
     "application_activate",
     "application_confirm_email",
     "application_reject",
@@ -38,6 +41,8 @@ __all__ = [
     "lockout_reset",
     "password_reset_request",
     "password_reset_send",
+    "personal_data_export",
+    "staff_provision",
     "terms_accept",
     "terms_publish",
     "user_block",

@@ -1,0 +1,375 @@
+"""Everything the portal holds about one user, for their download (RODO art. 15 and 20, A15).
+
+One collection, two renderings: JSON (machine-readable, art. 20) and a readable PDF
+(accounts.pdf). Each section lists model fields; their labels are the fields' own
+``verbose_name``, so the PDF, the admin and the JSON keys never drift apart.
+
+Every query is scoped to the user: their account, their person in the back-office, what
+they submitted, and records addressed to them. Internal staff notes (a ticket's internal
+notes, an application's staff note) are not part of the download.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from axes.models import AccessFailureLog, AccessLog
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Application, TermsAcceptance, UnitGrant, User
+from accounts.profil_zaufany.models import IdpSession
+from billing.models import Document, Invoice, Person, Title
+from meters.models import Reading, ReadingSubmission
+from portal.models import AuditEntry, EmailMessage
+from portal.services.audit import audit_log
+from sync.models import ConsentChange
+from tickets.models import Ticket, TicketAttachment, TicketMessage, TicketStatusChange
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Section:
+    """One kind of record: its key in the JSON, its heading in the PDF, labelled columns."""
+
+    key: str
+    title: str
+    columns: list[tuple[str, str]]
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    username: str
+    full_name: str
+    exported_at: dt.datetime
+    sections: list[Section] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "format": f"e-BOK dane osobowe v{FORMAT_VERSION}",
+            "exported_at": self.exported_at,
+            "login": self.username,
+            **{section.key: section.rows for section in self.sections},
+        }
+
+    def as_json(self) -> bytes:
+        return json.dumps(self.as_dict(), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+Extra = dict[str, tuple[str, Callable[[Any], Any]]]
+
+
+def _value(obj: models.Model, name: str) -> Any:
+    model_field = obj._meta.get_field(name)
+    if model_field.choices:
+        return getattr(obj, f"get_{name}_display")()
+    if model_field.is_relation:
+        related = getattr(obj, name)
+        return str(related) if related is not None else None
+    value = getattr(obj, name)
+    return str(value) if isinstance(value, Promise) else value
+
+
+def _section(
+    key: str,
+    title: str,
+    model: type[models.Model],
+    objects: Iterable[models.Model],
+    names: Sequence[str],
+    extra: Extra | None = None,
+    labels: dict[str, Any] | None = None,
+) -> Section:
+    """Rows of ``names`` (model fields, labelled by their verbose names unless ``labels``
+    says otherwise) and of ``extra`` (label, function of the object)."""
+    extra = extra or {}
+    labels = labels or {}
+    columns = [(name, str(labels.get(name) or model._meta.get_field(name).verbose_name)) for name in names]
+    columns += [(name, str(label)) for name, (label, _function) in extra.items()]
+    rows = [
+        {
+            **{name: _value(obj, name) for name in names},
+            **{name: function(obj) for name, (_label, function) in extra.items()},
+        }
+        for obj in objects
+    ]
+    return Section(key=key, title=str(title), columns=columns, rows=rows)
+
+
+def _audit_who(user: User) -> Callable[[AuditEntry], str]:
+    # Staff members' logins are their own personal data; the user learns that staff acted.
+    def who(entry: AuditEntry) -> str:
+        if entry.actor_id == user.pk:
+            return user.username
+        if entry.actor_id is not None:
+            return gettext("obsługa")
+        return entry.actor_label
+
+    return who
+
+
+# django-axes names its fields in English only.
+_AXES_LABELS = {
+    "attempt_time": _("czas"),
+    "logout_time": _("wylogowanie"),
+    "ip_address": _("adres IP"),
+    "user_agent": _("przeglądarka"),
+    "locked_out": _("zablokowało konto"),
+}
+
+
+def personal_data_collect(user: User) -> PersonalData:
+    """Everything held about ``user``, read in one transaction (a consistent picture); labels
+    and choice names in the portal's language, so the JSON does not depend on the browser's."""
+    person = user.person
+    email = user.email.strip()
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        sections = [
+            _section(
+                "account",
+                _("Konto w e-BOK"),
+                User,
+                [user],
+                [
+                    "username",
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "phone",
+                    "date_joined",
+                    "last_login",
+                    "is_active",
+                    "must_change_password",
+                    "blocked_at",
+                    "blocked_reason",
+                    "consent_e_invoice",
+                    "consent_e_correspondence",
+                    "consent_newsletter",
+                    "consents_changed_at",
+                    "notify_announcements",
+                    "notify_reading_reminders",
+                ],
+            ),
+            _section(
+                "person",
+                _("Dane z systemu spółdzielni (osoba)"),
+                Person,
+                [person] if person else [],
+                ["external_id", "first_name", "last_name", "company_name", "pesel", "nip", "email", "phone"],
+            ),
+            _section(
+                "titles",
+                _("Tytuły prawne do lokali"),
+                Title,
+                Title.objects.filter(person=person).select_related("unit__building") if person else [],
+                ["unit", "kind", "valid_from", "valid_to"],
+            ),
+            _section(
+                "unit_access",
+                _("Dostęp do lokali w e-BOK"),
+                UnitGrant,
+                UnitGrant.objects.filter(user=user).select_related("unit__building"),
+                ["unit", "since", "until", "source", "created_at"],
+            ),
+            _section(
+                "consent_changes",
+                _("Zmiany zgód przekazane do systemu spółdzielni"),
+                ConsentChange,
+                ConsentChange.objects.filter(user=user).order_by("changed_at"),
+                ["e_invoice", "e_correspondence", "changed_at", "confirmed_at"],
+            ),
+            _section(
+                "applications",
+                _("Wnioski o dostęp"),
+                Application,
+                Application.objects.filter(
+                    Q(user=user) | (Q(user__isnull=True, email__iexact=email) if email else Q(pk__in=[]))
+                ).prefetch_related("units"),
+                [
+                    "number",
+                    "status",
+                    "created_at",
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "phone",
+                    "pesel",
+                    "title_kind",
+                    "consent_e_invoice",
+                    "consent_e_correspondence",
+                    "consent_newsletter",
+                    "ip_address",
+                    "email_confirmed_at",
+                    "decided_at",
+                    "rejection_reason",
+                ],
+                {"units": (_("lokale"), lambda a: "; ".join(unit.label for unit in a.units.all()))},
+            ),
+            _section(
+                "terms_acceptances",
+                _("Akceptacje regulaminu"),
+                TermsAcceptance,
+                TermsAcceptance.objects.filter(user=user).select_related("terms").order_by("accepted_at"),
+                ["terms", "accepted_at", "ip_address"],
+            ),
+            _section(
+                "logins",
+                _("Logowania"),
+                AccessLog,
+                AccessLog.objects.filter(username=user.username).order_by("attempt_time"),
+                ["attempt_time", "logout_time", "ip_address", "user_agent"],
+                labels=_AXES_LABELS,
+            ),
+            _section(
+                "failed_logins",
+                _("Nieudane próby logowania"),
+                AccessFailureLog,
+                AccessFailureLog.objects.filter(username=user.username).order_by("attempt_time"),
+                ["attempt_time", "ip_address", "user_agent", "locked_out"],
+                labels=_AXES_LABELS,
+            ),
+            _section(
+                "profil_zaufany_logins",
+                _("Logowania przez Profil Zaufany"),
+                IdpSession,
+                IdpSession.objects.filter(user=user).order_by("created_at"),
+                ["created_at", "ended_at"],
+            ),
+            _section(
+                "audit",
+                _("Dziennik zdarzeń dotyczących konta"),
+                AuditEntry,
+                AuditEntry.objects.filter(
+                    Q(actor=user) | Q(object_type=User._meta.label_lower, object_id=str(user.pk))
+                ).order_by("created_at", "id"),
+                ["created_at", "action", "object_repr", "ip_address", "details"],
+                {"who": (_("kto"), _audit_who(user))},
+            ),
+            _section(
+                "tickets",
+                _("Zgłoszenia"),
+                Ticket,
+                Ticket.objects.filter(reporter=user).select_related("unit__building").order_by("created_at"),
+                ["number", "kind", "status", "subject", "description", "unit", "location", "event_date", "created_at"],
+            ),
+            _section(
+                "ticket_messages",
+                _("Wiadomości w zgłoszeniach"),
+                TicketMessage,
+                TicketMessage.objects.filter(ticket__reporter=user, kind__in=TicketMessage.PUBLIC_KINDS)
+                .select_related("ticket")
+                .order_by("ticket__created_at", "created_at", "id"),
+                ["kind", "body", "created_at"],
+                {"ticket": (_("zgłoszenie"), lambda m: m.ticket.number)},
+            ),
+            _section(
+                "ticket_attachments",
+                _("Załączniki zgłoszeń"),
+                TicketAttachment,
+                TicketAttachment.objects.filter(ticket__reporter=user).select_related("ticket"),
+                ["original_name", "content_type", "size", "created_at"],
+                {"ticket": (_("zgłoszenie"), lambda a: a.ticket.number)},
+            ),
+            _section(
+                "ticket_status_changes",
+                _("Zmiany statusu zgłoszeń"),
+                TicketStatusChange,
+                TicketStatusChange.objects.filter(ticket__reporter=user).select_related("ticket"),
+                ["from_status", "to_status", "changed_at"],
+                {"ticket": (_("zgłoszenie"), lambda c: c.ticket.number)},
+            ),
+            _section(
+                "meter_readings",
+                _("Odczyty liczników podane w e-BOK"),
+                Reading,
+                Reading.objects.filter(submitted_by=user).select_related("meter").order_by("submitted_at", "id"),
+                [
+                    "reading_id",
+                    "meter",
+                    "read_on",
+                    "value",
+                    "status",
+                    "submitted_at",
+                    "confirmed_at",
+                    "rejected_reason",
+                ],
+            ),
+            _section(
+                "meter_reading_photos",
+                _("Zdjęcia liczników i potwierdzenia zużycia"),
+                ReadingSubmission,
+                ReadingSubmission.objects.filter(user=user).order_by("created_at", "id"),
+                ["reading_id", "created_at", "photo_name", "implausible_confirmed"],
+            ),
+            _section(
+                "documents",
+                _("Korespondencja (dokumenty)"),
+                Document,
+                Document.objects.filter(person=person).select_related("unit__building").order_by("issued_on", "id")
+                if person
+                else [],
+                ["title", "issued_on", "unit"],
+            ),
+            _section(
+                "invoices",
+                _("Faktury"),
+                Invoice,
+                Invoice.objects.filter(buyer=person).select_related("unit__building").order_by("issued_on", "id")
+                if person
+                else [],
+                ["number", "issued_on", "due_on", "gross", "unit"],
+            ),
+            _section(
+                "newsletter",
+                _("Newsletter: otrzymane wydania"),
+                EmailMessage,
+                EmailMessage.objects.filter(user=user, dedup_key__startswith="newsletter:").order_by("created_at"),
+                ["subject", "status", "sent_at"],
+                {"subscribed": (_("zgoda na newsletter teraz"), lambda _m: user.consent_newsletter)},
+            ),
+            _section(
+                "emails",
+                _("Wiadomości e-mail wysłane przez e-BOK"),
+                EmailMessage,
+                EmailMessage.objects.filter(
+                    Q(user=user) | (Q(user__isnull=True, to__contains=[email]) if email else Q(pk__in=[]))
+                ).order_by("created_at", "id"),
+                ["created_at", "to", "subject", "status", "sent_at"],
+            ),
+        ]
+    return PersonalData(
+        username=user.username,
+        full_name=user.get_full_name(),
+        exported_at=timezone.now(),
+        sections=[_plain(section) for section in sections],
+    )
+
+
+def _plain(section: Section) -> Section:
+    """Decimals as text with their scale (JSON numbers would lose ``100.00``'s meaning)."""
+    for row in section.rows:
+        for key, value in row.items():
+            if isinstance(value, Decimal):
+                row[key] = str(value)
+    return section
+
+
+def personal_data_export(*, user: User, file_format: str, request=None) -> PersonalData:
+    """The user downloads their data (A15); the download itself is audited."""
+    data = personal_data_collect(user)
+    audit_log(
+        action="account.personal_data_download", actor=user, obj=user, request=request, details={"format": file_format}
+    )
+    return data
