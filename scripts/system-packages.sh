@@ -7,8 +7,8 @@ kind=${1:-runtime}
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 pkgs=(fonts-dejavu-core gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
-# The image also needs curl for its health check.
-[ "$kind" = image ] && pkgs+=(curl)
+# The image also needs curl for its health check and pg_dump/pg_restore (15) for its backups.
+[ "$kind" = image ] && pkgs+=(curl postgresql-client)
 [ "$kind" = test ] && pkgs+=(postgresql-15 redis-server chromium zbar-tools caddy)
 for p in "${pkgs[@]}"; do have "$p" || need+=("$p"); done
 [ ${#need[@]} -eq 0 ] && exit 0

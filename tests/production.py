@@ -406,7 +406,8 @@ class ComposeSet:
         if service == "postgres":
             # pg_isready inside the container reaches the server on its default socket.
             extra.update(PGHOST="127.0.0.1", PGPORT=str(self.ports["postgres"]))
-        env = self.process_env(service, **extra) if service in {"web", "worker", "beat"} else {**os.environ, **extra}
+        app = "env_file" in self.services[service].spec
+        env = self.process_env(service, **extra) if app else {**os.environ, **extra}
         return subprocess.run(
             self.healthcheck_argv(service), cwd=self.image.app if service != "proxy" else None,
             env=env, capture_output=True, text=True, timeout=60,
