@@ -26,9 +26,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
-from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
@@ -61,15 +61,17 @@ def observe_request(*, view: str, method: str, status: int, seconds: float) -> N
     ).observe(seconds)
 
 
-def exposition() -> tuple[bytes, str]:
-    """The text a scrape gets, and its content type."""
+def exposition(accept: str = "") -> tuple[bytes, str]:
+    """The text a scrape gets, and its content type: the format the scraper's Accept header
+    asks for (OpenMetrics, text 1.0.0), else the text format every Prometheus reads (0.0.4)."""
     registry = CollectorRegistry()
     if _MULTIPROC_DIR:
         MultiProcessCollector(registry, path=_MULTIPROC_DIR)
     else:
         registry.register(REQUEST_DURATION)
     registry.register(PortalCollector())
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+    encoder, content_type = choose_encoder(accept)
+    return encoder(registry), content_type
 
 
 class PortalCollector(Collector):

@@ -47,7 +47,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
         return HttpResponseForbidden()
-    body, content_type = prometheus.exposition()
+    body, content_type = prometheus.exposition(request.headers.get("Accept", ""))
     return _no_store(HttpResponse(body, content_type=content_type))
 
 
