@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
@@ -44,8 +45,13 @@ class OperationsMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
+        if match is not None:
+            view = match.view_name
+        else:
+            # WhiteNoise answers static files before any URL is resolved.
+            view = "static" if request.path_info.startswith(settings.STATIC_URL) else ""
         metrics.observe_request(
-            view=match.view_name if match is not None else "",
+            view=view,
             method=request.method or "",
             status=response.status_code,
             seconds=time.perf_counter() - started,

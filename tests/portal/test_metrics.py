@@ -86,6 +86,9 @@ def test_request_latency_is_counted_by_view_name_not_by_path(client, token, owne
     unknown = ("ebok_http_request_duration_seconds_count", (("method", "GET"), ("status", "404"), ("view", "(brak)")))
     assert _scrape(client)[unknown] >= 1
     assert not any("nie-ma-takiej" in str(labels) for _, labels in _scrape(client))
+    client.get("/static/css/nie-ma.css")
+    static = ("ebok_http_request_duration_seconds_count", (("method", "GET"), ("status", "404"), ("view", "static")))
+    assert _scrape(client)[static] >= 1
 
 
 @pytest.mark.django_db
