@@ -56,18 +56,28 @@ class AccountLockoutHandler(AxesDatabaseHandler):
         return count
 
 
+def _locks(now: dt.datetime):
+    """Accounts locked at ``now``: at least AXES_FAILURE_LIMIT failures, the last one within
+    the cool-off. One definition for one account's lock and for the count of all of them."""
+    return (
+        AccessAttempt.objects.values("username")
+        .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT, last__gt=now - cool_off())
+    )
+
+
 def lockout_until(username: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
     """When the account's lock opens by itself, or None when it is not locked."""
     if not username:
         return None
-    now = now or timezone.now()
-    totals = AccessAttempt.objects.filter(username=username).aggregate(
-        failures=Sum("failures_since_start"), last=Max("attempt_time")
-    )
-    if totals["last"] is None or (totals["failures"] or 0) < settings.AXES_FAILURE_LIMIT:
-        return None
-    until = totals["last"] + cool_off()
-    return until if until > now else None
+    # Sliced, not .first(): ordering by pk would add the id to the GROUP BY.
+    locks = list(_locks(now or timezone.now()).filter(username=username)[:1])
+    return locks[0]["last"] + cool_off() if locks else None
+
+
+def locked_accounts_count(*, now: dt.datetime | None = None) -> int:
+    """How many accounts are locked right now (a metric: a spike means someone guesses passwords)."""
+    return _locks(now or timezone.now()).count()
 
 
 @contextmanager

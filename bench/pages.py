@@ -11,7 +11,8 @@
 3. serves the app with gunicorn, 2 sync workers, and logs the tenant in;
 4. in one run, round after round, measures requests per second (``--clients``
    concurrent connections) of the dashboard, the unit page, the invoice list and a
-   trivial view of the same app (``/zdrowie/``, one ``SELECT 1``) requested with the
+   trivial view of the same app (``/bench/trywialny/`` of ``bench/pages_urls.py``, one
+   ``SELECT 1`` through the whole middleware chain) requested with the
    same session, and prints each page's ratio to the trivial view (target ≥ 0.5); also to
    a static page in the site's layout (``/prywatnosc/``), the cost every HTML page shares;
 5. prints the median time to render one invoice PDF (target ≤ 300 ms) and to serve a
@@ -70,6 +71,8 @@ def production_env(database_url: str, folder: Path) -> dict[str, str]:
         "CELERY_BROKER_URL": "",
         "EMAIL_URL": "dummymail://",
         "LOG_LEVEL": "WARNING",
+        # The portal's settings with the trivial view added (bench/pages_urls.py).
+        "DJANGO_SETTINGS_MODULE": "bench.pages_settings",
     }
 
 
@@ -382,7 +385,7 @@ def main() -> None:
         client.login("lokator-bench")
         unit = seeded["unit"]
         paths = {
-            "trivial": "/zdrowie/",
+            "trivial": "/bench/trywialny/",
             "layout": "/prywatnosc/",
             "dashboard": "/",
             "unit": f"/lokale/{unit}/",

@@ -430,6 +430,76 @@ CELERY_BEAT_SCHEDULE["portal-ratelimit-purge"] = {
 # --- Issue 13, items 9 and 11–13: security headers, ids, uploaded images, admin login ------------
 
 # --- Issue 13, items 14–17: logs, error reports, metrics ------------------------------------------
+from portal.logs import AdminsError, json_formatter_config, parse_admins  # noqa: E402 - issue 13, item 14
+
+# Probes and metrics first of all: they answer whatever the Host header and without the HTTPS
+# redirect (the container's health check calls http://127.0.0.1:8000). Then the request id,
+# so that every later log line of the request carries it; the user id once authentication ran.
+MIDDLEWARE.insert(0, "portal.ops_middleware.OperationsMiddleware")
+MIDDLEWARE.insert(1, "portal.ops_middleware.RequestIdMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "portal.ops_middleware.LogUserMiddleware",
+)
+# Logs: one JSON object per line on stdout in production (time, level, logger, message,
+# request_id, user_id, client_ip, task_id, exc_info); plain text for a developer.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in {"text", "json"}:
+    sys.exit(f"Błąd konfiguracji: LOG_FORMAT={LOG_FORMAT} (dozwolone: text, json).")
+LOGGING["filters"] = {
+    "request_context": {"()": "portal.logs.RequestContextFilter"},
+    "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+}
+LOGGING["formatters"] = {
+    "json": json_formatter_config(),
+    "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+}
+LOGGING["handlers"]["console"] = {
+    "class": "logging.StreamHandler",
+    "stream": "ext://sys.stdout",
+    "formatter": LOG_FORMAT,
+    "filters": ["request_context"],
+}
+# Django's own default sends django.* lines to a second console handler (twice in the log)
+# and mails ADMINS about any django.* error; here they go to the root handler only.
+LOGGING["loggers"]["django"] = {"handlers": [], "level": "INFO", "propagate": True}
+# Error mail: server errors (django.request) to ADMINS, "Name <a@b.pl>,c@d.pl", in production.
+try:
+    ADMINS = parse_admins(env.str("ADMINS", default=""))
+except AdminsError as exc:
+    sys.exit(f"Błąd konfiguracji: {exc}.")
+if ADMINS and not DEBUG:
+    LOGGING["handlers"]["mail_admins"] = {
+        "class": "django.utils.log.AdminEmailHandler",
+        "level": "ERROR",
+        "filters": ["require_debug_false"],
+    }
+    LOGGING["loggers"]["django.request"] = {"handlers": ["mail_admins"], "level": "INFO", "propagate": True}
+# The worker and beat keep this logging instead of Celery's own (their lines carry the task id).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Error reports to Sentry, only when SENTRY_DSN is set; no personal data (portal/sentry.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from portal.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+
+# Prometheus metrics at /metryki/ for "Authorization: Bearer <METRICS_TOKEN>"; 404 without a
+# token. Under gunicorn set PROMETHEUS_MULTIPROC_DIR (read by prometheus-client itself).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# Staleness watch: staff are e-mailed once when no bundle was imported for this many hours.
+IMPORT_STALE_HOURS = env.int("IMPORT_STALE_HOURS", default=26)
+CELERY_BEAT_SCHEDULE["sync-import-staleness"] = {
+    "task": "sync.tasks.import_staleness_check",
+    "schedule": timedelta(hours=1),
+}
 
 # --- Issue 13, items 6, 18 and 19: staff command, backups, personal data and retention ------------
 # Staff accounts (item 6): the name authenticator apps show beside a staff member's TOTP code

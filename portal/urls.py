@@ -7,7 +7,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("regulamin/", views.terms, name="terms"),
     path("prywatnosc/", views.privacy, name="privacy"),
+    # Answered by portal.ops_middleware.OperationsMiddleware before any host check; the
+    # patterns give them names (reverse) and answer where that middleware is absent.
     path("zdrowie/", views.health, name="health"),
+    path("zdrowie/gotowosc/", views.readiness, name="health_ready"),
+    path("metryki/", views.metrics, name="metrics"),
     # The tenant's money pages are the most requested: first, so that resolving their paths
     # does not try every other app's patterns before them (no path matches two apps).
     path("", include("billing.urls")),

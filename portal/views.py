@@ -1,9 +1,13 @@
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+import hmac
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotFound, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
 from billing.views import dashboard
+from portal import health as health_checks
+from portal import metrics as prometheus
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -21,10 +25,35 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 def health(request: HttpRequest) -> JsonResponse:
-    """For the load balancer and docker-compose: the app answers and reaches its database."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """Liveness: the process answers. Touches nothing else (a database outage must not get
+    the container restarted; readiness reports it)."""
+    return _no_store(JsonResponse({"status": "ok"}))
+
+
+def readiness(request: HttpRequest) -> JsonResponse:
+    """Readiness: database, Celery broker (when configured), migrations; 503 names what failed."""
+    checks = health_checks.readiness()
+    if health_checks.is_ready(checks):
+        return _no_store(JsonResponse({"status": "ok", "checks": checks}))
+    failed = [name for name, answer in checks.items() if answer not in (health_checks.OK, health_checks.SKIPPED)]
+    return _no_store(JsonResponse({"status": "error", "failed": failed, "checks": checks}, status=503))
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus exposition, only for ``Authorization: Bearer <METRICS_TOKEN>``; 404 when no token is set."""
+    token = settings.METRICS_TOKEN
+    if not token:
+        return HttpResponseNotFound()
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        return HttpResponseForbidden()
+    body, content_type = prometheus.exposition(request.headers.get("Accept", ""))
+    return _no_store(HttpResponse(body, content_type=content_type))
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -30,6 +30,7 @@ from accounts.models import UnitGrant
 from accounts.services import grants_end_for_title
 from billing.models import Document, Title
 from billing.tasks import after_import as billing_after_import
+from portal.models import EmailMessage
 from portal.services.audit import audit_log
 from portal.services.mail import email_queue
 from sync import outbound
@@ -41,6 +42,7 @@ from sync.models import ImportProblem, ImportRun
 from sync.problems import ProblemLog
 from sync.reader import BundleReader, Fallback
 from sync.schema import FILES
+from sync.selectors import import_finished_at, import_is_stale, last_successful_import
 
 logger = logging.getLogger(__name__)
 
@@ -504,3 +506,35 @@ def nightly() -> dict[str, Any]:
     ended = titles_end_access()
     bundle = outbound.export_outbound(directory=settings.BUNDLE_OUTBOX)
     return {"runs": [r.pk for r in runs], "grants_ended": ended, "outbound": bundle.export_id}
+
+
+# --- the staleness watch (issue 13, item 17) ------------------------------------------------------
+
+
+def import_staleness_notify(*, now: dt.datetime | None = None) -> bool:
+    """E-mail staff when no bundle was imported for more than IMPORT_STALE_HOURS.
+
+    Once per stale period: the message's dedup key names the last successful import, so
+    the hourly check sends nothing more until a new import succeeds (which re-arms it).
+    Returns True when a message was queued by this call.
+    """
+    now = now or timezone.now()
+    last = last_successful_import()
+    if not settings.STAFF_NOTIFY_EMAILS or not import_is_stale(last, now=now):
+        return False
+    key = f"sync-stale-after-{last.pk if last else 'none'}"
+    if EmailMessage.objects.filter(dedup_key=key).exists():
+        return False
+    email_queue(
+        to=settings.STAFF_NOTIFY_EMAILS,
+        template="sync_stale",
+        context={
+            "last": last,
+            "last_at": import_finished_at(last) if last else None,
+            "hours": settings.IMPORT_STALE_HOURS,
+            "admin_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("admin:sync_importrun_changelist"),
+        },
+        dedup_key=key,
+    )
+    logger.warning("no bundle imported for more than %s hours; staff e-mailed", settings.IMPORT_STALE_HOURS)
+    return True

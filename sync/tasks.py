@@ -16,3 +16,9 @@ def import_bundle(path: str) -> int:
 def bundles_nightly() -> dict:
     """Celery beat, every night (BUNDLE_NIGHTLY_AT): inbox → import → archive, then the outbound bundle."""
     return services.nightly()
+
+
+@shared_task
+def import_staleness_check() -> bool:
+    """Celery beat, hourly: e-mail staff once when no bundle was imported for IMPORT_STALE_HOURS."""
+    return services.import_staleness_notify()

@@ -61,11 +61,6 @@ def test_dashboard_lists_only_units_granted_to_the_user(client, owner, unit, str
 
 
 @pytest.mark.django_db
-def test_health_endpoint_reaches_the_database(client):
-    assert client.get("/zdrowie/").json() == {"status": "ok"}
-
-
-@pytest.mark.django_db
 def test_an_english_browser_still_gets_polish_until_the_user_switches(client):
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert '<html lang="pl">' in html and "Przejdź do treści" in html
