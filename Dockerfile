@@ -14,4 +14,4 @@ COPY . .
 RUN scripts/build-image.sh
 USER ebok
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "portal/gunicorn.conf.py", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

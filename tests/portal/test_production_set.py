@@ -10,6 +10,7 @@ beat, the backup service, and Caddy with deploy/Caddyfile in front. The .env is 
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import subprocess
@@ -173,6 +174,8 @@ def test_pages_through_the_proxy_carry_the_security_headers(production, ca_file)
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["Referrer-Policy"] == "same-origin"
     assert "Server" not in headers
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert "camera=()" in headers["Permissions-Policy"]
     assert "Zaloguj" in response.text
 
 
@@ -281,3 +284,26 @@ def test_profil_zaufany_keys_are_written_to_their_volume_not_into_the_image(prod
     volume = production.tmp / "srv/ebok/pz"  # what compose mounts as pzkeys:/srv/ebok/pz
     assert {"sp-signing.key", "sp-encryption.key"} <= {p.name for p in volume.iterdir()}
     assert not list(production.image.app.rglob("sp-signing.key"))
+
+
+def test_metrics_answer_inside_the_network_with_the_token_and_never_through_the_proxy(production, ca_file):
+    token = production.services["web"].env["METRICS_TOKEN"]
+    assert re.fullmatch(r"[0-9a-f]{64}", token)
+    inside = subprocess.run(
+        ["curl", "-fsS", "-H", f"Authorization: Bearer {token}", f"http://127.0.0.1:{production.ports['web']}/metryki/"],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert inside.returncode == 0 and "ebok_import_stale" in inside.stdout
+    outside = _client(production, ca_file).get("/metryki/", headers={"Authorization": f"Bearer {token}"})
+    assert outside.status == 404
+
+
+def test_every_answer_through_the_proxy_carries_a_request_id_and_the_logs_are_json(production, ca_file):
+    response = _client(production, ca_file).get("/regulamin/")
+    request_id = response.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f-]{32,36}", request_id)
+    deadline = time.monotonic() + 10
+    while request_id not in production.log("web") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    line = next(line for line in production.log("web").splitlines() if request_id in line)
+    assert json.loads(line)["request_id"] == request_id
