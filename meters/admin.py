@@ -264,7 +264,7 @@ class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_urls(self):
         own = [
             path("odrzuc/", self.admin_site.admin_view(self.reject_view), name="meters_reading_reject"),
-            path("<int:pk>/zdjecie/", self.admin_site.admin_view(self.photo_view), name="meters_reading_photo"),
+            path("<id:pk>/zdjecie/", self.admin_site.admin_view(self.photo_view), name="meters_reading_photo"),
         ]
         return own + super().get_urls()
 

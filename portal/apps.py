@@ -9,12 +9,17 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
+        from django.urls import register_converter
 
+        from portal.converters import IdConverter
         from portal.models import CURRENT_OPERATOR, Operator
 
         # The operator is kept by each process for a while (portal.memo); a change made here counts at once.
         post_save.connect(CURRENT_OPERATOR.clear, sender=Operator, dispatch_uid="portal.operator.save")
         post_delete.connect(CURRENT_OPERATOR.clear, sender=Operator, dispatch_uid="portal.operator.delete")
+        # <id:…> in every urls.py: ids bounded to bigint (portal/converters.py). Registered before
+        # any URLconf is imported, which is when the patterns are compiled.
+        register_converter(IdConverter, "id")
 
 
 class PortalAdminConfig(AdminConfig):
