@@ -315,6 +315,6 @@ class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         submission = get_object_or_404(ReadingSubmission.objects.exclude(photo=""), reading_id=reading.reading_id)
         return serve_private_file(
             submission.photo,
-            filename=submission.photo_name or f"{reading.reading_id}.jpg",
+            filename=submission.photo_download_name,
             content_type=submission.photo_content_type,
         )

@@ -385,6 +385,10 @@ PORTAL_MEMO_SECONDS = env.int("PORTAL_MEMO_SECONDS", default=60)
 # --- Issue 13, items 7 and 10: client IP behind the proxy, password-reset limits ------------------
 
 # --- Issue 13, items 9 and 11–13: security headers, ids, uploaded images, admin login ------------
+# Uploaded images (meter photos, ticket attachments) of more pixels than this are refused
+# before they are decoded (a 140 kB PNG can describe 12000 × 12000 pixels); accepted ones are
+# stored re-encoded, without EXIF/GPS data or anything appended (tickets/files.py).
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 
 # --- Issue 13, items 14–17: logs, error reports, metrics ------------------------------------------
 
