@@ -455,7 +455,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         days = working_days_between(timezone.localdate(obj.email_confirmed_at), timezone.localdate())
         if days > settings.APPLICATION_TARGET_WORKING_DAYS:
             return format_html(
-                '<strong class="overdue" style="color:#a4161a">{} — {}</strong>',
+                '<strong class="overdue">{} — {}</strong>',
                 days,
                 gettext("po terminie (%(n)d dni roboczych)") % {"n": settings.APPLICATION_TARGET_WORKING_DAYS},
             )
