@@ -122,7 +122,7 @@ def image_reencoded(upload: File, content_type: str, *, name: str) -> ContentFil
     try:
         with Image.open(upload) as image:
             _check_pixels(image, label)
-            image.load()  # the whole image is decoded: a truncated one fails here
+            image.load()
             icc_profile = image.info.get("icc_profile")
             upright = ImageOps.exif_transpose(image)
             out = io.BytesIO()
