@@ -81,3 +81,14 @@ def test_the_gps_position_of_a_meter_photo_is_not_kept(tenant_client, meter, his
         assert image.format == "JPEG" and image.size == (40, 30)
         assert not image.getexif() and "exif" not in image.info
     assert b"Exif" not in data and b"Telefon" not in data
+
+
+def test_a_photo_waiting_for_the_tenants_confirmation_is_kept_without_gps(tenant_client, meter, history, settings):
+    first = post_reading(tenant_client, meter, "150,000", photo=upload("licznik.jpg", jpeg_with_gps() + APPENDED_PAGE))
+    assert "Czy stan licznika jest prawidłowy?" in first.content.decode()
+    (waiting,) = stored_files()
+    assert waiting.parent.name == "pending"
+    data = waiting.read_bytes()
+    assert b"Exif" not in data and b"<script" not in data
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "JPEG" and not image.getexif()
