@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.forms import ReasonForm
@@ -135,14 +137,14 @@ class UserAdmin(DjangoUserAdmin):
     def get_urls(self):
         own = [
             path(
-                "<int:pk>/odblokuj-logowanie/",
+                "<id:pk>/odblokuj-logowanie/",
                 self.admin_site.admin_view(self.unlock_view),
                 name="accounts_user_unlock",
             ),
-            path("<int:pk>/zablokuj/", self.admin_site.admin_view(self.block_view), name="accounts_user_block"),
-            path("<int:pk>/odblokuj/", self.admin_site.admin_view(self.unblock_view), name="accounts_user_unblock"),
+            path("<id:pk>/zablokuj/", self.admin_site.admin_view(self.block_view), name="accounts_user_block"),
+            path("<id:pk>/odblokuj/", self.admin_site.admin_view(self.unblock_view), name="accounts_user_unblock"),
             path(
-                "<int:pk>/nowe-haslo/",
+                "<id:pk>/nowe-haslo/",
                 self.admin_site.admin_view(self.new_password_view),
                 name="accounts_user_new_password",
             ),
@@ -453,7 +455,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         days = working_days_between(timezone.localdate(obj.email_confirmed_at), timezone.localdate())
         if days > settings.APPLICATION_TARGET_WORKING_DAYS:
             return format_html(
-                '<strong class="overdue" style="color:#a4161a">{} — {}</strong>',
+                '<strong class="overdue">{} — {}</strong>',
                 days,
                 gettext("po terminie (%(n)d dni roboczych)") % {"n": settings.APPLICATION_TARGET_WORKING_DAYS},
             )
@@ -589,8 +591,8 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         own = [
-            path("<int:pk>/odrzuc/", self.admin_site.admin_view(self.reject_view), name="accounts_application_reject"),
-            path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="accounts_application_pdf"),
+            path("<id:pk>/odrzuc/", self.admin_site.admin_view(self.reject_view), name="accounts_application_reject"),
+            path("<id:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="accounts_application_pdf"),
         ]
         return own + super().get_urls()
 
@@ -694,3 +696,21 @@ class UnitGrantAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj) -> None:
         audit_log(action="grant.delete", request=request, obj=obj.user, details={"unit": obj.unit.external_id})
         super().delete_model(request, obj)
+
+
+class StaffTOTPDeviceAdmin(TOTPDeviceAdmin):
+    """django-otp's admin of TOTP devices. Its two extra pages (the key and its QR code) look
+    the device up with ``objects.get()``, so an unknown or out-of-range id was a 500
+    (``DoesNotExist``); here it is a 404 like on every other page."""
+
+    def config_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        get_object_or_404(TOTPDevice, pk=pk)
+        return super().config_view(request, pk)
+
+    def qrcode_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        get_object_or_404(TOTPDevice, pk=pk)
+        return super().qrcode_view(request, pk)
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, StaffTOTPDeviceAdmin)

@@ -7,16 +7,18 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django_otp.admin import OTPAdminAuthenticationForm
 
 from accounts.lockout import account_lock
+from accounts.services.second_factor import second_factor_verify
 from billing.models import Title
 from portal.validators import digits_only, validate_pesel
 
@@ -41,6 +43,16 @@ class SerializedLoginMixin:
         if error is not None:
             raise error
         return cleaned
+
+    def get_invalid_login_error(self) -> ValidationError:
+        return ValidationError(
+            self.error_messages["invalid_login"],
+            code="invalid_login",
+            params={
+                "limit": settings.AXES_FAILURE_LIMIT,
+                "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+            },
+        )
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
@@ -69,19 +81,53 @@ class LoginForm(SerializedLoginMixin, AuthenticationForm):
         "inactive": _("To konto jest nieaktywne."),
     }
 
-    def get_invalid_login_error(self) -> ValidationError:
-        return ValidationError(
-            self.error_messages["invalid_login"],
-            code="invalid_login",
-            params={
-                "limit": settings.AXES_FAILURE_LIMIT,
-                "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
-            },
-        )
 
+class AdminLoginForm(SerializedLoginMixin, AdminAuthenticationForm):
+    """The staff login: login, password and one code (A13), under the same per-account lock.
 
-class AdminLoginForm(SerializedLoginMixin, OTPAdminAuthenticationForm):
-    """The staff login (password + TOTP) under the same per-account lock."""
+    The code is a TOTP code of any of the user's confirmed TOTP devices or one of their
+    backup codes (``second_factor_verify``): no list of devices to choose from. A wrong
+    password and a wrong code get the same answer and both count towards the lockout; the
+    password is never written back into the page.
+    """
+
+    kod = forms.CharField(
+        label=_("Kod"),
+        max_length=64,
+        help_text=_("Kod z aplikacji uwierzytelniającej (TOTP) albo jeden z kodów zapasowych."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+        error_messages={"required": _("Podaj kod jednorazowy z aplikacji albo kod zapasowy.")},
+    )
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Nieprawidłowy login, hasło lub kod. Uwaga: po %(limit)s nieudanych próbach konto jest blokowane na %(minutes)s minut."
+        ),
+    }
+
+    def clean(self):
+        if "kod" not in self.cleaned_data:
+            # Without a code the password is not even checked: nothing to learn, no failure counted.
+            return self.cleaned_data
+        return super().clean()
+
+    def confirm_login_allowed(self, user) -> None:
+        # Runs inside the lock, once the password is right.
+        try:
+            super().confirm_login_allowed(user)  # active, staff, not blocked
+        except ValidationError:
+            raise self.get_invalid_login_error() from None
+        device = second_factor_verify(user=user, code=self.cleaned_data["kod"])
+        if device is None:
+            # A wrong code is a failed login like a wrong password: axes counts it (lockout)
+            # and the audit trail records it.
+            user_login_failed.send(
+                sender=type(self), credentials={"username": user.get_username()}, request=self.request
+            )
+            raise self.get_invalid_login_error()
+        user.otp_device = device  # django-otp marks the session verified when Django logs the user in
 
 
 # --- passwords -------------------------------------------------------------------------------

@@ -264,7 +264,7 @@ class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_urls(self):
         own = [
             path("odrzuc/", self.admin_site.admin_view(self.reject_view), name="meters_reading_reject"),
-            path("<int:pk>/zdjecie/", self.admin_site.admin_view(self.photo_view), name="meters_reading_photo"),
+            path("<id:pk>/zdjecie/", self.admin_site.admin_view(self.photo_view), name="meters_reading_photo"),
         ]
         return own + super().get_urls()
 
@@ -315,6 +315,6 @@ class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         submission = get_object_or_404(ReadingSubmission.objects.exclude(photo=""), reading_id=reading.reading_id)
         return serve_private_file(
             submission.photo,
-            filename=submission.photo_name or f"{reading.reading_id}.jpg",
+            filename=submission.photo_download_name,
             content_type=submission.photo_content_type,
         )

@@ -308,9 +308,13 @@ class Reading(models.Model):
         return f"{PORTAL_READING_PREFIX}{timezone.localtime(now):%Y%m%d}-{secrets.token_hex(5).upper()}"
 
 
+def _photo_extension(content_type: str) -> str:
+    """The extension of a photo by its type, checked from its content (JPEG or PNG)."""
+    return ".png" if content_type == "image/png" else ".jpg"
+
+
 def reading_photo_upload_to(instance: ReadingSubmission, filename: str) -> str:
-    extension = ".png" if instance.photo_content_type == "image/png" else ".jpg"
-    return f"meters/photos/{timezone.localdate():%Y/%m}/{secrets.token_hex(16)}{extension}"
+    return f"meters/photos/{timezone.localdate():%Y/%m}/{secrets.token_hex(16)}{_photo_extension(instance.photo_content_type)}"
 
 
 class ReadingSubmission(models.Model):
@@ -350,3 +354,9 @@ class ReadingSubmission(models.Model):
 
     def __str__(self) -> str:
         return self.reading_id
+
+    @property
+    def photo_download_name(self) -> str:
+        """The photo's name in a download: the reading and the type its content was checked to
+        be, never the name the tenant's file had (``meter.png.html`` would be opened as a page)."""
+        return f"zdjecie-licznika-{self.reading_id}{_photo_extension(self.photo_content_type)}"

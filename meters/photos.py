@@ -18,6 +18,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.utils import timezone
 
+from tickets import files
+
 STASH_DIR = "meters/pending"
 _SESSION_KEY = "meters_pending_photos"
 STASH_HOURS = 24
@@ -37,9 +39,14 @@ class StashedPhoto:
 
 
 def photo_stash(request: HttpRequest, *, token: str, upload: UploadedFile) -> StashedPhoto:
-    """Keep a checked photo for the form with ``token`` (replacing one kept before)."""
+    """Keep a checked photo for the form with ``token`` (replacing one kept before).
+
+    Kept re-encoded like a stored photo (tickets.files.image_reencoded): not even for a day
+    does the storage hold the phone's EXIF/GPS data or anything appended to the image. The
+    upload's ``content_type`` is the one its content was checked to be (meters.forms)."""
     photo_discard(request, token=token)
-    path = default_storage.save(f"{STASH_DIR}/{token}", upload)
+    clean = files.image_reencoded(upload, upload.content_type, name="zdjecie-licznika")
+    path = default_storage.save(f"{STASH_DIR}/{token}", clean)
     stashed = StashedPhoto(path=path, filename=upload.name or "zdjecie", content_type=upload.content_type)
     pending = request.session.get(_SESSION_KEY, {})
     pending[token] = {"path": stashed.path, "filename": stashed.filename, "content_type": stashed.content_type}

@@ -106,6 +106,12 @@ def reading_submit(
     if not state.open:
         raise ValidationError(state.message, code="window_closed")
     photo_type = _sniffed_photo_type(photo) if photo is not None else ""
+    # Re-encoded before the meter's row is locked (it decodes the whole image): what is
+    # stored is the pixels only, without EXIF/GPS or anything appended (tickets.files).
+    try:
+        stored_photo = files.image_reencoded(photo, photo_type, name="zdjecie-licznika") if photo else None
+    except ValidationError as exc:
+        raise ValidationError({"photo": exc.messages}) from exc
     with transaction.atomic():
         # Race: a double click or two tabs send the reading at the same moment. The row lock
         # on the meter makes the second request wait for the first to commit, then find its
@@ -159,10 +165,12 @@ def reading_submit(
             consumption_per_day=check.per_day,
             average_per_day=check.average_per_day,
         )
-        if photo is not None:
+        if stored_photo is not None:
             submission.photo_content_type = photo_type
+            # The tenant's file name is kept as a label only; the download is named by
+            # ReadingSubmission.photo_download_name.
             submission.photo_name = os.path.basename(photo.name or "")[:200]
-            submission.photo.save(submission.photo_name or "zdjecie", photo, save=False)
+            submission.photo.save(stored_photo.name, stored_photo, save=False)
         submission.save()
         audit_log(
             action="reading.submit",

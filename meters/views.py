@@ -287,6 +287,6 @@ def reading_photo(request: HttpRequest, meter_id: int, reading_pk: int) -> HttpR
     submission = selectors.photo_of_reading(meter, reading_pk)
     return serve_private_file(
         submission.photo,
-        filename=submission.photo_name or f"{submission.reading_id}.jpg",
+        filename=submission.photo_download_name,
         content_type=submission.photo_content_type,
     )

@@ -8,13 +8,26 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
+        import warnings
 
+        from django.conf import settings
+        from django.db.models.signals import post_delete, post_save
+        from django.urls import register_converter
+        from PIL import Image
+
+        from portal.converters import IdConverter
         from portal.models import CURRENT_OPERATOR, Operator
 
         # The operator is kept by each process for a while (portal.memo); a change made here counts at once.
         post_save.connect(CURRENT_OPERATOR.clear, sender=Operator, dispatch_uid="portal.operator.save")
         post_delete.connect(CURRENT_OPERATOR.clear, sender=Operator, dispatch_uid="portal.operator.delete")
+        # <id:…> in every urls.py: ids bounded to bigint (portal/converters.py). Registered before
+        # any URLconf is imported, which is when the patterns are compiled.
+        register_converter(IdConverter, "id")
+        # Uploaded images (tickets.files): Pillow refuses an image of more pixels than the limit
+        # instead of only warning (it refuses at twice the limit otherwise), wherever it opens one.
+        Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
 
 
 class PortalAdminConfig(AdminConfig):

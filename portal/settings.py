@@ -428,6 +428,66 @@ CELERY_BEAT_SCHEDULE["portal-ratelimit-purge"] = {
 }
 
 # --- Issue 13, items 9 and 11–13: security headers, ids, uploaded images, admin login ------------
+# Uploaded images (meter photos, ticket attachments) of more pixels than this are refused
+# before they are decoded (a 140 kB PNG can describe 12000 × 12000 pixels); accepted ones are
+# stored re-encoded, without EXIF/GPS data or anything appended (tickets/files.py).
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
+# Content-Security-Policy (django-csp 4): scripts, styles, fonts and frames only from the portal
+# itself, no inline script or style anywhere (templates keep both in static/). Images may also
+# be data: URIs (the transfer QR codes). Forms post to the portal only; the Profil Zaufany
+# hand-over page adds the IdP's origin for itself (accounts.profil_zaufany.views.post_binding).
+# CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only: browsers
+# report what it would block and block nothing (to try a change in production first);
+# CSP_REPORT_URI is where they send the reports (none by default).
+# (The environment variable's name only: a setting named CSP_REPORT_ONLY is one of django-csp 3's,
+# which django-csp 4's system check refuses.)
+_csp_report_only = env.bool("CSP_REPORT_ONLY", default=False)
+_csp_directives = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+if env.str("CSP_REPORT_URI", default=""):
+    _csp_directives["report-uri"] = env.str("CSP_REPORT_URI")
+INSTALLED_APPS += ["csp"]
+if _csp_report_only:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _csp_directives}
+    CONTENT_SECURITY_POLICY = None
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives}
+# No page of the portal uses the camera, microphone, location, payments or other device APIs
+# (the payment gateway is another site): a script injected anyhow could not use them either.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
+# Both headers are set after WhiteNoise (static files need neither); Cache-Control: private,
+# no-store for a logged-in user's responses once the user is known (portal.middleware).
+MIDDLEWARE.insert(MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1,
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "portal.middleware.PrivateCacheMiddleware",
+)
 
 # --- Issue 13, items 14–17: logs, error reports, metrics ------------------------------------------
 from portal.logs import AdminsError, json_formatter_config, parse_admins  # noqa: E402 - issue 13, item 14

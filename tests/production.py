@@ -267,6 +267,18 @@ class ComposeSet:
         self.services = {name: self._service(name, spec) for name, spec in self.compose["services"].items()}
         for folder in ("run", "logs", "home", "srv/ebok"):
             (tmp / folder).mkdir(parents=True, exist_ok=True)
+        # A new named volume starts as a copy of what the image holds at its mount point.
+        for spec in self.compose["services"].values():
+            for volume in spec.get("volumes", []):
+                name, _, target = volume.partition(":")
+                if name in self.compose.get("volumes", {}) and target.startswith("/srv/"):
+                    mount = Path(self.relocation.apply(target))
+                    in_image = image.root / target.lstrip("/")
+                    if not mount.exists():
+                        if in_image.is_dir():
+                            shutil.copytree(in_image, mount)
+                        else:
+                            mount.mkdir(parents=True)
 
     @property
     def ports(self) -> dict[str, int]:

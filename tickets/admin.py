@@ -384,7 +384,7 @@ class TicketAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
-                "<int:ticket_id>/zalaczniki/<int:attachment_id>/",
+                "<id:ticket_id>/zalaczniki/<id:attachment_id>/",
                 self.admin_site.admin_view(self.attachment_view),
                 name="tickets_ticket_attachment",
             ),

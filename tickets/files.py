@@ -1,16 +1,27 @@
 """Checking uploaded files by their content: a JPEG, PNG or PDF is recognised by its
-first bytes (and images by Pillow), never by its name or the browser's type."""
+first bytes (and images by Pillow), never by its name or the browser's type.
+
+Accepted images are stored re-encoded (``image_reencoded``): only the pixels are kept, so
+EXIF data with the GPS position of the phone, comments and anything appended after the
+image (e.g. an HTML page behind a PNG) never reach the storage or a download. Images of
+more than ``IMAGE_MAX_PIXELS`` pixels are refused before they are decoded (a small file
+can describe a huge image that would take gigabytes of memory to decode).
+"""
 
 from __future__ import annotations
 
+import io
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import Image
+from PIL import Image, ImageOps
 
 JPEG = "image/jpeg"
 PNG = "image/png"
@@ -21,6 +32,7 @@ _SIGNATURES = [
     (b"%PDF-", PDF),
 ]
 _PILLOW_FORMATS = {JPEG: "JPEG", PNG: "PNG"}
+EXTENSIONS = {JPEG: ".jpg", PNG: ".png", PDF: ".pdf"}
 
 
 def max_attachment_bytes() -> int:
@@ -57,18 +69,78 @@ def detect_content_type(upload: UploadedFile, allowed: tuple[str, ...], *, max_b
         raise ValidationError(_wrong_type_message(name, allowed), code="wrong_type")
     if content_type in _PILLOW_FORMATS:
         try:
-            with Image.open(upload) as image:
+            with Image.open(upload) as image:  # reads the header only
                 if image.format != _PILLOW_FORMATS[content_type]:
                     raise ValueError(image.format)
+                _check_pixels(image, name)
                 image.verify()
+        except ValidationError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _too_many_pixels(name, None) from exc
         except Exception as exc:
-            raise ValidationError(
-                _("Plik „%(name)s” nie jest poprawnym obrazem (może być uszkodzony).") % {"name": name},
-                code="broken_image",
-            ) from exc
+            raise _broken_image(name) from exc
         finally:
             upload.seek(0)
     return content_type
+
+
+def _broken_image(name: str) -> ValidationError:
+    return ValidationError(
+        _("Plik „%(name)s” nie jest poprawnym obrazem (może być uszkodzony).") % {"name": name},
+        code="broken_image",
+    )
+
+
+def _too_many_pixels(name: str, size: tuple[int, int] | None) -> ValidationError:
+    limit = f"{settings.IMAGE_MAX_PIXELS / 1_000_000:g}".replace(".", ",")  # Polish decimal comma
+    if size is None:
+        message = _(
+            "Zdjęcie „%(name)s” jest za duże: największy dopuszczalny rozmiar to %(max)s megapikseli. "
+            "Zmniejsz je i dodaj ponownie."
+        ) % {"name": name, "max": limit}
+    else:
+        message = _(
+            "Zdjęcie „%(name)s” ma %(width)s × %(height)s pikseli, a największy dopuszczalny rozmiar to "
+            "%(max)s megapikseli. Zmniejsz je i dodaj ponownie."
+        ) % {"name": name, "width": size[0], "height": size[1], "max": limit}
+    return ValidationError(message, code="too_many_pixels")
+
+
+def _check_pixels(image: Image.Image, name: str) -> None:
+    width, height = image.size
+    if width * height > settings.IMAGE_MAX_PIXELS:
+        raise _too_many_pixels(name, image.size)
+
+
+def image_reencoded(upload: File, content_type: str, *, name: str) -> ContentFile:
+    """The image of ``upload`` (checked by ``detect_content_type``) encoded anew in its own
+    format as the file ``name`` + its extension: the pixels only, turned upright as its EXIF
+    orientation said; no EXIF, GPS, comments or trailing data. The colour profile stays."""
+    label = upload.name or name
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            _check_pixels(image, label)
+            image.load()
+            icc_profile = image.info.get("icc_profile")
+            upright = ImageOps.exif_transpose(image)
+            out = io.BytesIO()
+            if content_type == JPEG:
+                if upright.mode not in ("RGB", "L"):
+                    upright = upright.convert("RGB")
+                upright.save(out, "JPEG", quality=90, icc_profile=icc_profile)
+            else:
+                upright.save(out, "PNG", icc_profile=icc_profile)
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _too_many_pixels(label, None) from exc
+    except Exception as exc:
+        raise _broken_image(label) from exc
+    finally:
+        upload.seek(0)
+    return ContentFile(out.getvalue(), name=f"{name}{EXTENSIONS[content_type]}")
 
 
 def _wrong_type_message(name: str, allowed: tuple[str, ...]) -> str:
@@ -92,8 +164,10 @@ def serve_private_file(field_file: FieldFile, *, filename: str, content_type: st
     except FileNotFoundError as exc:
         raise Http404 from exc
     response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
-    # Even if a browser ignored the download, the file cannot run scripts in the portal's origin.
+    # Even if a browser ignored the download, the file cannot run scripts in the portal's origin,
+    # nor be taken for another type than the one its content was checked to be.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 
@@ -237,7 +238,10 @@ class TicketAttachment(models.Model):
 
     @property
     def download_name(self) -> str:
-        stem = self.original_name.rsplit(".", 1)[0] or "zalacznik"
+        """The reporter's name without its extension (other dots and odd characters become
+        hyphens: ``meter.png.html`` → ``meter-png``) and the extension of the type its content
+        was checked to be."""
+        stem = re.sub(r"[^\w-]+", "-", self.original_name.rsplit(".", 1)[0]).strip("-") or "zalacznik"
         return f"{stem}{self.EXTENSIONS.get(self.content_type, '')}"
 
 

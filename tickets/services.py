@@ -218,6 +218,14 @@ def ticket_file(
         reporter_phone=reporter_phone,
         location=location,
     )
+    # Images are stored re-encoded (no EXIF/GPS, nothing appended), done before the transaction.
+    try:
+        contents = [
+            files.image_reencoded(upload, content_type, name="zalacznik") if content_type != files.PDF else upload
+            for upload, content_type in zip(uploads, content_types, strict=True)
+        ]
+    except ValidationError as exc:
+        raise ValidationError({"attachments": exc.messages}) from exc
     secret = new_secret()
     stored: list[str] = []
     try:
@@ -238,14 +246,14 @@ def ticket_file(
                 secret_hash=hash_secret(secret),
                 created_at=now,
             )
-            for upload, content_type in zip(uploads, content_types, strict=True):
+            for upload, content, content_type in zip(uploads, contents, content_types, strict=True):
                 attachment = TicketAttachment(
                     ticket=ticket,
                     original_name=_label(upload.name),
                     content_type=content_type,
-                    size=upload.size,
+                    size=content.size,
                 )
-                attachment.file.save(upload.name or "plik", upload, save=False)
+                attachment.file.save(upload.name or "plik", content, save=False)
                 stored.append(attachment.file.name)
                 attachment.save()
             audit_log(

@@ -4,8 +4,9 @@ no-match page, single logout and the SP metadata. Thin: the work is in services.
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -25,12 +26,18 @@ logger = logging.getLogger(__name__)
 
 
 def post_binding(request: HttpRequest, *, action: str, fields: dict[str, str], title: str) -> HttpResponse:
-    """An auto-submitting form (HTTP-POST binding); without JavaScript the person presses the button."""
+    """An auto-submitting form (HTTP-POST binding); without JavaScript the person presses the button.
+
+    The form posts to login.gov.pl (or to the simulator, at the portal's own address): the
+    Content-Security-Policy's ``form-action`` of this page alone allows the origin of ``action``
+    (whether the policy is enforced or report-only, CSP_REPORT_ONLY)."""
     response = render(
         request, "profil_zaufany/post_binding.html", {"action": action, "fields": fields.items(), "title": title}
     )
     response["Cache-Control"] = "no-store"
-    return response
+    parts = urlsplit(action)
+    allowed = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}
+    return csp_update(allowed)(csp_update(allowed, REPORT_ONLY=True)(lambda: response))()
 
 
 def _refused(request: HttpRequest, code: str, *, status: int = 403) -> HttpResponse:

@@ -159,6 +159,6 @@ def test_failed_logins_and_the_lockout_are_in_the_audit_trail(client, owner):
 
 def test_the_staff_login_is_locked_the_same_way(client, staff):
     for _ in range(3):
-        response = client.post("/admin/login/", {"username": staff.username, "password": "ZłeHasło1", "otp_token": "1"})
+        response = client.post("/admin/login/", {"username": staff.username, "password": "ZłeHasło1", "kod": "123456"})
     assert response.status_code == 429
     assert lockout_until(staff.username) is not None

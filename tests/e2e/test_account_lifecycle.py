@@ -57,13 +57,9 @@ def test_apply_confirm_activate_first_login_lockout_unlock(page, browser, live_s
     staff_page.goto(base + "/admin/login/?next=/admin/accounts/application/")
     staff_page.get_by_label("Nazwa użytkownika:").fill(staff.username)
     staff_page.get_by_label("Hasło:").fill(PASSWORD)
-    staff_page.get_by_role("button", name="Zaloguj się").click()
-    # With the password right, django-otp asks which device the code comes from.
+    # One code field: the code of any of the staff member's devices, no device to choose.
     device = staff.totpdevice_set.get()
-    staff_page.get_by_label("Urządzenie:").select_option(label="telefon")
-    staff_page.get_by_label("Kod jednorazowy:").fill(
-        f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}"
-    )
+    staff_page.get_by_label("Kod:").fill(f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}")
     staff_page.get_by_role("button", name="Zaloguj się").click()
     staff_page.get_by_role("link", name=number).click()
     assert "przypisany" in staff_page.locator(".matching-panel").inner_text()  # the unit matched by address

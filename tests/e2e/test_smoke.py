@@ -17,7 +17,7 @@ def test_home_page_is_polish_and_login_page_renders(page):
 def test_admin_asks_for_the_second_factor(page):
     page.goto(page.base_url + "/admin/")
     assert "/admin/login/" in page.url
-    assert page.get_by_label("Kod jednorazowy:").is_visible()
+    assert page.get_by_label("Kod:").is_visible()
 
 
 def test_home_page_fits_a_360_px_phone(phone_page):

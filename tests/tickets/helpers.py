@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import ExifTags, Image
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 EXE_BYTES = (
@@ -42,3 +42,32 @@ def pdf(name: str = "protokol.pdf") -> SimpleUploadedFile:
 def stored_files() -> list[Path]:
     root = Path(settings.PRIVATE_MEDIA_ROOT)
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+APPENDED_PAGE = b"<html><body><script>alert(document.cookie)</script></body></html>"
+
+
+def png_bytes(size=(40, 30), mode="RGB") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, 1 if mode == "1" else (10, 120, 200)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def jpeg_with_gps(size=(40, 30), orientation: int | None = None) -> bytes:
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "Telefon"
+    if orientation:
+        exif[ExifTags.Base.Orientation] = orientation
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (52.0, 13.0, 46.0)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (21.0, 0.0, 42.0)
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format="JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def huge_png() -> bytes:
+    """12000 × 12000 pixels of one colour: about 140 kB of PNG, 144 megapixels decoded."""
+    return png_bytes((12000, 12000), mode="1")
