@@ -43,16 +43,18 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus exposition, only for ``Authorization: Bearer <METRICS_TOKEN>``; 404 when no token is set."""
     token = settings.METRICS_TOKEN
     if not token:
-        return HttpResponseNotFound()
+        return _no_store(HttpResponseNotFound())
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-        return HttpResponseForbidden()
+        return _no_store(HttpResponseForbidden())
     body, content_type = prometheus.exposition(request.headers.get("Accept", ""))
     return _no_store(HttpResponse(body, content_type=content_type))
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = "no-store"
+    # Answered before the session is read, so PrivateCacheMiddleware never sees them: the same
+    # header as every other page, said here.
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

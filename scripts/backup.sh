@@ -32,9 +32,13 @@ mkdir -p "$backup_dir" || die "nie można utworzyć katalogu kopii BACKUP_DIR=$b
 exec 9>"$backup_dir/.lock"
 flock -n 9 || die "inna kopia zapasowa właśnie trwa (blokada $backup_dir/.lock)"
 
+# Names are to the second: a backup started right after another one waits for the next second.
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
+while [ -e "$backup_dir/$stamp" ]; do
+  sleep 1
+  stamp=$(date -u +%Y%m%dT%H%M%SZ)
+done
 final="$backup_dir/$stamp"
-[ ! -e "$final" ] || die "kopia $final już istnieje"
 work=$(mktemp -d "$backup_dir/.niedokonczona-$stamp.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 

@@ -30,7 +30,7 @@ def test_liveness_answers_ok_without_touching_the_database(client):
     response = client.get("/zdrowie/")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "private, no-store"
 
 
 def test_liveness_answers_the_container_host_without_the_https_redirect(client, settings):
