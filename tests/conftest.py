@@ -4,6 +4,7 @@ factor, and the real parts (SMTP server, Celery worker, Chromium)."""
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from django.conf import settings
@@ -147,7 +148,21 @@ def celery_worker(celery_worker_process, transactional_db):
     """Tasks go through Redis to the real worker process (data must be committed)."""
     celery_app.conf.task_always_eager = False
     yield celery_worker_process
+    _wait_for_an_idle_worker()
     celery_app.conf.task_always_eager = True
+
+
+def _wait_for_an_idle_worker(timeout: float = 60) -> None:
+    """Tasks a test's tasks queued (e.g. the mailing after an import) still hold rows: the
+    database is emptied after the test only once the worker has finished them, or the two
+    deadlock."""
+    inspector = celery_app.control.inspect(timeout=2)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = [*(inspector.active() or {}).values(), *(inspector.reserved() or {}).values()]
+        if not any(busy):
+            return
+        time.sleep(0.3)
 
 
 @pytest.fixture(scope="session")
