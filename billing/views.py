@@ -159,7 +159,13 @@ def invoice_detail(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpR
     unit = unit_for_user(request.user, unit_id)
     invoice = selectors.invoice_for_unit(unit, invoice_id)
     lines = selectors.invoice_lines(invoice)
-    context = {"unit": unit, "invoice": invoice, "lines": lines, "vat_totals": pdf.vat_totals(lines)}
+    context = {
+        "unit": unit,
+        "invoice": invoice,
+        "lines": lines,
+        "vat_totals": pdf.vat_totals(lines),
+        "settled_as_of": selectors.invoice_settled_as_of(invoice),
+    }
     if invoice.outstanding > 0:
         transfer = pdf.invoice_transfer(invoice, Operator.for_request(request), amount=invoice.outstanding)
         context.update(_transfer_context(transfer))
@@ -170,7 +176,7 @@ def invoice_detail(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpR
 @require_GET
 def invoice_pdf(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpResponse:
     unit = unit_for_user(request.user, unit_id)
-    invoice = selectors.invoice_for_unit(unit, invoice_id, with_outstanding=False)
+    invoice = selectors.invoice_for_unit(unit, invoice_id)  # settled or not: the PDF differs
     content = pdf.invoice_pdf(invoice, operator=Operator.for_request(request))
     response = HttpResponse(content, content_type="application/pdf")
     disposition = "inline" if request.GET.get("podglad") else "attachment"
