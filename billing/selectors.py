@@ -14,15 +14,13 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import (
-    QuerySet,
-)
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import UnitGrant, User
 from accounts.selectors import granted_units, granted_units_condition, units_for_user
-from billing.models import Document, Invoice, InvoiceLine, LedgerEntry, Person, Unit
+from billing.models import Document, DocumentRead, Invoice, InvoiceLine, LedgerEntry, Person, Unit
 from portal import sql
 from portal.formats import ZERO
 
@@ -554,6 +552,13 @@ def documents_for_user(user: User) -> QuerySet[Document]:
     if not user.is_authenticated or user.person_id is None:
         return Document.objects.none()
     return Document.objects.filter(person__accounts=user).order_by("-issued_on", "-id")
+
+
+def documents_listed_for_user(user: User) -> QuerySet[Document]:
+    """The correspondence list: ``documents_for_user`` with the unit each letter concerns
+    (``unit`` None: all the person's units) and ``is_read`` (the user opened it)."""
+    read = DocumentRead.objects.filter(user_id=user.pk, document_id=OuterRef("external_id"))
+    return documents_for_user(user).select_related("unit__building").annotate(is_read=Exists(read))
 
 
 def document_for_user(user: User, document_id: int) -> Document:

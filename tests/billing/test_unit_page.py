@@ -48,8 +48,25 @@ def test_balance_equals_the_ledger_sum_and_interest_is_shown_separately(client, 
     html = _get(client, owner, unit).content.decode()
     assert balance == Decimal("245.00")  # 24 × 10 zł + 4 × 1,25 zł interest
     assert "do zapłaty" in html and "245,00\xa0zł" in html
-    assert "w tym odsetki za zwłokę: <strong>5,00\xa0zł</strong>" in html
+    assert "Odsetki za zwłokę naliczone od początku kartoteki: <strong>5,00\xa0zł</strong>. Kwota do zapłaty" in html
+    assert "w tym odsetki" not in html  # 5 zł of interest is not a part of the 245 zł due
     assert 'class="badge badge-warn">odsetki</span>' in html
+
+
+def test_a_settled_unit_says_its_interest_was_charged_and_paid_rather_than_owed(client, owner, unit, operator):
+    add_history(unit, months=6)  # 60 zł owed, 1,25 zł of it interest
+    LedgerEntry.objects.create(
+        external_id="E-PAY-ALL",
+        unit=unit,
+        booked_on=dt.date(2016, 7, 1),
+        kind="payment",
+        component="wpłata",
+        amount=Decimal("-61.25"),
+    )
+    html = _get(client, owner, unit).content.decode()
+    assert "rozliczone" in html
+    assert "Odsetki za zwłokę naliczone od początku kartoteki: <strong>1,25\xa0zł</strong> — zapłacone." in html
+    assert "w tym odsetki" not in html
 
 
 def test_running_balance_is_right_on_every_page_and_under_every_filter(client, owner, unit, operator):
