@@ -135,7 +135,9 @@ def test_csv_of_readings_and_of_consumption_opens_in_a_polish_spreadsheet(tenant
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:4] == ["data odczytu", "medium", "numer licznika", "stan"]
-    assert rows[1][0] == "2026-10-01" and rows[1][3] == "136,000" and rows[1][5] == "inkasent"
+    # The portal's one CSV convention (portal/spreadsheet.py): dates as in the statement CSV.
+    assert rows[1][0] == "01.10.2026" and rows[1][3] == "136,000" and rows[1][5] == "inkasent"
+    assert text.count("\r\n") == len(rows)
     assert len(rows) == 3
     usage = tenant_client.get(url, {"od": "2026-09", "do": "2026-10", "co": "zuzycie"}).content.decode("utf-8")
     rows = list(csv.reader(io.StringIO(usage.lstrip("\ufeff")), delimiter=";"))
