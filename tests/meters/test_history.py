@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from meters.chart import monthly_chart
 from meters.consumption import MonthUsage
@@ -47,6 +48,23 @@ def test_the_chart_has_a_title_a_description_and_a_bar_per_month():
     assert len(chart.bars) == 12 and chart.bars[3].missing and chart.bars[4].partial
     assert chart.bars[4].height == pytest.approx(2 * chart.bars[0].height, abs=0.02)
     assert [t.label for t in chart.x_labels][:3] == ["sty", "lut", "mar"]
+
+
+def test_in_english_the_chart_names_the_months_in_english():
+    with translation.override("en"):
+        chart = monthly_chart(months_of(12, first=dt.date(2026, 1, 1)), chart_id="w", subject="cold water", unit="m³")
+    assert [t.label for t in chart.x_labels] == [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"
+    ]  # fmt: skip
+
+
+def test_the_english_meter_page_charts_the_months_with_english_names(tenant_client, meter, history, settings):
+    tenant_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("pl"):  # the middleware activates English; the next test gets Polish back
+        page = tenant_client.get(reverse("meters:meter", args=[meter.pk])).content.decode()
+    labels = re.findall(r'text-anchor="middle">([^<]+)</text>', page)
+    assert "dec" in labels and "jan" in labels and "nov" in labels
+    assert not {"gru", "sty", "lis"} & set(labels)
 
 
 def test_the_chart_of_ten_years_names_the_years_instead_of_the_months():
