@@ -9,9 +9,13 @@ import string
 
 from django.conf import settings
 from django.contrib.auth.password_validation import MinimumLengthValidator as DjangoMinimumLengthValidator
+from django.contrib.auth.password_validation import (
+    UserAttributeSimilarityValidator as DjangoUserAttributeSimilarityValidator,
+)
 from django.contrib.auth.password_validation import get_default_password_validators
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 
 class UppercaseLetterValidator:
@@ -56,13 +60,50 @@ class MaximumLengthValidator:
 
     def validate(self, password: str, user=None) -> None:
         if len(password) > self.max_length:
-            raise ValidationError(
-                _("Hasło może mieć najwyżej %(max)d znaków.") % {"max": self.max_length},
-                code="password_too_long",
-            )
+            raise ValidationError(self._message(), code="password_too_long")
 
     def get_help_text(self) -> str:
-        return _("Hasło może mieć najwyżej %(max)d znaków.") % {"max": self.max_length}
+        return self._message()
+
+    def _message(self) -> str:
+        # Polish has three forms: 1 znak, 2–4 (22–24 …) znaki, 5–21 (25 …) znaków.
+        return ngettext(
+            "Hasło może mieć najwyżej %(max)d znak.", "Hasło może mieć najwyżej %(max)d znaków.", self.max_length
+        ) % {"max": self.max_length}
+
+
+class UserAttributeSimilarityValidator(DjangoUserAttributeSimilarityValidator):
+    """Django's check, with the attribute named in the genitive the Polish sentence needs.
+
+    Django puts the field's verbose name, a nominative, into "…zbyt podobne do %(verbose_name)s",
+    which reads "zbyt podobne do nazwa użytkownika"; here each attribute has its own genitive.
+    The comparison itself is Django's, run for one attribute at a time to know which matched.
+    """
+
+    GENITIVE = {
+        "username": gettext_lazy("nazwy użytkownika (loginu)"),
+        "first_name": gettext_lazy("Twojego imienia"),
+        "last_name": gettext_lazy("Twojego nazwiska"),
+        "email": gettext_lazy("Twojego adresu e-mail"),
+    }
+
+    def validate(self, password: str, user=None) -> None:
+        for attribute in self.user_attributes:
+            single = DjangoUserAttributeSimilarityValidator(
+                user_attributes=(attribute,), max_similarity=self.max_similarity
+            )
+            try:
+                single.validate(password, user)
+            except ValidationError:
+                what = self.GENITIVE.get(attribute, gettext_lazy("Twoich danych"))
+                raise ValidationError(
+                    _("Hasło jest zbyt podobne do %(what)s.") % {"what": what},
+                    code="password_too_similar",
+                    params={"verbose_name": str(what)},
+                ) from None
+
+    def get_help_text(self) -> str:
+        return _("Hasło nie może być zbyt podobne do Twojego loginu, imienia, nazwiska ani adresu e-mail.")
 
 
 # Generated passwords and logins avoid characters that look alike on paper (0/O, 1/l/I).

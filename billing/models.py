@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -313,6 +314,36 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DocumentRead(models.Model):
+    """A user opened (downloaded) a document: the correspondence list tells read from unread.
+
+    Points at the document by its back-office id without a database constraint, as the
+    other back-office references do: the nightly import deletes documents set-wise, in SQL;
+    marks of documents that are gone are pruned after it (``billing.services.after_import``).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("użytkownik"), on_delete=models.CASCADE, related_name="+"
+    )
+    document = models.ForeignKey(
+        Document,
+        verbose_name=_("dokument"),
+        on_delete=models.DO_NOTHING,
+        to_field="external_id",
+        db_constraint=False,
+        related_name="reads",
+    )
+    read_at = models.DateTimeField(_("otwarto"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("otwarcie dokumentu")
+        verbose_name_plural = _("otwarcia dokumentów")
+        constraints = [models.UniqueConstraint(fields=["user", "document"], name="document_read_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.document_id}"
 
 
 # --- tenant self-service (issue 5) ------------------------------------------------------------

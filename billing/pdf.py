@@ -5,14 +5,20 @@ Rendered by WeasyPrint from HTML templates with DejaVu fonts embedded through
 
 An invoice PDF is rendered once and kept in the private storage under a name
 made of a hash of everything printed on it (invoice, lines, buyer, unit, seller,
-layout version): a request finds it there and streams it; when the invoice or
-the seller's data change, the name changes, the next request renders it again
-and the older versions are removed.
+layout version, and whether it is settled and as of which day): a request finds
+it there and streams it; when the invoice or the seller's data change, or a
+payment settles it, the name changes, the next request renders it again and the
+older versions are removed.
+
+A settled invoice keeps what it was issued with (its *Do zapłaty* is part of the
+document), but its payment box (transfer details and QR code) gives way to the
+note *Rozliczona — stan na dd.mm.rrrr*: a tenant who scanned the code would pay twice.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -28,14 +34,14 @@ from django.utils import timezone, translation
 
 from billing.models import Invoice, InvoiceLine
 from billing.qr import Transfer, qr_png_data_uri, zbp_payload
-from billing.selectors import invoice_lines
+from billing.selectors import invoice_add_outstanding, invoice_lines, invoice_settled_as_of
 from billing.words import amount_in_words
 from portal.models import Operator
 
 logger = logging.getLogger(__name__)
 
 # Bump when the invoice layout changes: every stored PDF is then rendered again once.
-INVOICE_LAYOUT_VERSION = "1"
+INVOICE_LAYOUT_VERSION = "2"
 INVOICE_DIR = "invoices"
 _VAT_ORDER = ["23", "8", "5", "0", "zw", "np"]
 
@@ -117,11 +123,15 @@ def invoice_transfer(invoice: Invoice, operator: Operator | None, *, amount: Dec
     )
 
 
-def invoice_digest(invoice: Invoice, lines: list[InvoiceLine], operator: Operator | None) -> str:
-    """A hash of everything the invoice PDF shows; it changes exactly when the PDF would."""
+def invoice_digest(
+    invoice: Invoice, lines: list[InvoiceLine], operator: Operator | None, *, settled_as_of: dt.date | None = None
+) -> str:
+    """A hash of everything the invoice PDF shows; it changes exactly when the PDF would
+    (a payment that settles the invoice included: the PDF then carries no QR code)."""
     unit, buyer = invoice.unit, invoice.buyer
     data = {
         "layout": INVOICE_LAYOUT_VERSION,
+        "settled_as_of": settled_as_of.isoformat() if settled_as_of else "",
         "invoice": [
             invoice.external_id,
             invoice.number,
@@ -158,11 +168,15 @@ def invoice_digest(invoice: Invoice, lines: list[InvoiceLine], operator: Operato
     return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
 
 
-def render_invoice_pdf(invoice: Invoice, lines: list[InvoiceLine], operator: Operator | None) -> bytes:
-    """Render the Faktura VAT (no storage): seller, buyer, lines, totals per rate, words, QR."""
+def render_invoice_pdf(
+    invoice: Invoice, lines: list[InvoiceLine], operator: Operator | None, *, settled_as_of: dt.date | None = None
+) -> bytes:
+    """Render the Faktura VAT (no storage): seller, buyer, lines, totals per rate, words, and
+    either the payment box with the transfer QR or, for a settled invoice (``settled_as_of``),
+    the note that it is settled, without a QR."""
     transfer = invoice_transfer(invoice, operator)
     qr = ""
-    if transfer.is_complete and invoice.gross > 0:
+    if settled_as_of is None and transfer.is_complete and invoice.gross > 0:
         qr = qr_png_data_uri(zbp_payload(transfer), scale=3)
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(
@@ -176,6 +190,7 @@ def render_invoice_pdf(invoice: Invoice, lines: list[InvoiceLine], operator: Ope
                 "logo": _logo_data_uri(operator),
                 "transfer": transfer,
                 "qr": qr,
+                "settled_as_of": settled_as_of,
                 "font_faces": _font_face_css(),
             },
         )
@@ -190,11 +205,15 @@ def _is_whole_pdf(content: bytes) -> bool:
 def invoice_pdf(invoice: Invoice, *, operator: Operator | None = None) -> bytes:
     """The invoice's PDF: the stored one while it is current, else rendered and stored.
 
-    ``invoice`` should come with ``unit__building`` and ``buyer`` (select_related).
+    ``invoice`` should come with ``unit__building`` and ``buyer`` (select_related), and with
+    ``outstanding`` (``invoice_for_unit``); without it, one more query finds it.
     """
     operator = operator if operator is not None else Operator.current()
+    if not hasattr(invoice, "outstanding"):
+        invoice_add_outstanding(invoice)
+    settled_as_of = invoice_settled_as_of(invoice)
     lines = invoice_lines(invoice)
-    name = f"{INVOICE_DIR}/{invoice.pk}/{invoice_digest(invoice, lines, operator)}.pdf"
+    name = f"{INVOICE_DIR}/{invoice.pk}/{invoice_digest(invoice, lines, operator, settled_as_of=settled_as_of)}.pdf"
     try:
         with default_storage.open(name, "rb") as fh:
             content = fh.read()
@@ -202,7 +221,7 @@ def invoice_pdf(invoice: Invoice, *, operator: Operator | None = None) -> bytes:
             return content
     except (FileNotFoundError, OSError):
         pass
-    content = render_invoice_pdf(invoice, lines, operator)
+    content = render_invoice_pdf(invoice, lines, operator, settled_as_of=settled_as_of)
     _store(name, content)
     return content
 

@@ -14,15 +14,13 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import (
-    QuerySet,
-)
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import UnitGrant, User
 from accounts.selectors import granted_units, granted_units_condition, units_for_user
-from billing.models import Document, Invoice, InvoiceLine, LedgerEntry, Person, Unit
+from billing.models import Document, DocumentRead, Invoice, InvoiceLine, LedgerEntry, Person, Unit
 from portal import sql
 from portal.formats import ZERO
 
@@ -482,22 +480,22 @@ def unit_with_invoices(user: User, unit_id: int) -> tuple[Unit, InvoicePageSourc
     return unit, InvoicePageSource(unit, n), sql.as_datetime(as_of)
 
 
-def invoice_for_unit(unit: Unit, invoice_id: int, *, with_outstanding: bool = True) -> Invoice:
+# What is still to pay on the invoice ``i`` (see ``_outstanding``) and the time the data is as of,
+# as three more columns of an invoice's own query.
+_OUTSTANDING_COLUMNS = (
+    f"(SELECT SUM(l.amount) FROM {_LEDGER} l WHERE l.unit_id = i.unit_id), "  # noqa: S608 - constant SQL
+    f"(SELECT SUM(n.gross) FROM {Invoice._meta.db_table} n WHERE n.unit_id = i.unit_id AND n.gross > 0 "
+    "AND (n.issued_on > i.issued_on OR (n.issued_on = i.issued_on AND n.id > i.id)))"
+)
+
+
+def invoice_for_unit(unit: Unit, invoice_id: int) -> Invoice:
     """An invoice of a unit the caller fetched through ``unit_for_user`` (404 otherwise),
-    with its buyer and (unless not needed, e.g. for its PDF) ``outstanding``: ONE query.
+    with its buyer, ``outstanding`` and ``data_as_of``: ONE query.
     ``outstanding`` as in ``invoices_of_unit``: what the newer invoices leave of the balance."""
     table = Invoice._meta.db_table
-    outstanding = (
-        (
-            f", (SELECT SUM(l.amount) FROM {_LEDGER} l WHERE l.unit_id = i.unit_id), "  # noqa: S608 - constant SQL
-            f"(SELECT SUM(n.gross) FROM {table} n WHERE n.unit_id = i.unit_id AND n.gross > 0 "
-            "AND (n.issued_on > i.issued_on OR (n.issued_on = i.issued_on AND n.id > i.id)))"
-        )
-        if with_outstanding
-        else ""
-    )
     row = sql.fetch_one(
-        f"SELECT {sql.columns(Invoice, 'i')}, {sql.columns(Person, 'p')}{outstanding} "  # noqa: S608 - constant SQL
+        f"SELECT {sql.columns(Invoice, 'i')}, {sql.columns(Person, 'p')}, {_OUTSTANDING_COLUMNS}, {_as_of_column()} "  # noqa: S608
         f"FROM {table} i INNER JOIN {Person._meta.db_table} p ON p.external_id = i.buyer_id "
         "WHERE i.id = %s AND i.unit_id = %s",
         [invoice_id, unit.external_id],
@@ -508,9 +506,32 @@ def invoice_for_unit(unit: Unit, invoice_id: int, *, with_outstanding: bool = Tr
     invoice = sql.instance(Invoice, row[:n_invoice])
     invoice.buyer = sql.instance(Person, row[n_invoice : n_invoice + n_person])
     invoice.unit = unit  # already fetched, with its building
-    if with_outstanding:
-        invoice.outstanding = _outstanding(invoice.gross, row[-2], row[-1])
+    invoice.outstanding = _outstanding(invoice.gross, row[-3], row[-2])
+    invoice.data_as_of = sql.as_datetime(row[-1])
     return invoice
+
+
+def invoice_add_outstanding(invoice: Invoice) -> Invoice:
+    """Give an invoice fetched any other way (the e-mail of a new invoice) ``outstanding`` and
+    ``data_as_of`` as ``invoice_for_unit`` does: ONE query."""
+    balance, newer_gross, as_of = sql.fetch_one(
+        f"SELECT {_OUTSTANDING_COLUMNS}, {_as_of_column()} FROM {Invoice._meta.db_table} i WHERE i.id = %s",  # noqa: S608
+        [invoice.pk],
+    )
+    invoice.outstanding = _outstanding(invoice.gross, balance, newer_gross)
+    invoice.data_as_of = sql.as_datetime(as_of)
+    return invoice
+
+
+def invoice_settled_as_of(invoice: Invoice) -> dt.date | None:
+    """The day a settled invoice is said to be settled as of (*Rozliczona — stan na …*): the
+    day of the data the portal holds (the last import; today before the first), or None while
+    something is left to pay on it. An invoice for nothing or a correcting one (gross ≤ 0) is
+    never "settled": nothing was to be paid on it. Needs ``outstanding`` and ``data_as_of``."""
+    if invoice.gross <= 0 or invoice.outstanding > 0:
+        return None
+    as_of = invoice.data_as_of
+    return timezone.localdate(as_of) if as_of is not None else timezone.localdate()
 
 
 def invoice_lines(invoice: Invoice) -> list[InvoiceLine]:
@@ -531,6 +552,13 @@ def documents_for_user(user: User) -> QuerySet[Document]:
     if not user.is_authenticated or user.person_id is None:
         return Document.objects.none()
     return Document.objects.filter(person__accounts=user).order_by("-issued_on", "-id")
+
+
+def documents_listed_for_user(user: User) -> QuerySet[Document]:
+    """The correspondence list: ``documents_for_user`` with the unit each letter concerns
+    (``unit`` None: all the person's units) and ``is_read`` (the user opened it)."""
+    read = DocumentRead.objects.filter(user_id=user.pk, document_id=OuterRef("external_id"))
+    return documents_for_user(user).select_related("unit__building").annotate(is_read=Exists(read))
 
 
 def document_for_user(user: User, document_id: int) -> Document:

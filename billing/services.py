@@ -16,7 +16,7 @@ from django.db.models import Max, Model, QuerySet
 from django.urls import reverse
 
 from accounts.models import User
-from billing.models import DispatchMark, Document, Invoice
+from billing.models import DispatchMark, Document, DocumentRead, Invoice
 from billing.pdf import invoice_pdf, invoice_pdf_filename
 from portal.models import Operator
 from portal.services.mail import email_queue
@@ -183,6 +183,18 @@ def _send_document(document: Document, user: User, operator: Operator | None) ->
     )
 
 
+def document_mark_read(*, user: User, document: Document) -> None:
+    """Remember that ``user`` opened ``document`` (the list shows it as read); once per user."""
+    # Two downloads at once: the unique constraint keeps one mark, the other insert is skipped.
+    DocumentRead.objects.bulk_create([DocumentRead(user=user, document=document)], ignore_conflicts=True)
+
+
+def document_reads_prune() -> int:
+    """Forget read marks of documents the back-office no longer sends (the import deletes in SQL)."""
+    gone = DocumentRead.objects.exclude(document_id__in=Document.objects.values("external_id"))
+    return gone.delete()[0]
+
+
 def document_filename(document: Document) -> str:
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in document.title)[:60].strip("-")
     return f"{document.issued_on:%Y-%m-%d}-{safe or 'dokument'}.pdf"
@@ -213,6 +225,7 @@ def after_import() -> dict[str, int]:
     invoices = invoices_email_new()
     documents = documents_email_new()
     pruned = invoice_pdfs_prune()
+    document_reads_prune()
     return {
         "invoices": invoices.rows,
         "invoice_emails": invoices.emails,

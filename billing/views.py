@@ -19,7 +19,7 @@ from billing import exports, pdf, selectors
 from billing.forms import LedgerFilterForm, StatementForm, unbound_filter_fields
 from billing.models import Unit
 from billing.qr import Transfer, qr_png_data_uri, zbp_payload
-from billing.services import document_filename
+from billing.services import document_filename, document_mark_read
 from portal.models import Operator
 
 LEDGER_PER_PAGE = 30
@@ -159,7 +159,13 @@ def invoice_detail(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpR
     unit = unit_for_user(request.user, unit_id)
     invoice = selectors.invoice_for_unit(unit, invoice_id)
     lines = selectors.invoice_lines(invoice)
-    context = {"unit": unit, "invoice": invoice, "lines": lines, "vat_totals": pdf.vat_totals(lines)}
+    context = {
+        "unit": unit,
+        "invoice": invoice,
+        "lines": lines,
+        "vat_totals": pdf.vat_totals(lines),
+        "settled_as_of": selectors.invoice_settled_as_of(invoice),
+    }
     if invoice.outstanding > 0:
         transfer = pdf.invoice_transfer(invoice, Operator.for_request(request), amount=invoice.outstanding)
         context.update(_transfer_context(transfer))
@@ -170,7 +176,7 @@ def invoice_detail(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpR
 @require_GET
 def invoice_pdf(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpResponse:
     unit = unit_for_user(request.user, unit_id)
-    invoice = selectors.invoice_for_unit(unit, invoice_id, with_outstanding=False)
+    invoice = selectors.invoice_for_unit(unit, invoice_id)  # settled or not: the PDF differs
     content = pdf.invoice_pdf(invoice, operator=Operator.for_request(request))
     response = HttpResponse(content, content_type="application/pdf")
     disposition = "inline" if request.GET.get("podglad") else "attachment"
@@ -220,7 +226,7 @@ def statement(request: HttpRequest, unit_id: int) -> HttpResponse:
 @require_GET
 def document_list(request: HttpRequest) -> HttpResponse:
     notices: list[str] = []
-    paginator = Paginator(selectors.documents_for_user(request.user), DOCUMENTS_PER_PAGE)
+    paginator = Paginator(selectors.documents_listed_for_user(request.user), DOCUMENTS_PER_PAGE)
     page = paginator.page(_page_number(request, paginator.num_pages, notices))
     return render(request, "billing/document_list.html", {"page": page, "notices": notices})
 
@@ -233,6 +239,7 @@ def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
         handle = document.file.open("rb")
     except OSError:
         raise Http404 from None
+    document_mark_read(user=request.user, document=document)
     response = FileResponse(
         handle, as_attachment=True, filename=document_filename(document), content_type="application/pdf"
     )

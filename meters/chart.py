@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext as _
 
 from meters.consumption import MonthUsage
@@ -20,7 +21,6 @@ from meters.formats import format_quantity
 
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 72, 12, 30, 52
-MONTHS_SHORT = ("sty", "lut", "mar", "kwi", "maj", "cze", "lip", "sie", "wrz", "paź", "lis", "gru")
 
 
 def month_label(month) -> str:
@@ -164,7 +164,8 @@ def monthly_chart(months: Sequence[MonthUsage], *, chart_id: str, subject: str, 
             )
         )
         if every and i % every == 0:
-            x_labels.append(Tick(center, MONTHS_SHORT[usage.month.month - 1]))
+            # Django's own abbreviations in the active language: "sty" in Polish, "jan" in English.
+            x_labels.append(Tick(center, str(MONTHS_3[usage.month.month])))
         # The first bar names its year, unless a January follows too closely to leave room.
         first_crowded = i == 0 and not every and usage.month.month > 10
         if (i == 0 and not first_crowded) or (i > 0 and usage.month.month == 1):

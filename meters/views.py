@@ -3,9 +3,7 @@ consumption chart and CSV. Every lookup goes through a scoped selector."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,12 +18,13 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import unit_for_user, units_for_user
 from meters import photos, selectors, services
-from meters.chart import month_label, monthly_chart
+from meters.chart import monthly_chart
 from meters.formats import format_quantity, format_reading_value
 from meters.forms import PeriodForm, ReadingForm, new_submission_token
 from meters.models import Meter
 from meters.window import window_state
 from portal.formats import format_date
+from portal.spreadsheet import csv_date, csv_month, csv_number, csv_response, csv_text
 from tickets.files import serve_private_file
 
 READINGS_PER_PAGE = 100
@@ -210,18 +209,6 @@ def unit_history(request: HttpRequest, unit_id: int) -> HttpResponse:
     )
 
 
-def _csv_response(filename: str, header: list[str], rows: list[list[str]]) -> HttpResponse:
-    """CSV as a Polish spreadsheet opens it: UTF-8 with BOM, semicolons, decimal commas."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 def _history_csv(request: HttpRequest, meters: list[Meter], name: str) -> HttpResponse:
     today = timezone.localdate()
     first, last = PeriodForm(request.GET or None, today=today).period()
@@ -234,25 +221,25 @@ def _history_csv(request: HttpRequest, meters: list[Meter], name: str) -> HttpRe
             for usage in months:
                 rows.append(
                     [
-                        month_label(usage.month),
+                        csv_month(usage.month),
                         str(Meter.Medium(medium).label),
-                        format_reading_value(usage.amount),
+                        csv_number(usage.amount, places=3),
                         unit_label,
                         "" if usage.amount is None or usage.complete else _("dane niepełne"),
                     ]
                 )
         header = [_("miesiąc"), _("medium"), _("zużycie"), _("jednostka"), _("uwagi")]
-        return _csv_response(f"zuzycie-{name}-{span}.csv", header, rows)
+        return csv_response(f"zuzycie-{name}-{span}.csv", header, rows)
     rows = [
         [
-            r.read_on.isoformat(),
+            csv_date(r.read_on),
             str(r.meter.get_medium_display()),
-            r.meter.serial_no,
-            format_reading_value(r.value),
+            csv_text(r.meter.serial_no),
+            csv_number(r.value, places=3),
             r.meter.measure_unit,
             str(r.get_source_display()),
             str(r.get_status_display()),
-            r.rejected_reason,
+            csv_text(r.rejected_reason),
         ]
         for r in selectors.readings_in_period(meters, first, last)
     ]
@@ -266,7 +253,7 @@ def _history_csv(request: HttpRequest, meters: list[Meter], name: str) -> HttpRe
         _("stan odczytu"),
         _("powód odrzucenia"),
     ]
-    return _csv_response(f"odczyty-{name}-{span}.csv", header, rows)
+    return csv_response(f"odczyty-{name}-{span}.csv", header, rows)
 
 
 @login_required

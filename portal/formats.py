@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
@@ -54,3 +55,13 @@ def format_iban(value: str) -> str:
     if len(digits) != 26:
         return value or ""
     return " ".join([f"PL{digits[:2]}"] + [digits[i : i + 4] for i in range(2, 26, 4)])
+
+
+# A pair of straight quotes (or a Polish opening one closed by a straight or English one).
+_QUOTED = re.compile(r'(?:"|„)([^"„”“]*)(?:"|“|”)')
+
+
+def polish_quotes(text: str) -> str:
+    """``Wezwanie "pilne"`` → ``Wezwanie „pilne”``: titles from the back-office in the Polish
+    typographic quotes; an unpaired quote is left as it is."""
+    return _QUOTED.sub(r"„\1”", text or "")

@@ -592,3 +592,13 @@ CELERY_BEAT_SCHEDULE.update(
 CELERY_BEAT_SCHEDULER = "portal.beat:HeartbeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 60
 BEAT_HEARTBEAT_FILE = env.str("BEAT_HEARTBEAT_FILE", default="/tmp/ebok-beat-heartbeat")  # noqa: S108 - a flag file, no data
+
+# --- Issue 14, figures and wording (items 1–7) ---
+# Django's similarity check with its message in correct Polish ("zbyt podobne do Twojego
+# nazwiska", not "do nazwisko"): the same check, the attribute named in the genitive.
+AUTH_PASSWORD_VALIDATORS = [
+    {**v, "NAME": "accounts.password_validation.UserAttributeSimilarityValidator"}
+    if v["NAME"] == "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+    else v
+    for v in AUTH_PASSWORD_VALIDATORS
+]

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Application, TermsAcceptance, UnitGrant, User
 from accounts.profil_zaufany.models import IdpSession
-from billing.models import Document, Invoice, Person, Title
+from billing.models import Document, DocumentRead, Invoice, Person, Title
 from meters.models import Reading, ReadingSubmission
 from portal.models import AuditEntry, EmailMessage
 from portal.services.audit import audit_log
@@ -136,6 +136,7 @@ def personal_data_collect(user: User) -> PersonalData:
     person = user.person
     email = user.email.strip()
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        opened = dict(DocumentRead.objects.filter(user=user).values_list("document_id", "read_at"))
         sections = [
             _section(
                 "account",
@@ -321,6 +322,7 @@ def personal_data_collect(user: User) -> PersonalData:
                 if person
                 else [],
                 ["title", "issued_on", "unit"],
+                {"opened_at": (_("otwarty przez Ciebie w e-BOK"), lambda d: opened.get(d.external_id))},
             ),
             _section(
                 "invoices",

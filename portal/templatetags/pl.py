@@ -10,7 +10,7 @@ from django.template.defaulttags import URLNode
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape
 
-from portal.formats import format_amount, format_date, format_iban, format_nrb
+from portal.formats import format_amount, format_date, format_iban, format_nrb, polish_quotes
 
 register = template.Library()
 
@@ -49,6 +49,12 @@ def nrb(value):
 def iban(value):
     """{{ account|iban }} → PL61 1090 1014 0000 0712 1981 2874"""
     return format_iban(value or "")
+
+
+@register.filter
+def cudzyslowy(value):
+    """{{ title|cudzyslowy }} → Zawiadomienie „pilne” (straight quotes made Polish)"""
+    return polish_quotes(str(value or ""))
 
 
 # --- {% url %} with a memory ---------------------------------------------------------------------

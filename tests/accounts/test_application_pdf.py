@@ -8,6 +8,7 @@ from accounts.models import Application
 from accounts.pdf import application_pdf
 from accounts.services.applications import application_from_pdf_token, pdf_token
 from tests.accounts.conftest import application_data
+from tests.factories import OperatorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +63,21 @@ def test_pdf_is_attached_to_the_confirmation_email(client, django_capture_on_com
     attachment = EmailAttachment.objects.get()
     assert attachment.filename.endswith(".pdf")
     assert Application.objects.get().number in _text(bytes(attachment.content))
+
+
+def _office_box_pages(pdf: bytes) -> list[int]:
+    """The pages on which the "Wypełnia biuro obsługi" box's heading and its last line are."""
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    return [
+        next(i for i, text in enumerate(pages) if "Wypełnia biuro obsługi" in text),
+        next(i for i, text in enumerate(pages) if "podpis i pieczątka pracownika" in text),
+    ]
+
+
+def test_the_office_box_is_never_split_across_pages_whatever_the_number_of_units(client):
+    OperatorFactory(street="ul. Spółdzielcza 1", postal_code="00-950", city="Warszawa")  # the header's three lines
+    client.post(reverse("application_form"), application_data())
+    application = Application.objects.get()
+    for n in range(2, 11):  # up to the form's 10 units: the box lands at every height of page 1 and 2
+        application.units.create(street="ul. Długa", building_no=str(n), unit_no=str(n))
+        assert len(set(_office_box_pages(application_pdf(application)))) == 1, f"{n} units"

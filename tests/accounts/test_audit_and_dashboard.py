@@ -4,6 +4,8 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import ngettext
 
 from portal.models import AuditEntry
 from tests.accounts.conftest import log_in
@@ -39,8 +41,48 @@ def test_the_dashboard_shows_the_previous_login_and_the_failed_attempts_since(ow
         log_in(second, owner.username)
         html = second.get("/").content.decode()
     assert "Poprzednie logowanie: <strong>16.11.2026 09:00</strong>" in html
-    assert "było 2 nieudanych prób logowania" in html and "ostatnia: 17.11.2026 12:00" in html
+    assert "Od tamtej pory były 2 nieudane próby logowania" in html and "ostatnia: 17.11.2026 12:00" in html
     assert reverse("password_change") in html
+
+
+def test_the_first_login_says_so_and_counts_the_failed_attempts_before_it_not_since(owner):
+    with time_machine.travel(MONDAY, tick=False) as clock:
+        log_in(Client(), owner.username, "ZłeHasło1")
+        clock.shift(dt.timedelta(hours=1))
+        client = Client()
+        log_in(client, owner.username)
+        html = client.get("/").content.decode()
+    assert "To Twoje pierwsze logowanie." in html
+    assert "Wcześniej była 1 nieudana próba logowania na Twoje konto (ostatnia: 16.11.2026 09:00)." in html
+    assert "Od tego czasu" not in html and "Od tamtej pory" not in html
+
+
+def test_a_first_login_without_failed_attempts_says_nothing_about_them(client, owner):
+    log_in(client, owner.username)
+    html = client.get("/").content.decode()
+    assert "To Twoje pierwsze logowanie." in html and "nieudan" not in html
+
+
+@pytest.mark.parametrize(
+    ("n", "words"),
+    [
+        (1, "była 1 nieudana próba"),
+        (2, "były 2 nieudane próby"),
+        (4, "były 4 nieudane próby"),
+        (5, "było 5 nieudanych prób"),
+        (12, "było 12 nieudanych prób"),
+        (22, "były 22 nieudane próby"),
+        (25, "było 25 nieudanych prób"),
+    ],
+)
+def test_failed_attempts_are_counted_with_the_polish_plural_forms(n, words):
+    with translation.override("pl"):
+        text = ngettext(
+            "Od tamtej pory była %(n)s nieudana próba logowania na Twoje konto (ostatnia: %(last)s).",
+            "Od tamtej pory było %(n)s nieudanych prób logowania na Twoje konto (ostatnia: %(last)s).",
+            n,
+        ) % {"n": n, "last": "—"}
+    assert f"Od tamtej pory {words} logowania" in text
 
 
 def test_without_failed_attempts_the_dashboard_says_so(owner):
@@ -51,7 +93,7 @@ def test_without_failed_attempts_the_dashboard_says_so(owner):
         log_in(client, owner.username)
         html = client.get("/").content.decode()
     assert "Poprzednie logowanie: <strong>16.11.2026 09:00</strong>" in html
-    assert "Od tego czasu nie było nieudanych prób logowania." in html
+    assert "Od tamtej pory nie było nieudanych prób logowania." in html
 
 
 def test_consent_changes_take_effect_at_once_and_are_audited(client, owner):

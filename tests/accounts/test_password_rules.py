@@ -4,8 +4,9 @@ from django.contrib.auth.hashers import identify_hasher
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
-from accounts.password_validation import password_generate
+from accounts.password_validation import MaximumLengthValidator, password_generate
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +45,30 @@ def test_each_rule_has_its_own_polish_message(password, message):
 def test_a_password_like_the_users_name_is_refused():
     user = UserFactory.build(username="12345678", first_name="Grzegorz", last_name="Brzęczyszczykiewicz")
     assert any("zbyt podobne" in m for m in _errors("Brzęczyszczykiewicz1", user))
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("87654321Ab", "Hasło jest zbyt podobne do nazwy użytkownika (loginu)."),
+        ("Grzegorz77", "Hasło jest zbyt podobne do Twojego imienia."),
+        ("Brzęczyszczykiewicz1", "Hasło jest zbyt podobne do Twojego nazwiska."),
+        ("Skrzynka77", "Hasło jest zbyt podobne do Twojego adresu e-mail."),
+    ],
+)
+def test_the_similarity_message_names_the_attribute_in_correct_polish(password, message):
+    user = UserFactory.build(
+        username="87654321", first_name="Grzegorz", last_name="Brzęczyszczykiewicz", email="skrzynka@example.pl"
+    )
+    errors = _errors(password, user)
+    assert message in errors
+    assert not any("do nazwa" in m or "do imię" in m or "do nazwisko" in m for m in errors)
+
+
+@pytest.mark.parametrize(("limit", "message"), [(1, "1 znak."), (24, "24 znaki."), (25, "25 znaków.")])
+def test_the_maximum_length_message_uses_the_polish_plural_forms(limit, message):
+    with translation.override("pl"):
+        assert MaximumLengthValidator(limit).get_help_text() == f"Hasło może mieć najwyżej {message}"
 
 
 def test_up_to_128_characters_are_accepted_and_more_refused():

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from accounts.models import TermsAcceptance, TermsVersion
 from accounts.profil_zaufany.models import IdpSession
+from billing.services import document_mark_read
 from meters.models import ReadingSubmission
 from portal.models import AuditEntry, EmailMessage
 from portal.services.audit import audit_log
@@ -58,7 +59,7 @@ def everything_about(user, marker: str) -> None:
     ReadingSubmission.objects.create(
         reading_id=reading.reading_id, idempotency_key=uuid.uuid4().hex, user=user, photo_name=f"licznik-{marker}.jpg"
     )
-    factories.DocumentFactory(person=person, unit=unit, title=f"Pismo-{marker}")
+    document_mark_read(user=user, document=factories.DocumentFactory(person=person, unit=unit, title=f"Pismo-{marker}"))
     factories.InvoiceFactory(unit=unit, buyer=person, number=f"FV/{marker}")
     EmailMessage.objects.create(
         to=[user.email],
@@ -117,7 +118,7 @@ def test_json_holds_every_kind_of_record_about_the_user(client, two_tenants):
     assert data["ticket_status_changes"][0]["to_status"] == "w realizacji"
     assert data["meter_readings"][0]["value"] == "123.456" and data["meter_readings"][0]["meter"].endswith("SN-ALFA")
     assert data["meter_reading_photos"][0]["photo_name"] == "licznik-ALFA.jpg"
-    assert data["documents"][0]["title"] == "Pismo-ALFA"
+    assert data["documents"][0]["title"] == "Pismo-ALFA" and data["documents"][0]["opened_at"]  # read/unread
     assert data["invoices"][0]["number"] == "FV/ALFA" and data["invoices"][0]["gross"] == "274.57"
     assert [m["subject"] for m in data["newsletter"]] == ["Newsletter-ALFA"]
     assert {m["subject"] for m in data["emails"]} == {"Temat-ALFA", "Newsletter-ALFA"}

@@ -130,7 +130,7 @@ def test_a_paid_invoice_has_no_transfer_qr(client, owner, unit, buyer, operator)
     invoice = factories.InvoiceFactory(unit=unit, buyer=buyer)
     client.force_login(owner)
     html = client.get(f"/lokale/{unit.pk}/faktury/{invoice.pk}/").content.decode()
-    assert "rozliczona" in html and "data:image/png" not in html
+    assert "Rozliczona — stan na" in html and "data:image/png" not in html
 
 
 def test_invoice_pdf_is_a_polish_faktura_vat_with_words_ksef_and_a_readable_qr(
@@ -146,6 +146,7 @@ def test_invoice_pdf_is_a_polish_faktura_vat_with_words_ksef_and_a_readable_qr(
         lines=TWO_RATES,
         ksef_number="6340197497-20261105-0100A0B1C2D3-4E",
     )
+    _owe(unit, Decimal("189.50"))  # unpaid: a settled invoice has no QR (test_settled_invoices.py)
     client.force_login(owner)
     response = client.get(f"/lokale/{unit.pk}/faktury/{invoice.pk}/pdf/")
     assert response["Content-Type"] == "application/pdf"

@@ -9,7 +9,10 @@ import pytest
 import time_machine
 from pypdf import PdfReader
 
+from billing.exports import statement_csv
 from billing.models import LedgerEntry
+from billing.selectors import LedgerRow, Statement
+from portal.spreadsheet import csv_number
 from tests.billing.conftest import add_history
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +112,38 @@ def test_bad_statement_requests_get_the_form_back_with_a_polish_message(client, 
     response = client.get(f"/lokale/{unit.pk}/zestawienie/{query}")
     assert response.status_code == 400
     assert message in response.content.decode()
+
+
+def test_a_zero_never_prints_as_minus_zero_in_the_csv(unit):
+    # SQLite (the embedded try-out) sums amounts as floats: a settled ledger sums to -1e-13.
+    zero_row = LedgerRow(
+        1, "E-1", dt.date(2025, 1, 5), None, "payment", "wpłata", "", Decimal("-0.00"), Decimal("-0.004")
+    )
+    data = Statement(
+        unit=unit,
+        date_from=dt.date(2025, 1, 1),
+        date_to=dt.date(2025, 1, 31),
+        opening=Decimal("-0.00"),
+        rows=[zero_row],
+        closing=-Decimal("0.00"),
+    )
+    content = statement_csv(data)
+    assert b"-0,00" not in content
+    rows = _csv_rows(content)
+    assert rows[1][6] == rows[2][5] == rows[2][6] == rows[3][6] == "0,00"
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "text"),
+    [
+        (Decimal("-1234.5"), 2, "-1234,50"),
+        (Decimal("-0.00"), 2, "0,00"),
+        (-1.1368683772161603e-13, 2, "0,00"),
+        (Decimal("0.005"), 2, "0,01"),
+        (Decimal("136"), 3, "136,000"),
+        (Decimal("-0.0004"), 3, "0,000"),
+        (None, 2, ""),
+    ],
+)
+def test_csv_numbers_have_a_decimal_comma_no_separator_and_no_minus_zero(value, places, text):
+    assert csv_number(value, places) == text

@@ -48,8 +48,25 @@ def test_balance_equals_the_ledger_sum_and_interest_is_shown_separately(client, 
     html = _get(client, owner, unit).content.decode()
     assert balance == Decimal("245.00")  # 24 × 10 zł + 4 × 1,25 zł interest
     assert "do zapłaty" in html and "245,00\xa0zł" in html
-    assert "w tym odsetki za zwłokę: <strong>5,00\xa0zł</strong>" in html
+    assert "Odsetki za zwłokę naliczone od początku kartoteki: <strong>5,00\xa0zł</strong>. Kwota do zapłaty" in html
+    assert "w tym odsetki" not in html  # 5 zł of interest is not a part of the 245 zł due
     assert 'class="badge badge-warn">odsetki</span>' in html
+
+
+def test_a_settled_unit_says_its_interest_was_charged_and_paid_rather_than_owed(client, owner, unit, operator):
+    add_history(unit, months=6)  # 60 zł owed, 1,25 zł of it interest
+    LedgerEntry.objects.create(
+        external_id="E-PAY-ALL",
+        unit=unit,
+        booked_on=dt.date(2016, 7, 1),
+        kind="payment",
+        component="wpłata",
+        amount=Decimal("-61.25"),
+    )
+    html = _get(client, owner, unit).content.decode()
+    assert "rozliczone" in html
+    assert "Odsetki za zwłokę naliczone od początku kartoteki: <strong>1,25\xa0zł</strong> — zapłacone." in html
+    assert "w tym odsetki" not in html
 
 
 def test_running_balance_is_right_on_every_page_and_under_every_filter(client, owner, unit, operator):
@@ -195,6 +212,7 @@ def test_the_default_view_shows_the_filter_as_an_unbound_form_renders_it_in_each
     assert expected.strip() and expected.strip() in fields.search(html).group(0)
     assert 'name="od"' in expected and 'name="rodzaj"' in expected and "Rodzaj zapisu" in expected
     client.cookies["django_language"] = "en"
-    english = fields.search(client.get(f"/lokale/{unit.pk}/").content.decode()).group(0)
+    with translation.override("pl"):  # the middleware activates English for the thread: Polish again afterwards
+        english = fields.search(client.get(f"/lokale/{unit.pk}/").content.decode()).group(0)
     with translation.override("en"):
         assert render_to_string("billing/_ledger_filter_fields.html", {"form": LedgerFilterForm()}).strip() in english

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from meters.chart import monthly_chart
 from meters.consumption import MonthUsage
@@ -47,6 +48,23 @@ def test_the_chart_has_a_title_a_description_and_a_bar_per_month():
     assert len(chart.bars) == 12 and chart.bars[3].missing and chart.bars[4].partial
     assert chart.bars[4].height == pytest.approx(2 * chart.bars[0].height, abs=0.02)
     assert [t.label for t in chart.x_labels][:3] == ["sty", "lut", "mar"]
+
+
+def test_in_english_the_chart_names_the_months_in_english():
+    with translation.override("en"):
+        chart = monthly_chart(months_of(12, first=dt.date(2026, 1, 1)), chart_id="w", subject="cold water", unit="m³")
+    assert [t.label for t in chart.x_labels] == [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"
+    ]  # fmt: skip
+
+
+def test_the_english_meter_page_charts_the_months_with_english_names(tenant_client, meter, history, settings):
+    tenant_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("pl"):  # the middleware activates English; the next test gets Polish back
+        page = tenant_client.get(reverse("meters:meter", args=[meter.pk])).content.decode()
+    labels = re.findall(r'text-anchor="middle">([^<]+)</text>', page)
+    assert "dec" in labels and "jan" in labels and "nov" in labels
+    assert not {"gru", "sty", "lis"} & set(labels)
 
 
 def test_the_chart_of_ten_years_names_the_years_instead_of_the_months():
@@ -135,7 +153,9 @@ def test_csv_of_readings_and_of_consumption_opens_in_a_polish_spreadsheet(tenant
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:4] == ["data odczytu", "medium", "numer licznika", "stan"]
-    assert rows[1][0] == "2026-10-01" and rows[1][3] == "136,000" and rows[1][5] == "inkasent"
+    # The portal's one CSV convention (portal/spreadsheet.py): dates as in the statement CSV.
+    assert rows[1][0] == "01.10.2026" and rows[1][3] == "136,000" and rows[1][5] == "inkasent"
+    assert text.count("\r\n") == len(rows)
     assert len(rows) == 3
     usage = tenant_client.get(url, {"od": "2026-09", "do": "2026-10", "co": "zuzycie"}).content.decode("utf-8")
     rows = list(csv.reader(io.StringIO(usage.lstrip("\ufeff")), delimiter=";"))
