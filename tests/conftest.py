@@ -9,6 +9,7 @@ import time
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from portal import memo
@@ -34,8 +35,11 @@ def _eager_celery_and_private_media(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _nothing_kept_from_another_test():
-    """Values a process keeps for a while (portal.memo) are read again: each test has its own data."""
+    """Values a process keeps for a while (portal.memo) are read again: each test has its own data;
+    and a test that asked for English does not leave the next one in English."""
     memo.clear_all()
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def pytest_report_header(config):
