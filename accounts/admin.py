@@ -340,6 +340,7 @@ class ApplicationStatusFilter(admin.SimpleListFilter):
             (Application.Status.ACTIVATED, _("aktywowane")),
             (Application.Status.REJECTED, _("odrzucone")),
             ("wszystkie", _("wszystkie")),
+            (Application.Status.UNCONFIRMED, _("niepotwierdzone (e-mail niepotwierdzony)")),
         ]
 
     def choices(self, changelist):
@@ -357,7 +358,9 @@ class ApplicationStatusFilter(admin.SimpleListFilter):
         if value is None:
             return queryset.filter(status=Application.Status.PENDING)
         if value == "wszystkie":
-            return queryset
+            # An application whose e-mail was never confirmed may be anyone's typing (A1): staff
+            # look for it on purpose, under its own filter, e.g. when the applicant calls.
+            return queryset.exclude(status=Application.Status.UNCONFIRMED)
         return queryset.filter(status=value)
 
 
@@ -385,6 +388,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     search_fields = ["number", "last_name", "first_name", "email", "pesel", "units__external_id", "units__street"]
     ordering = ["email_confirmed_at", "id"]
     inlines = [ApplicationUnitInline]
+    actions = ["resend_confirmation"]
     autocomplete_fields = ["person"]
     fieldsets = [
         (
@@ -425,8 +429,8 @@ class ApplicationAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        # Staff see an application only once its e-mail address was confirmed (A1).
-        qs = super().get_queryset(request).exclude(status=Application.Status.UNCONFIRMED)
+        # Unconfirmed applications are left out of every list but their own filter (ApplicationStatusFilter).
+        qs = super().get_queryset(request)
         return qs.select_related("person", "decided_by", "user", "terms_version").annotate(unit_count=Count("units"))
 
     def get_readonly_fields(self, request, obj=None):
@@ -552,6 +556,26 @@ class ApplicationAdmin(admin.ModelAdmin):
             gettext("Lokale"),
             format_html_join("", "{}", ((block,) for block in unit_blocks)),
         )
+
+    @admin.action(description=_("Wyślij ponownie e-mail z linkiem potwierdzającym"))
+    def resend_confirmation(self, request: HttpRequest, queryset) -> None:
+        sent, refused = 0, []
+        for application in queryset:
+            try:
+                services.application_confirmation_resend(application=application, by=request.user, request=request)
+            except ValidationError as exc:
+                refused.extend(exc.messages)
+            else:
+                sent += 1
+        if sent:
+            self.message_user(
+                request,
+                # A count after a colon needs no plural form (Polish has three).
+                gettext("Wysłano ponownie e-mail z linkiem potwierdzającym; liczba wniosków: %(n)d.") % {"n": sent},
+                messages.SUCCESS,
+            )
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
 
     def save_model(self, request, obj, form, change) -> None:
         picked = request.POST.get("_pick_person")
