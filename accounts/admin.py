@@ -15,10 +15,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
@@ -397,7 +398,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         ),
         (
             _("Regulamin i zgody"),
-            {"fields": ["terms_version", "consent_e_invoice", "consent_e_correspondence", "consent_newsletter"]},
+            {"fields": ["accepted_terms", "consent_e_invoice", "consent_e_correspondence", "consent_newsletter"]},
         ),
         (_("Złożenie"), {"fields": ["created_at", "email_confirmed_at", "waiting", "ip_address", "pdf_link"]}),
         (_("Dopasowanie do systemu źródłowego"), {"fields": ["matches", "person", "staff_note"]}),
@@ -412,7 +413,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         "phone",
         "pesel",
         "title_kind",
-        "terms_version",
+        "accepted_terms",
         "consent_e_invoice",
         "consent_e_correspondence",
         "consent_newsletter",
@@ -478,84 +479,20 @@ class ApplicationAdmin(admin.ModelAdmin):
         if obj.pk is None:
             return "—"
         found = application_matches(obj)
-        editable = obj.status == Application.Status.PENDING
-        persons = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    match.person.external_id,
-                    str(match.person),
-                    match.person.pesel or "—",
-                    ", ".join(match.reasons),
-                    format_html(
-                        '<button type="submit" class="button" name="_pick_person" value="{}">{}</button>',
-                        match.person.pk,
-                        gettext("powiąż z tą osobą"),
-                    )
-                    if editable and obj.person_id != match.person.pk
-                    else (gettext("powiązana") if obj.person_id == match.person.pk else ""),
-                )
-                for match in found.persons
-            ),
+        linked = next((match for match in found.persons if match.person.pk == obj.person_id), None)
+        return render_to_string(
+            "admin/accounts/application/matches.html",
+            {
+                "application": obj,
+                "found": found,
+                "linked": linked,
+                "editable": obj.status == Application.Status.PENDING,
+            },
         )
-        unit_blocks = []
-        for unit_match in found.units:
-            rows = format_html_join(
-                "",
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                (
-                    (
-                        unit.external_id,
-                        str(unit),
-                        ", ".join(str(t.person) for t in unit_match.titles if t.unit_id == unit.pk) or "—",
-                        format_html(
-                            '<button type="submit" class="button" name="_pick_unit" value="{}:{}">{}</button>',
-                            unit_match.requested.pk,
-                            unit.pk,
-                            gettext("przypisz"),
-                        )
-                        if editable and unit_match.requested.unit_id != unit.pk
-                        else (gettext("przypisany") if unit_match.requested.unit_id == unit.pk else ""),
-                    )
-                    for unit in unit_match.units
-                ),
-            )
-            unit_blocks.append(
-                format_html(
-                    "<h4>{} {}</h4>{}",
-                    gettext("Lokal we wniosku:"),
-                    unit_match.requested.label,
-                    format_html(
-                        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{}</tbody></table>",
-                        gettext("nr w systemie"),
-                        gettext("adres"),
-                        gettext("obecni właściciele / najemcy"),
-                        rows,
-                    )
-                    if rows
-                    else format_html("<p>{}</p>", gettext("Nie znaleziono lokalu o tym adresie lub numerze.")),
-                )
-            )
-        persons_table = (
-            format_html(
-                "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{}</tbody></table>",
-                gettext("nr w systemie"),
-                gettext("osoba"),
-                gettext("PESEL"),
-                gettext("zgodność"),
-                persons,
-            )
-            if persons
-            else format_html("<p>{}</p>", gettext("Nie znaleziono osób pasujących do wniosku."))
-        )
-        return format_html(
-            '<div class="matching-panel"><h3>{}</h3>{}<h3>{}</h3>{}</div>',
-            gettext("Osoby"),
-            persons_table,
-            gettext("Lokale"),
-            format_html_join("", "{}", ((block,) for block in unit_blocks)),
-        )
+
+    @admin.display(description=_("zaakceptowany regulamin"))
+    def accepted_terms(self, obj: Application) -> str:
+        return obj.accepted_terms_label
 
     @admin.action(description=_("Wyślij ponownie e-mail z linkiem potwierdzającym"))
     def resend_confirmation(self, request: HttpRequest, queryset) -> None:
