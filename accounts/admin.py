@@ -120,6 +120,45 @@ class UserAdmin(DjangoUserAdmin):
     )
     autocomplete_fields = ["person"]
 
+    def get_fieldsets(self, request, obj=None):
+        """A clerk sees what a clerk works with (issue 14 item 17): the permission switches
+        only for those who may hand them out — groups (roles) for whoever manages groups,
+        superuser and single permissions for superusers only."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        if request.user.has_perm("auth.change_group"):
+            shown = ["is_active", "is_staff", "groups"]
+        else:
+            shown = ["is_active"]
+        permission_fields = {"is_active", "is_staff", "is_superuser", "groups", "user_permissions"}
+        result = []
+        for name, options in fieldsets:
+            fields = list(options.get("fields", ()))
+            if permission_fields & set(fields):
+                fields = [field for field in fields if field not in permission_fields or field in shown]
+            result.append((name, {**options, "fields": fields}))
+        return result
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Whoever may change accounts must not take over a better-placed one (e.g. change a
+        # superuser's e-mail and reset its password): staff accounts are for those who manage
+        # roles, superusers' for superusers.
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or request.user.is_superuser:
+            return True
+        if obj.is_superuser:
+            return False
+        return not obj.is_staff or request.user.has_perm("auth.change_group")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # Granting a permission one does not hold would be a way around the roles.
+            readonly += ["is_superuser", "user_permissions"]
+        return readonly
+
     @admin.display(description=_("stan logowania"))
     def login_state(self, obj: User) -> str:
         if obj.closed_at:
