@@ -20,8 +20,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -35,6 +38,7 @@ from accounts.services.applications import application_pdf_filename
 from billing.models import Unit
 from portal.formats import format_date
 from portal.services.audit import audit_log
+from portal.third_party import OTP_FIELD_LABELS
 from portal.workdays import working_days_between
 
 # --- users ----------------------------------------------------------------------------------
@@ -698,7 +702,79 @@ class UnitGrantAdmin(admin.ModelAdmin):
         super().delete_model(request, obj)
 
 
-class StaffTOTPDeviceAdmin(TOTPDeviceAdmin):
+class PolishOTPDeviceAdminMixin:
+    """django-otp's device admins name their sections, search hint and QR column in English,
+    unmarked for translation (issue 14 item 14)."""
+
+    _SECTIONS = {
+        "Identity": _("Urządzenie"),
+        "Timestamps": _("Daty"),
+        "Configuration": _("Ustawienia"),
+        "State": _("Stan"),
+        "Throttling": _("Ograniczanie prób"),
+    }
+    search_help_text = _("Szukaj po loginie lub adresie e-mail użytkownika.")
+    # django-otp's filters are titled by the fields' English names; a handful of devices needs none.
+    list_filter = ()
+
+    # Columns and read-only fields Django would label with the fields' English names.
+    _COLUMNS = {
+        "user": "device_user",
+        "name": "device_name",
+        "created_at": "device_created",
+        "last_used_at": "device_used",
+    }
+    _COLUMNS |= {"confirmed": "device_confirmed"}
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (self._SECTIONS.get(name, name), {**options, "fields": [self._readonly(f) for f in options["fields"]]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    def _readonly(self, field: str) -> str:
+        return self._COLUMNS[field] if field in ("created_at", "last_used_at") else field
+
+    def get_readonly_fields(self, request, obj=None):
+        return [self._readonly(field) for field in super().get_readonly_fields(request, obj)]
+
+    def get_list_display(self, request):
+        return [self._COLUMNS.get(field, field) for field in super().get_list_display(request)]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and db_field.name in OTP_FIELD_LABELS:
+            label, help_text = OTP_FIELD_LABELS[db_field.name]
+            formfield.label = capfirst(label)
+            formfield.help_text = help_text
+        return formfield
+
+    @admin.display(description=_("użytkownik"), ordering="user")
+    def device_user(self, device) -> str:
+        return str(device.user)
+
+    @admin.display(description=_("nazwa"), ordering="name")
+    def device_name(self, device) -> str:
+        return device.name
+
+    @admin.display(description=_("utworzono"), ordering="created_at")
+    def device_created(self, device) -> str:
+        return format_date(device.created_at, with_time=True) or "—"
+
+    @admin.display(description=_("ostatnio użyte"), ordering="last_used_at")
+    def device_used(self, device) -> str:
+        return format_date(device.last_used_at, with_time=True) or "—"
+
+    @admin.display(description=_("potwierdzone"), ordering="confirmed", boolean=True)
+    def device_confirmed(self, device) -> bool:
+        return device.confirmed
+
+
+class StaffStaticDeviceAdmin(PolishOTPDeviceAdminMixin, StaticDeviceAdmin):
+    """django-otp's admin of backup codes, in Polish."""
+
+
+class StaffTOTPDeviceAdmin(PolishOTPDeviceAdminMixin, TOTPDeviceAdmin):
     """django-otp's admin of TOTP devices. Its two extra pages (the key and its QR code) look
     the device up with ``objects.get()``, so an unknown or out-of-range id was a 500
     (``DoesNotExist``); here it is a 404 like on every other page."""
@@ -711,6 +787,16 @@ class StaffTOTPDeviceAdmin(TOTPDeviceAdmin):
         get_object_or_404(TOTPDevice, pk=pk)
         return super().qrcode_view(request, pk)
 
+    @admin.display(description=_("kod QR"))
+    def qrcode_link(self, device: TOTPDevice) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:otp_totp_totpdevice_config", kwargs={"pk": device.pk}),
+            gettext("pokaż kod QR"),
+        )
+
 
 admin.site.unregister(TOTPDevice)
 admin.site.register(TOTPDevice, StaffTOTPDeviceAdmin)
+admin.site.unregister(StaticDevice)
+admin.site.register(StaticDevice, StaffStaticDeviceAdmin)
