@@ -15,12 +15,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -34,6 +38,7 @@ from accounts.services.applications import application_pdf_filename
 from billing.models import Unit
 from portal.formats import format_date
 from portal.services.audit import audit_log
+from portal.third_party import OTP_FIELD_LABELS
 from portal.workdays import working_days_between
 
 # --- users ----------------------------------------------------------------------------------
@@ -118,6 +123,45 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     autocomplete_fields = ["person"]
+
+    def get_fieldsets(self, request, obj=None):
+        """A clerk sees what a clerk works with (issue 14 item 17): the permission switches
+        only for those who may hand them out — groups (roles) for whoever manages groups,
+        superuser and single permissions for superusers only."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        if request.user.has_perm("auth.change_group"):
+            shown = ["is_active", "is_staff", "groups"]
+        else:
+            shown = ["is_active"]
+        permission_fields = {"is_active", "is_staff", "is_superuser", "groups", "user_permissions"}
+        result = []
+        for name, options in fieldsets:
+            fields = list(options.get("fields", ()))
+            if permission_fields & set(fields):
+                fields = [field for field in fields if field not in permission_fields or field in shown]
+            result.append((name, {**options, "fields": fields}))
+        return result
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Whoever may change accounts must not take over a better-placed one (e.g. change a
+        # superuser's e-mail and reset its password): staff accounts are for those who manage
+        # roles, superusers' for superusers.
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or request.user.is_superuser:
+            return True
+        if obj.is_superuser:
+            return False
+        return not obj.is_staff or request.user.has_perm("auth.change_group")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # Granting a permission one does not hold would be a way around the roles.
+            readonly += ["is_superuser", "user_permissions"]
+        return readonly
 
     @admin.display(description=_("stan logowania"))
     def login_state(self, obj: User) -> str:
@@ -340,6 +384,7 @@ class ApplicationStatusFilter(admin.SimpleListFilter):
             (Application.Status.ACTIVATED, _("aktywowane")),
             (Application.Status.REJECTED, _("odrzucone")),
             ("wszystkie", _("wszystkie")),
+            (Application.Status.UNCONFIRMED, _("niepotwierdzone (e-mail niepotwierdzony)")),
         ]
 
     def choices(self, changelist):
@@ -357,7 +402,9 @@ class ApplicationStatusFilter(admin.SimpleListFilter):
         if value is None:
             return queryset.filter(status=Application.Status.PENDING)
         if value == "wszystkie":
-            return queryset
+            # An application whose e-mail was never confirmed may be anyone's typing (A1): staff
+            # look for it on purpose, under its own filter, e.g. when the applicant calls.
+            return queryset.exclude(status=Application.Status.UNCONFIRMED)
         return queryset.filter(status=value)
 
 
@@ -385,6 +432,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     search_fields = ["number", "last_name", "first_name", "email", "pesel", "units__external_id", "units__street"]
     ordering = ["email_confirmed_at", "id"]
     inlines = [ApplicationUnitInline]
+    actions = ["resend_confirmation"]
     autocomplete_fields = ["person"]
     fieldsets = [
         (
@@ -393,7 +441,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         ),
         (
             _("Regulamin i zgody"),
-            {"fields": ["terms_version", "consent_e_invoice", "consent_e_correspondence", "consent_newsletter"]},
+            {"fields": ["accepted_terms", "consent_e_invoice", "consent_e_correspondence", "consent_newsletter"]},
         ),
         (_("Złożenie"), {"fields": ["created_at", "email_confirmed_at", "waiting", "ip_address", "pdf_link"]}),
         (_("Dopasowanie do systemu źródłowego"), {"fields": ["matches", "person", "staff_note"]}),
@@ -408,7 +456,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         "phone",
         "pesel",
         "title_kind",
-        "terms_version",
+        "accepted_terms",
         "consent_e_invoice",
         "consent_e_correspondence",
         "consent_newsletter",
@@ -425,8 +473,8 @@ class ApplicationAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        # Staff see an application only once its e-mail address was confirmed (A1).
-        qs = super().get_queryset(request).exclude(status=Application.Status.UNCONFIRMED)
+        # Unconfirmed applications are left out of every list but their own filter (ApplicationStatusFilter).
+        qs = super().get_queryset(request)
         return qs.select_related("person", "decided_by", "user", "terms_version").annotate(unit_count=Count("units"))
 
     def get_readonly_fields(self, request, obj=None):
@@ -474,84 +522,40 @@ class ApplicationAdmin(admin.ModelAdmin):
         if obj.pk is None:
             return "—"
         found = application_matches(obj)
-        editable = obj.status == Application.Status.PENDING
-        persons = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    match.person.external_id,
-                    str(match.person),
-                    match.person.pesel or "—",
-                    ", ".join(match.reasons),
-                    format_html(
-                        '<button type="submit" class="button" name="_pick_person" value="{}">{}</button>',
-                        match.person.pk,
-                        gettext("powiąż z tą osobą"),
-                    )
-                    if editable and obj.person_id != match.person.pk
-                    else (gettext("powiązana") if obj.person_id == match.person.pk else ""),
-                )
-                for match in found.persons
-            ),
+        linked = next((match for match in found.persons if match.person.pk == obj.person_id), None)
+        return render_to_string(
+            "admin/accounts/application/matches.html",
+            {
+                "application": obj,
+                "found": found,
+                "linked": linked,
+                "editable": obj.status == Application.Status.PENDING,
+            },
         )
-        unit_blocks = []
-        for unit_match in found.units:
-            rows = format_html_join(
-                "",
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                (
-                    (
-                        unit.external_id,
-                        str(unit),
-                        ", ".join(str(t.person) for t in unit_match.titles if t.unit_id == unit.pk) or "—",
-                        format_html(
-                            '<button type="submit" class="button" name="_pick_unit" value="{}:{}">{}</button>',
-                            unit_match.requested.pk,
-                            unit.pk,
-                            gettext("przypisz"),
-                        )
-                        if editable and unit_match.requested.unit_id != unit.pk
-                        else (gettext("przypisany") if unit_match.requested.unit_id == unit.pk else ""),
-                    )
-                    for unit in unit_match.units
-                ),
+
+    @admin.display(description=_("zaakceptowany regulamin"))
+    def accepted_terms(self, obj: Application) -> str:
+        return obj.accepted_terms_label
+
+    @admin.action(description=_("Wyślij ponownie e-mail z linkiem potwierdzającym"))
+    def resend_confirmation(self, request: HttpRequest, queryset) -> None:
+        sent, refused = 0, []
+        for application in queryset:
+            try:
+                services.application_confirmation_resend(application=application, by=request.user, request=request)
+            except ValidationError as exc:
+                refused.extend(exc.messages)
+            else:
+                sent += 1
+        if sent:
+            self.message_user(
+                request,
+                # A count after a colon needs no plural form (Polish has three).
+                gettext("Wysłano ponownie e-mail z linkiem potwierdzającym; liczba wniosków: %(n)d.") % {"n": sent},
+                messages.SUCCESS,
             )
-            unit_blocks.append(
-                format_html(
-                    "<h4>{} {}</h4>{}",
-                    gettext("Lokal we wniosku:"),
-                    unit_match.requested.label,
-                    format_html(
-                        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{}</tbody></table>",
-                        gettext("nr w systemie"),
-                        gettext("adres"),
-                        gettext("obecni właściciele / najemcy"),
-                        rows,
-                    )
-                    if rows
-                    else format_html("<p>{}</p>", gettext("Nie znaleziono lokalu o tym adresie lub numerze.")),
-                )
-            )
-        persons_table = (
-            format_html(
-                "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{}</tbody></table>",
-                gettext("nr w systemie"),
-                gettext("osoba"),
-                gettext("PESEL"),
-                gettext("zgodność"),
-                persons,
-            )
-            if persons
-            else format_html("<p>{}</p>", gettext("Nie znaleziono osób pasujących do wniosku."))
-        )
-        return format_html(
-            '<div class="matching-panel"><h3>{}</h3>{}<h3>{}</h3>{}</div>',
-            gettext("Osoby"),
-            persons_table,
-            gettext("Lokale"),
-            format_html_join("", "{}", ((block,) for block in unit_blocks)),
-        )
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
 
     def save_model(self, request, obj, form, change) -> None:
         picked = request.POST.get("_pick_person")
@@ -698,7 +702,79 @@ class UnitGrantAdmin(admin.ModelAdmin):
         super().delete_model(request, obj)
 
 
-class StaffTOTPDeviceAdmin(TOTPDeviceAdmin):
+class PolishOTPDeviceAdminMixin:
+    """django-otp's device admins name their sections, search hint and QR column in English,
+    unmarked for translation (issue 14 item 14)."""
+
+    _SECTIONS = {
+        "Identity": _("Urządzenie"),
+        "Timestamps": _("Daty"),
+        "Configuration": _("Ustawienia"),
+        "State": _("Stan"),
+        "Throttling": _("Ograniczanie prób"),
+    }
+    search_help_text = _("Szukaj po loginie lub adresie e-mail użytkownika.")
+    # django-otp's filters are titled by the fields' English names; a handful of devices needs none.
+    list_filter = ()
+
+    # Columns and read-only fields Django would label with the fields' English names.
+    _COLUMNS = {
+        "user": "device_user",
+        "name": "device_name",
+        "created_at": "device_created",
+        "last_used_at": "device_used",
+    }
+    _COLUMNS |= {"confirmed": "device_confirmed"}
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (self._SECTIONS.get(name, name), {**options, "fields": [self._readonly(f) for f in options["fields"]]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    def _readonly(self, field: str) -> str:
+        return self._COLUMNS[field] if field in ("created_at", "last_used_at") else field
+
+    def get_readonly_fields(self, request, obj=None):
+        return [self._readonly(field) for field in super().get_readonly_fields(request, obj)]
+
+    def get_list_display(self, request):
+        return [self._COLUMNS.get(field, field) for field in super().get_list_display(request)]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and db_field.name in OTP_FIELD_LABELS:
+            label, help_text = OTP_FIELD_LABELS[db_field.name]
+            formfield.label = capfirst(label)
+            formfield.help_text = help_text
+        return formfield
+
+    @admin.display(description=_("użytkownik"), ordering="user")
+    def device_user(self, device) -> str:
+        return str(device.user)
+
+    @admin.display(description=_("nazwa"), ordering="name")
+    def device_name(self, device) -> str:
+        return device.name
+
+    @admin.display(description=_("utworzono"), ordering="created_at")
+    def device_created(self, device) -> str:
+        return format_date(device.created_at, with_time=True) or "—"
+
+    @admin.display(description=_("ostatnio użyte"), ordering="last_used_at")
+    def device_used(self, device) -> str:
+        return format_date(device.last_used_at, with_time=True) or "—"
+
+    @admin.display(description=_("potwierdzone"), ordering="confirmed", boolean=True)
+    def device_confirmed(self, device) -> bool:
+        return device.confirmed
+
+
+class StaffStaticDeviceAdmin(PolishOTPDeviceAdminMixin, StaticDeviceAdmin):
+    """django-otp's admin of backup codes, in Polish."""
+
+
+class StaffTOTPDeviceAdmin(PolishOTPDeviceAdminMixin, TOTPDeviceAdmin):
     """django-otp's admin of TOTP devices. Its two extra pages (the key and its QR code) look
     the device up with ``objects.get()``, so an unknown or out-of-range id was a 500
     (``DoesNotExist``); here it is a 404 like on every other page."""
@@ -711,6 +787,16 @@ class StaffTOTPDeviceAdmin(TOTPDeviceAdmin):
         get_object_or_404(TOTPDevice, pk=pk)
         return super().qrcode_view(request, pk)
 
+    @admin.display(description=_("kod QR"))
+    def qrcode_link(self, device: TOTPDevice) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:otp_totp_totpdevice_config", kwargs={"pk": device.pk}),
+            gettext("pokaż kod QR"),
+        )
+
 
 admin.site.unregister(TOTPDevice)
 admin.site.register(TOTPDevice, StaffTOTPDeviceAdmin)
+admin.site.unregister(StaticDevice)
+admin.site.register(StaticDevice, StaffStaticDeviceAdmin)

@@ -63,14 +63,28 @@ def unit_suggestion(**address) -> Unit | None:
     return found[0] if len(found) == 1 else None
 
 
+def person_is_company(person: Person) -> bool:
+    """A company (or other organisation) rather than a private person: named by a company
+    name, or known by NIP without a PESEL."""
+    return bool(person.company_name.strip()) or (bool(person.nip) and not person.pesel)
+
+
 @dataclass
 class PersonMatch:
+    """A back-office person who may be the applicant: ``reasons`` say which fields agree
+    (shown to staff as they are), ``warnings`` what speaks against it."""
+
     person: Person
     reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def strength(self) -> int:
-        return len(self.reasons)
+        return len(self.reasons) - len(self.warnings)
+
+    @property
+    def is_company(self) -> bool:
+        return person_is_company(self.person)
 
 
 @dataclass
@@ -78,6 +92,12 @@ class UnitMatch:
     requested: object  # ApplicationUnit
     units: list[Unit]
     titles: list[Title]
+    # How the units were found: by the number from a payment slip, or by the address.
+    found_by: str = ""
+
+    # Each unit found with its current titles and, per title, the warning when its kind
+    # differs from the one claimed (empty otherwise).
+    rows: list[tuple[Unit, list[tuple[Title, str]]]] = field(default_factory=list)
 
 
 @dataclass
@@ -86,26 +106,60 @@ class ApplicationMatches:
     units: list[UnitMatch]
 
 
+def _add(persons: dict[int, PersonMatch], person: Person, *, reason: str, warning: str = "") -> None:
+    match = persons.setdefault(person.pk, PersonMatch(person))
+    if reason not in match.reasons:
+        match.reasons.append(reason)
+    if warning:
+        _add_warning(match, warning)
+
+
+def _compare(application, match: PersonMatch) -> None:
+    """What speaks against a candidate: the kind of person and a different PESEL. An
+    application is always a private person's (the form asks for a name and a PESEL)."""
+    person = match.person
+    if match.is_company:
+        _add_warning(
+            match,
+            _("To firma lub instytucja (%(who)s), a wniosek złożyła osoba prywatna.")
+            % {"who": " ".join(filter(None, [person.company_name, f"NIP {person.nip}" if person.nip else ""]))},
+        )
+    if application.pesel and person.pesel and person.pesel != application.pesel:
+        _add_warning(match, _("PESEL w systemie źródłowym jest inny niż we wniosku."))
+
+
+def _add_warning(match: PersonMatch, warning: str) -> None:
+    if warning not in match.warnings:
+        match.warnings.append(warning)
+
+
+def title_kind_warning(application, title: Title) -> str:
+    """Empty when the title is of the kind the applicant claimed, else what differs."""
+    if title.kind == application.title_kind:
+        return ""
+    return _("Tytuł prawny w systemie źródłowym: %(found)s, a we wniosku: %(claimed)s.") % {
+        "found": title.get_kind_display(),
+        "claimed": application.get_title_kind_display(),
+    }
+
+
 def application_matches(application, *, on: dt.date | None = None) -> ApplicationMatches:
-    """Back-office persons and units that match an application by PESEL, name and address."""
+    """Back-office persons and units that match an application by PESEL, name and the units'
+    address or number, each with the reasons it matched and warnings where the kind of person
+    (private or company) or of legal title differs from what the application says."""
     on = on or timezone.localdate()
     persons: dict[int, PersonMatch] = {}
 
-    def add(person: Person, reason: str) -> None:
-        match = persons.setdefault(person.pk, PersonMatch(person))
-        if reason not in match.reasons:
-            match.reasons.append(reason)
-
     if application.pesel:
         for person in Person.objects.filter(pesel=application.pesel)[:MAX_CANDIDATES]:
-            add(person, _("PESEL"))
+            _add(persons, person, reason=_("PESEL zgodny"))
     if application.last_name:
         by_name = Person.objects.filter(last_name__iexact=application.last_name.strip())
         for person in by_name[:MAX_CANDIDATES]:
             if person.first_name.strip().lower() == application.first_name.strip().lower():
-                add(person, _("imię i nazwisko"))
+                _add(persons, person, reason=_("imię i nazwisko zgodne"))
             else:
-                add(person, _("nazwisko"))
+                _add(persons, person, reason=_("nazwisko zgodne (imię inne)"))
 
     unit_matches = []
     for requested in application.units.all():
@@ -115,14 +169,27 @@ def application_matches(application, *, on: dt.date | None = None) -> Applicatio
             unit_no=requested.unit_no,
             external_id=requested.external_id,
         )
+        found_by = _("numer lokalu z blankietu opłat") if requested.external_id.strip() else _("adres lokalu")
         if requested.unit_id and all(u.pk != requested.unit_id for u in units):
             units.insert(0, requested.unit)
         titles = list(
             Title.objects.filter(Title.active_q(on), unit__in=units).select_related("person", "unit__building")
         )
         for title in titles:
-            add(title.person, _("tytuł prawny do wskazanego lokalu"))
-        unit_matches.append(UnitMatch(requested=requested, units=units, titles=titles))
+            _add(
+                persons,
+                title.person,
+                reason=_("tytuł prawny do lokalu %(unit)s: %(kind)s (lokal znaleziony po: %(found_by)s)")
+                % {"kind": title.get_kind_display(), "unit": title.unit.external_id, "found_by": found_by},
+                warning=title_kind_warning(application, title),
+            )
+        rows = [
+            (unit, [(title, title_kind_warning(application, title)) for title in titles if title.unit_id == unit.pk])
+            for unit in units
+        ]
+        unit_matches.append(UnitMatch(requested=requested, units=units, titles=titles, found_by=found_by, rows=rows))
 
+    for match in persons.values():
+        _compare(application, match)
     ranked = sorted(persons.values(), key=lambda m: (-m.strength, m.person.last_name, m.person.first_name))
     return ApplicationMatches(persons=ranked[:MAX_CANDIDATES], units=unit_matches)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.matching import normalize_street, normalize_token
 from billing.models import Title
+from portal.formats import format_date
 
 
 class User(AbstractUser):
@@ -202,6 +203,20 @@ class Application(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def accepted_terms_label(self) -> str:
+        """Which terms the applicant accepted. The form is not sent without accepting them (A1):
+        the version shown then, or the portal's basic terms while no version was published."""
+        submitted = format_date(self.created_at, with_time=True)
+        if self.terms_version_id:
+            return _("wersja %(version)s, zaakceptowana %(date)s") % {
+                "version": self.terms_version.version,
+                "date": submitted,
+            }
+        return _(
+            "regulamin podstawowy e-BOK (w chwili złożenia nie opublikowano żadnej wersji), zaakceptowany %(date)s"
+        ) % {"date": submitted}
 
 
 class ApplicationUnit(models.Model):

@@ -1,10 +1,19 @@
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.formats import format_date
 from portal.models import AuditEntry, EmailAttachment, EmailMessage, Operator
 from portal.services.audit import audit_log
+from portal.services.audit_display import (
+    audit_action_label,
+    audit_details_lines,
+    audit_object_label,
+    audit_object_type_label,
+    audit_object_url,
+)
 from portal.services.mail import email_resend
 
 
@@ -21,14 +30,64 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """The actions that occur, named in Polish (the stored value stays the machine name)."""
+
+    title = _("czynność")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        actions = AuditEntry.objects.order_by().values_list("action", flat=True).distinct()
+        return sorted(((action, audit_action_label(action)) for action in actions), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+class AuditObjectTypeFilter(admin.SimpleListFilter):
+    title = _("rodzaj obiektu")
+    parameter_name = "object_type"
+
+    def lookups(self, request, model_admin):
+        types = AuditEntry.objects.exclude(object_type="").order_by().values_list("object_type", flat=True).distinct()
+        return sorted(((value, audit_object_type_label(value)) for value in types), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(object_type=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "actor_label", "action", "object_type", "object_repr", "ip_address"]
-    list_filter = ["action", "object_type", ("created_at", admin.DateFieldListFilter)]
+    """Read in words: Polish action names, the object by kind and name, details as lines,
+    every time in the portal's time zone (issue 14 item 15)."""
+
+    list_display = ["when", "actor_label", "action_label", "object_label", "ip_address"]
+    list_filter = [AuditActionFilter, AuditObjectTypeFilter, ("created_at", admin.DateFieldListFilter)]
     search_fields = ["actor_label", "object_repr", "object_id", "ip_address"]
     date_hierarchy = "created_at"
     list_select_related = False
     show_full_result_count = False
+    fields = ["when", "actor_label", "action_label", "object_label", "ip_address", "details_view"]
+    readonly_fields = fields
+
+    @admin.display(description=_("kiedy"), ordering="created_at")
+    def when(self, obj: AuditEntry) -> str:
+        return format_date(obj.created_at, with_time=True)
+
+    @admin.display(description=_("czynność"), ordering="action")
+    def action_label(self, obj: AuditEntry) -> str:
+        return audit_action_label(obj.action)
+
+    @admin.display(description=_("obiekt"))
+    def object_label(self, obj: AuditEntry) -> str:
+        return audit_object_label(obj)
+
+    @admin.display(description=_("szczegóły"))
+    def details_view(self, obj: AuditEntry) -> str:
+        return render_to_string(
+            "admin/portal/audit_details.html",
+            {"lines": audit_details_lines(obj), "object_url": audit_object_url(obj), "entry": obj},
+        )
 
 
 class EmailAttachmentInline(admin.TabularInline):

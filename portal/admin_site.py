@@ -1,7 +1,33 @@
+from django.contrib.admin import ModelAdmin
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from accounts.forms import AdminLoginForm
+from portal import admin_grammar
+
+
+class PolishAdminMixin:
+    """Headings in Polish with the model's name declined (portal.admin_grammar): "Wybierz
+    użytkownika do zmiany", "Dodaj fakturę". Django puts ``title`` into the page's context
+    before ``extra_context``, so a title passed there wins."""
+
+    def changelist_view(self, request, extra_context=None):
+        kind = "select_change" if self.has_change_permission(request) else "select_view"
+        heading = admin_grammar.title(kind, self.opts)
+        if heading and not (extra_context or {}).get("title"):
+            extra_context = {**(extra_context or {}), "title": heading}
+        return super().changelist_view(request, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None:
+            kind = "add"
+        else:
+            obj = self.get_object(request, object_id)
+            kind = "change" if obj is not None and self.has_change_permission(request, obj) else "view"
+        heading = admin_grammar.title(kind, self.opts)
+        if heading and not (extra_context or {}).get("title"):
+            extra_context = {**(extra_context or {}), "title": heading}
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
 
 class PortalAdminSite(OTPAdminSite):
@@ -13,3 +39,13 @@ class PortalAdminSite(OTPAdminSite):
     login_template = "admin/otp_login.html"
     # The password is checked under the account's lockout lock (issue 3, accounts.lockout).
     login_form = AdminLoginForm
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every model admin — the portal's and the third-party ones (auth, axes, django-otp)
+        alike — speaks Polish with declined names, without each class having to remember it."""
+        admin_class = admin_class or ModelAdmin
+        if not issubclass(admin_class, PolishAdminMixin):
+            admin_class = type(
+                admin_class.__name__, (PolishAdminMixin, admin_class), {"__module__": admin_class.__module__}
+            )
+        return super().register(model_or_iterable, admin_class, **options)

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.formats import format_date
 from portal.memo import Memo
 
 
@@ -39,7 +40,8 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or '-'}: {self.action}"
+        # In the portal's time zone, as the list shows it (the stored value is UTC).
+        return f"{format_date(self.created_at, with_time=True)} {self.actor_label or '-'}: {self.action}"
 
 
 class EmailMessage(models.Model):

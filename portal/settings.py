@@ -602,3 +602,13 @@ AUTH_PASSWORD_VALIDATORS = [
     else v
     for v in AUTH_PASSWORD_VALIDATORS
 ]
+# --- Issue 14, the clerk in admin (items 12–17) ---
+# Admin in Polish: the third-party apps a clerk sees get Polish names (portal/third_party.py),
+# dates use the portal's "03.12.2026 08:46" (portal/locale_formats/pl/formats.py).
+for _app, _config in {
+    "axes": "portal.third_party.AxesConfig",
+    "django_otp.plugins.otp_static": "portal.third_party.OTPStaticConfig",
+    "django_otp.plugins.otp_totp": "portal.third_party.OTPTOTPConfig",
+}.items():
+    INSTALLED_APPS[INSTALLED_APPS.index(_app)] = _config
+FORMAT_MODULE_PATH = ["portal.locale_formats"]

@@ -20,6 +20,11 @@ class ImportRun(models.Model):
         FAILED = "failed", _("błąd")
         INTERRUPTED = "interrupted", _("przerwany")
 
+    class Kind(models.TextChoices):
+        # The bundle's "kind" as the exchange format names it (EXCHANGE_FORMAT.md).
+        FULL = "full", _("pełny")
+        DELTA = "delta", _("przyrostowy")
+
     class Trigger(models.TextChoices):
         COMMAND = "command", _("polecenie")
         TASK = "task", _("zadanie")
@@ -30,10 +35,10 @@ class ImportRun(models.Model):
     status = models.CharField(_("stan"), max_length=20, choices=Status.choices, default=Status.RUNNING, db_index=True)
     trigger = models.CharField(_("uruchomienie"), max_length=16, choices=Trigger.choices, default=Trigger.COMMAND)
     bundle = models.CharField(_("pakiet (ścieżka)"), max_length=500)
-    export_id = models.CharField(_("export_id"), max_length=200, blank=True, db_index=True)
+    export_id = models.CharField(_("identyfikator eksportu"), max_length=200, blank=True, db_index=True)
     source = models.CharField(_("system źródłowy"), max_length=200, blank=True)
     sequence = models.BigIntegerField(_("numer kolejny"), null=True, blank=True)
-    kind = models.CharField(_("rodzaj"), max_length=10, blank=True)
+    kind = models.CharField(_("rodzaj"), max_length=10, blank=True, choices=Kind.choices)
     as_of = models.DateTimeField(_("stan na"), null=True, blank=True)
     counts = models.JSONField(_("liczby wierszy"), default=dict, blank=True)
     timings = models.JSONField(_("czasy (s)"), default=dict, blank=True)
@@ -91,7 +96,7 @@ class ImportProblem(models.Model):
 class OutboundBundle(models.Model):
     """An outbound bundle the portal wrote for the back-office (readings, consent changes)."""
 
-    export_id = models.CharField(_("export_id"), max_length=100, unique=True)
+    export_id = models.CharField(_("identyfikator eksportu"), max_length=100, unique=True)
     sequence = models.PositiveIntegerField(_("numer kolejny"), unique=True)
     created_at = models.DateTimeField(_("utworzono"), db_index=True)
     path = models.CharField(_("katalog"), max_length=500)

@@ -16,9 +16,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.http import FileResponse, HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import linebreaks_filter
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join, linebreaks
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -326,7 +327,9 @@ class TicketAdmin(admin.ModelAdmin):
                     entry.get_kind_display(),
                     entry.author.get_username() if entry.author else obj.reporter_label,
                     format_date(entry.created_at, with_time=True),
-                    linebreaks(entry.body, autoescape=True),
+                    # The template filter escapes the text and marks its own <p>/<br> safe;
+                    # django.utils.html.linebreaks returns a plain str that format_html would escape again.
+                    linebreaks_filter(entry.body, autoescape=True),
                 )
                 for entry in entries
             ),

@@ -20,6 +20,7 @@ from accounts.password_validation import login_generate, password_generate
 from accounts.pdf import application_pdf
 from accounts.services.grants import grants_give
 from accounts.services.users import credentials_email
+from portal.formats import format_date
 from portal.services.audit import audit_log, client_ip
 from portal.services.mail import email_queue
 
@@ -160,19 +161,56 @@ def application_submit(
             actor_label=_("wnioskodawca"),
             details={"units": [item.label for item in requested]},
         )
-        pdf = application_pdf(application)
-        email_queue(
-            to=[email],
-            template="application_confirm",
-            context={
-                "application": application,
-                "confirm_url": _absolute(reverse("application_confirm", args=[confirm_token(application)])),
-                "days": settings.APPLICATION_CONFIRM_DAYS,
-            },
-            attachments=[(application_pdf_filename(application), pdf, "application/pdf")],
-            dedup_key=f"application-confirm:{application.pk}",
-        )
+        _confirmation_email(application, dedup_key=f"application-confirm:{application.pk}")
     return application
+
+
+def confirmation_expires_at(application: Application) -> dt.datetime:
+    """Until when the applicant can confirm: the unconfirmed application is purged after that
+    (``applications_purge_unconfirmed``), so a link sent again does not outlive it."""
+    return application.created_at + dt.timedelta(days=settings.APPLICATION_CONFIRM_DAYS)
+
+
+def _confirmation_email(application: Application, *, dedup_key: str | None) -> None:
+    email_queue(
+        to=[application.email],
+        template="application_confirm",
+        context={
+            "application": application,
+            "confirm_url": _absolute(reverse("application_confirm", args=[confirm_token(application)])),
+            "until": format_date(confirmation_expires_at(application), with_time=True),
+        },
+        attachments=[(application_pdf_filename(application), application_pdf(application), "application/pdf")],
+        dedup_key=dedup_key,
+    )
+
+
+def application_confirmation_resend(*, application: Application, by: User, request=None) -> None:
+    """Staff send the confirmation e-mail again, e.g. when the applicant calls because it never
+    came (issue 14). Only for an application still waiting for its e-mail to be confirmed and
+    whose confirmation period has not run out; the new link works until the same moment."""
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if application.status != Application.Status.UNCONFIRMED:
+            raise ValidationError(
+                _("Wniosek %(number)s ma już potwierdzony adres e-mail.") % {"number": application.number},
+                code="already_confirmed",
+            )
+        if timezone.now() >= confirmation_expires_at(application):
+            raise ValidationError(
+                _("Termin potwierdzenia wniosku %(number)s minął; wnioskodawca musi złożyć nowy wniosek.")
+                % {"number": application.number},
+                code="expired",
+            )
+        # No dedup key: each resend is a new message, which is the point of resending.
+        _confirmation_email(application, dedup_key=None)
+        audit_log(
+            action="application.confirmation_resend",
+            actor=by,
+            obj=application,
+            request=request,
+            details={"email": application.email},
+        )
 
 
 def application_pdf_filename(application: Application) -> str:

@@ -8,6 +8,7 @@ from base64 import b32encode
 from dataclasses import dataclass
 
 from django.contrib.auth import password_validation
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -71,17 +72,33 @@ def _password_for(user: User) -> str:
         return password
 
 
-def staff_provision(*, username: str, email: str, superuser: bool = False) -> StaffCredentials:
+def _role(name: str | None) -> Group | None:
+    if not name:
+        return None
+    group = Group.objects.filter(name=name.strip()).first()
+    if group is None:
+        available = ", ".join(f"„{role}”" for role in Group.objects.order_by("name").values_list("name", flat=True))
+        raise ValidationError(
+            _("Nie ma roli „%(role)s”. Dostępne role: %(roles)s.") % {"role": name, "roles": available or "—"},
+            code="no_such_role",
+        )
+    return group
+
+
+def staff_provision(*, username: str, email: str, superuser: bool = False, role: str | None = None) -> StaffCredentials:
     """Create the staff member ``username`` or reset an existing one.
 
     Either way the account gets a new generated password that must be changed at the first
     login (A5, as any password someone else typed), one new confirmed TOTP device replacing
     all earlier ones, and ten new static backup codes replacing earlier ones; a login lockout
-    is opened and the account is active. ``superuser`` grants every permission (the first operator's choice: without
-    it a staff member belongs to no group and sees nothing in admin); leaving it out of a
-    reset does not take it away. A login of a tenant's (non-staff) account is refused.
+    is opened and the account is active. ``superuser`` grants every permission (the first
+    operator's choice); leaving it out of a
+    reset does not take it away. ``role`` names a group (accounts.roles, e.g. "Obsługa
+    klienta") the account joins; a reset adds it to the roles held. A login of a tenant's
+    (non-staff) account is refused.
     """
     username, email = _check(username=username, email=email)
+    group = _role(role)
     with transaction.atomic():
         # Two runs for one existing login at once: the second waits, then resets what the first
         # made. For a new login the unique username refuses the second.
@@ -110,6 +127,8 @@ def staff_provision(*, username: str, email: str, superuser: bool = False) -> St
         user.set_password(password)
         user.must_change_password = True
         user.save()
+        if group is not None:
+            user.groups.add(group)
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         totp = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=True)
@@ -122,7 +141,11 @@ def staff_provision(*, username: str, email: str, superuser: bool = False) -> St
             action="account.staff_create" if created else "account.staff_reset",
             actor_label="manage.py create_staff",
             obj=user,
-            details={"email": email, "superuser": user.is_superuser},
+            details={
+                "email": email,
+                "superuser": user.is_superuser,
+                "roles": sorted(g.name for g in user.groups.all()),
+            },
         )
     return StaffCredentials(
         user=user,

@@ -75,7 +75,7 @@ def test_matching_panel_shows_back_office_persons_and_units_by_pesel_name_and_ad
     html = staff_client.get(_change_url(application)).content.decode()
     assert by_pesel.external_id in html and "PESEL" in html
     assert by_name.external_id in html and "imię i nazwisko" in html
-    assert holder.external_id in html and "tytuł prawny do wskazanego lokalu" in html
+    assert holder.external_id in html and f"tytuł prawny do lokalu {zrodlana_unit.external_id}: własność" in html
     assert "Pasuje" not in html
     assert zrodlana_unit.external_id in html and f'value="{application.units.get().pk}:{zrodlana_unit.pk}"' in html
 

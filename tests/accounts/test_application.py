@@ -199,9 +199,9 @@ def test_expired_confirmation_link_gets_a_clear_page_and_the_application_is_purg
     assert not Application.objects.exists()
 
 
-def test_staff_do_not_see_an_unconfirmed_application(staff_client, client):
+def test_staff_do_not_see_an_unconfirmed_application_in_the_usual_lists(staff_client, client):
     client.post(reverse("application_form"), application_data())
     application = Application.objects.get()
-    changelist = staff_client.get(reverse("admin:accounts_application_changelist") + "?stan=wszystkie")
-    assert application.number not in changelist.content.decode()
-    assert staff_client.get(reverse("admin:accounts_application_change", args=[application.pk])).status_code == 302
+    for query in ["", "?stan=wszystkie", "?stan=activated"]:
+        changelist = staff_client.get(reverse("admin:accounts_application_changelist") + query)
+        assert application.number not in changelist.content.decode()

@@ -90,7 +90,7 @@ def test_staff_get_404_for_every_out_of_range_id(staff_client):
             # No admin pattern matches, so admin's "<object id>/" catch-all takes it, and the
             # change page of a missing object goes back to the index with a message.
             assert response.redirect_chain[-1][0] == "/admin/", url
-            assert "nie istnieje" in response.content.decode(), url
+            assert "Nie znaleziono:" in response.content.decode(), url
         else:
             assert response.status_code == 404, url
 

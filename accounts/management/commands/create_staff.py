@@ -1,4 +1,4 @@
-"""python manage.py create_staff LOGIN --email ADDRESS [--superuser] — a staff member who can
+"""python manage.py create_staff LOGIN --email ADDRESS [--superuser] [--role ROLE] — a staff member who can
 log into admin at once: password, TOTP key with its QR code, static backup codes (A13)."""
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ class Command(BaseCommand):
     help = (
         "Tworzy konto obsługi z kluczem TOTP i kodami zapasowymi albo resetuje istniejące "
         "(nowe hasło, nowy klucz, nowe kody; stare przestają działać). Pierwszy operator: "
-        "użyj --superuser — konto obsługi bez tej opcji nie należy do żadnej grupy i nie widzi "
-        "niczego w panelu. Wydrukowane hasło trzeba zmienić przy pierwszym logowaniu."
+        "użyj --superuser; pozostali dostają rolę opcją --role (np. „Obsługa klienta”, „Księgowość”, "
+        "„Administrator portalu”) — konto obsługi bez roli nie widzi niczego w panelu. "
+        "Wydrukowane hasło trzeba zmienić przy pierwszym logowaniu."
     )
 
     def add_arguments(self, parser) -> None:
@@ -29,10 +30,15 @@ class Command(BaseCommand):
             action="store_true",
             help="Pełne uprawnienia w panelu (pierwszy operator). Przy resecie brak opcji ich nie odbiera.",
         )
+        parser.add_argument(
+            "--role",
+            help="Rola (grupa) konta: „Obsługa klienta”, „Księgowość” albo „Administrator portalu”. "
+            "Przy resecie rola jest dodawana do posiadanych.",
+        )
 
-    def handle(self, *args, login: str, email: str, superuser: bool, **options) -> None:
+    def handle(self, *args, login: str, email: str, superuser: bool, role: str | None = None, **options) -> None:
         try:
-            result = staff_provision(username=login, email=email, superuser=superuser)
+            result = staff_provision(username=login, email=email, superuser=superuser, role=role)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         if result.created:
