@@ -54,11 +54,13 @@ WIDTHS = (1280, 360)
 # does not wrap it scrolls sideways (issue 14, item 8).
 LONG_EMAIL = "konstancja.wisniewskakowalczyk@spoldzielniamieszkaniowa.example.test"
 
-RUN_AXE = """async (tags) => {
-  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
-  return result.violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length}): ` +
-    v.nodes.slice(0, 6).map((n) => n.target.join(" ")).join(" | "));
+# axe runs in both widths' pages at once (two renderer processes): started in each, then awaited.
+START_AXE = """(tags) => {
+  window.__axeViolations = axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})
+    .then((result) => result.violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length}): ` +
+      v.nodes.slice(0, 6).map((n) => n.target.join(" ")).join(" | ")));
 }"""
+AXE_VIOLATIONS = "() => window.__axeViolations"
 
 # The outermost elements that reach past the right edge (their parent does not) and that no
 # scrolling or clipping box contains: what makes the page scroll sideways.
@@ -247,11 +249,15 @@ def _admin_urls(world) -> list[str]:
     ]
 
 
-def _check(page, url: str, width: int) -> list[str]:
+def _start(page, url: str) -> None:
     response = page.goto(page.base_url + url)
     assert response is not None and response.status == 200, f"{url}: {response and response.status}"
     page.add_script_tag(path=str(AXE))
-    problems = [f"axe {rule}" for rule in page.evaluate(RUN_AXE, AXE_TAGS)]
+    page.evaluate(START_AXE, AXE_TAGS)
+
+
+def _finish(page, url: str, width: int) -> list[str]:
+    problems = [f"axe {rule}" for rule in page.evaluate(AXE_VIOLATIONS)]
     problems += [f"overflow: {what}" for what in page.evaluate(OVERFLOW, width)]
     return [f"{width} px {url} — {problem}" for problem in problems]
 
@@ -260,30 +266,36 @@ def _walk(browser, base_url: str, urls: list[str], *, log_in=None) -> tuple[list
     """Every URL at every width; ``log_in(page)`` once, its session shared by both widths."""
     assert AXE.exists(), "axe-core is missing: scripts/test.sh installs it (npm ci, package-lock.json)"
     problems: list[str] = []
-    visits = 0
+    opened = []
     state = None
-    for width in WIDTHS:
-        # The pages' Content-Security-Policy (script-src 'self') would block the injected
-        # axe-core, so this walk alone bypasses it; tests/e2e/test_content_security_policy.py
-        # and tests/portal/test_security_headers.py check the policy itself.
-        context = browser.new_context(
-            bypass_csp=True,
-            locale="pl-PL",
-            viewport={"width": width, "height": 900},
-            is_mobile=width < 600,
-            storage_state=state,
-        )
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        page.base_url = base_url
-        if log_in is not None and state is None:
-            log_in(page)
-            state = context.storage_state()
+    try:
+        for width in WIDTHS:
+            # The pages' Content-Security-Policy (script-src 'self') would block the injected
+            # axe-core, so this walk alone bypasses it; tests/e2e/test_content_security_policy.py
+            # and tests/portal/test_security_headers.py check the policy itself.
+            context = browser.new_context(
+                bypass_csp=True,
+                locale="pl-PL",
+                viewport={"width": width, "height": 900},
+                is_mobile=width < 600,
+                storage_state=state,
+            )
+            context.set_default_timeout(15_000)
+            page = context.new_page()
+            page.base_url = base_url
+            opened.append((width, context, page))
+            if log_in is not None and state is None:
+                log_in(page)
+                state = context.storage_state()
         for url in urls:
-            problems += _check(page, url, width)
-            visits += 1
-        context.close()
-    return problems, visits
+            for _width, _context, page in opened:
+                _start(page, url)
+            for width, _context, page in opened:
+                problems += _finish(page, url, width)
+    finally:
+        for _width, context, _page in opened:
+            context.close()
+    return problems, len(urls) * len(opened)
 
 
 def _report(problems: list[str]) -> str:
