@@ -11,6 +11,8 @@ pkgs=(fonts-dejavu-core gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-sub
 [ "$kind" = image ] && pkgs+=(curl postgresql-client)
 [ "$kind" = test ] && pkgs+=(postgresql-15 redis-server chromium zbar-tools caddy)
 for p in "${pkgs[@]}"; do have "$p" || need+=("$p"); done
+# The tests install axe-core with npm (Debian's npm brings nodejs; a nodejs that has npm is enough).
+[ "$kind" = test ] && ! command -v npm >/dev/null && need+=(npm)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ]; then
   echo "Instaluję pakiety systemowe: ${need[*]}"

@@ -8,6 +8,12 @@ cd "$(dirname "$0")/.."
 started=$(date +%s)
 scripts/system-packages.sh test
 scripts/venv.sh dev
+# axe-core for the accessibility walk (tests/e2e/test_accessibility_walk.py): the npm package
+# pinned with its checksum in package-lock.json, installed into node_modules/ when missing or
+# when the lock file changed; the tests themselves download nothing.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+fi
 py=.venv/bin/python
 pgbin=/usr/lib/postgresql/15/bin
 
