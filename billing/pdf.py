@@ -31,11 +31,12 @@ from billing.qr import Transfer, qr_png_data_uri, zbp_payload
 from billing.selectors import invoice_lines
 from billing.words import amount_in_words
 from portal.models import Operator
+from portal.pdf import html_to_pdf
 
 logger = logging.getLogger(__name__)
 
 # Bump when the invoice layout changes: every stored PDF is then rendered again once.
-INVOICE_LAYOUT_VERSION = "1"
+INVOICE_LAYOUT_VERSION = "2"
 INVOICE_DIR = "invoices"
 _VAT_ORDER = ["23", "8", "5", "0", "zw", "np"]
 
@@ -53,12 +54,6 @@ def _font_face_css() -> str:
         for weight, style, name in faces
         if (folder / name).is_file()
     )
-
-
-def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # loading WeasyPrint costs time the other pages do not need
-
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 
 def _logo_data_uri(operator: Operator | None) -> str:
