@@ -592,3 +592,13 @@ CELERY_BEAT_SCHEDULE.update(
 CELERY_BEAT_SCHEDULER = "portal.beat:HeartbeatScheduler"
 CELERY_BEAT_MAX_LOOP_INTERVAL = 60
 BEAT_HEARTBEAT_FILE = env.str("BEAT_HEARTBEAT_FILE", default="/tmp/ebok-beat-heartbeat")  # noqa: S108 - a flag file, no data
+
+# --- Issue 14, items 19–27: accessibility statement, mailing headers, the demo ---
+# Item 24: one address for every e-mail and PDF (portal/links.py). The demo serves at HOST:PORT
+# (scripts/run.sh), so without PORTAL_BASE_URL its links follow them instead of a fixed port.
+if DEMO and not env.str("PORTAL_BASE_URL", default=""):
+    _demo_host = env.str("HOST", default="127.0.0.1")
+    PORTAL_BASE_URL = (
+        f"http://{'127.0.0.1' if _demo_host in ('0.0.0.0', '::') else _demo_host}:{env.int('PORT', default=8000)}"  # noqa: S104 - a listening address, mapped to one a browser opens
+    )
+    PZ_SP_ENTITY_ID = env.str("PZ_SP_ENTITY_ID", default=PORTAL_BASE_URL)

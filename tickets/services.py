@@ -15,7 +15,6 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +22,7 @@ from accounts.models import User
 from accounts.selectors import units_for_user
 from billing.models import Unit
 from portal.formats import format_date
+from portal.links import absolute_reverse
 from portal.models import EmailMessage
 from portal.services.audit import audit_log
 from portal.services.mail import email_queue
@@ -67,7 +67,7 @@ def status_token(ticket: Ticket) -> str:
 
 
 def status_url(ticket: Ticket) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("tickets:status_link", args=[status_token(ticket)])
+    return absolute_reverse("tickets:status_link", status_token(ticket))
 
 
 def ticket_from_status_token(token: str) -> Ticket | None:
@@ -305,7 +305,7 @@ def _email_staff_new(ticket: Ticket) -> None:
 
 
 def _admin_url(ticket: Ticket) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("admin:tickets_ticket_change", args=[ticket.pk])
+    return absolute_reverse("admin:tickets_ticket_change", ticket.pk)
 
 
 # --- the reporter answers back -------------------------------------------------------------
@@ -566,9 +566,7 @@ def unsubscribe_token(user: User) -> str:
 
 
 def unsubscribe_url(user: User) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse(
-        "tickets:newsletter_unsubscribe", args=[unsubscribe_token(user)]
-    )
+    return absolute_reverse("tickets:newsletter_unsubscribe", unsubscribe_token(user))
 
 
 def newsletter_deliver_send(*, newsletter_id: int) -> int:
