@@ -602,3 +602,10 @@ if DEMO and not env.str("PORTAL_BASE_URL", default=""):
         f"http://{'127.0.0.1' if _demo_host in ('0.0.0.0', '::') else _demo_host}:{env.int('PORT', default=8000)}"  # noqa: S104 - a listening address, mapped to one a browser opens
     )
     PZ_SP_ENTITY_ID = env.str("PZ_SP_ENTITY_ID", default=PORTAL_BASE_URL)
+# Item 22: with DEBUG (the demo) a missing page still shows the portal's own Polish 404, not
+# Django's technical page listing every URL pattern. Item 25: the demo's console shows one line
+# per e-mail (the messages are on the staff's "Poczta demo" page).
+if DEMO:
+    MIDDLEWARE.append("portal.demo.DemoNotFoundMiddleware")
+    if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set from EMAIL_URL above
+        EMAIL_BACKEND = "portal.demo.OneLineConsoleBackend"

@@ -138,7 +138,7 @@ def _check_filing_rules(
     """Content types of the uploads, in order; a ValidationError naming the field for any broken rule."""
     errors: dict[str, list[str]] = {}
     today = timezone.localdate()
-    if kind not in Ticket.Kind.values:
+    if kind not in Ticket.Kind.values or kind == Ticket.Kind.ACCESSIBILITY:
         errors.setdefault("kind", []).append(_("Wybierz rodzaj zgłoszenia."))
     if reporter is None:
         if kind != Ticket.Kind.FAILURE:
@@ -271,6 +271,64 @@ def ticket_file(
         for name in stored:
             default_storage.delete(name)
         raise
+    return Filed(ticket=ticket, secret=secret)
+
+
+ACCESSIBILITY_DEADLINE_DAYS = 7
+
+
+def accessibility_request_file(
+    *,
+    reporter_name: str,
+    reporter_email: str,
+    reporter_phone: str,
+    element: str,
+    description: str,
+    alternative: str = "",
+    reporter: User | None = None,
+    request: HttpRequest | None = None,
+) -> Filed:
+    """A request for accessibility or an alternative way of access (art. 18 of the act on digital
+    accessibility, E5): a ticket anyone may file, due within 7 days of the request, which staff
+    see as its statutory deadline. The reporter gets its number and code like any ticket."""
+    if not (reporter_email.strip() or reporter_phone.strip()):
+        raise ValidationError({"reporter_phone": _("Podaj e-mail lub telefon, abyśmy mogli odpowiedzieć.")})
+    text = description.strip()
+    if alternative.strip():
+        text += "\n\n" + _("Dogodny sposób przekazania informacji: %(way)s") % {"way": alternative.strip()}
+    if reporter is not None:
+        text += "\n\n" + _("Kontakt podany w żądaniu: %(name)s, %(contact)s") % {
+            "name": reporter_name.strip(),
+            "contact": ", ".join(part for part in (reporter_email.strip(), reporter_phone.strip()) if part),
+        }
+    secret = new_secret()
+    with transaction.atomic():
+        now = timezone.now()
+        ticket = Ticket.objects.create(
+            number=ticket_number_next(timezone.localdate(now).year),
+            kind=Ticket.Kind.ACCESSIBILITY,
+            reporter=reporter,
+            reporter_name="" if reporter else reporter_name.strip(),
+            reporter_email="" if reporter else reporter_email.strip(),
+            reporter_phone="" if reporter else reporter_phone.strip(),
+            location=element.strip()[:250],
+            subject=(_("Żądanie zapewnienia dostępności: %(element)s") % {"element": element.strip()})[:200],
+            description=text[:5000],
+            secret_hash=hash_secret(secret),
+            created_at=now,
+            # Art. 18(1): "niezwłocznie, nie później niż w ciągu 7 dni od dnia wystąpienia z żądaniem".
+            due_on=timezone.localdate(now) + dt.timedelta(days=ACCESSIBILITY_DEADLINE_DAYS),
+        )
+        audit_log(
+            action="ticket.create",
+            actor=reporter,
+            obj=ticket,
+            request=request,
+            details={"kind": ticket.kind, "due_on": ticket.due_on.isoformat()},
+            actor_label="" if reporter else f"{ticket.reporter_name} (bez konta)",
+        )
+        _email_reporter_received(ticket, secret)
+        _email_staff_new(ticket)
     return Filed(ticket=ticket, secret=secret)
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
         name="attachment",
     ),
     path("awaria/", views.failure_report, name="failure_report"),
+    path("deklaracja-dostepnosci/zadanie/", views.accessibility_request, name="accessibility_request"),
     path("status/", views.status_check, name="status"),
     path("status/<str:token>/", views.status_link, name="status_link"),
     path("status/<str:token>/odpowiedz/", views.status_reply, name="status_reply"),

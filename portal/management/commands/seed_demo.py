@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import UnitGrant, User
 from billing.models import Person, Title, Unit
+from portal.links import absolute_url
 from portal.models import Operator
 from sync.generator import generate_bundle
 from sync.models import ImportRun
@@ -146,8 +147,11 @@ class Command(BaseCommand):
                 [
                     "",
                     "Dane demonstracyjne gotowe:",
+                    f"  Otwórz w przeglądarce:  {absolute_url('/')}",
+                    f"  Panel obsługi (admin):  {absolute_url('/admin/')}",
+                    f"  Poczta demo (wysłane e-maile, dla obsługi):  {absolute_url('/demo/poczta/')}",
                     f"  Lokator:  login {TENANT_LOGIN}  hasło {TENANT_PASSWORD}",
-                    f"  Obsługa:  login {STAFF_LOGIN}  hasło {STAFF_PASSWORD}  (panel: /admin/)",
+                    f"  Obsługa:  login {STAFF_LOGIN}  hasło {STAFF_PASSWORD}",
                     f"            TOTP (klucz do aplikacji): {secret}",
                     f"            kody zapasowe (jednorazowe): {' '.join(STAFF_STATIC_TOKENS)}",
                     f"            {totp.config_url}",
