@@ -63,6 +63,8 @@ class EmailMessage(models.Model):
     sent_at = models.DateTimeField(_("wysłano"), null=True, blank=True)
     # Lets a caller make "send this once" idempotent (e.g. "invoice 42 to user 7").
     dedup_key = models.CharField(_("klucz jednorazowości"), max_length=200, null=True, blank=True, unique=True)
+    # Extra headers of a mailing (List-Unsubscribe and List-Unsubscribe-Post, RFC 2369 and 8058).
+    headers = models.JSONField(_("nagłówki"), default=dict, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("użytkownik"),

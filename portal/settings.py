@@ -609,3 +609,6 @@ if DEMO:
     MIDDLEWARE.append("portal.demo.DemoNotFoundMiddleware")
     if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set from EMAIL_URL above
         EMAIL_BACKEND = "portal.demo.OneLineConsoleBackend"
+# Item 21: newsletters and announcements carry List-Unsubscribe (one-click link and a mailto to this
+# mailbox, where a person handles the request; the operator's e-mail when empty).
+MAILING_UNSUBSCRIBE_MAILTO = env.str("MAILING_UNSUBSCRIBE_MAILTO", default="")

@@ -23,9 +23,9 @@ from accounts.selectors import units_for_user
 from billing.models import Unit
 from portal.formats import format_date
 from portal.links import absolute_reverse
-from portal.models import EmailMessage
+from portal.models import EmailMessage, Operator
 from portal.services.audit import audit_log
-from portal.services.mail import email_queue
+from portal.services.mail import email_queue, list_unsubscribe_headers
 from tickets import files
 from tickets.models import (
     Announcement,
@@ -43,6 +43,7 @@ NUMBER_PREFIX = "ZGL"
 ATTACHMENT_TYPES = (files.JPEG, files.PNG, files.PDF)
 _STATUS_LINK_SALT = "tickets.status-link"
 _UNSUBSCRIBE_SALT = "tickets.newsletter-unsubscribe"
+_ANNOUNCEMENTS_UNSUBSCRIBE_SALT = "tickets.announcements-unsubscribe"
 
 
 # --- numbers and status links ---------------------------------------------------------
@@ -564,12 +565,14 @@ def announcement_email_send(*, announcement_id: int) -> int:
         dedup_key = f"announcement:{announcement.pk}:user:{user.pk}"
         if EmailMessage.objects.filter(dedup_key=dedup_key).exists():
             continue
+        unsubscribe = announcements_unsubscribe_url(user)
         email_queue(
             to=[user.email],
             template="announcement",
-            context={"announcement": announcement, "user": user},
+            context={"announcement": announcement, "user": user, "unsubscribe_url": unsubscribe},
             user=user,
             dedup_key=dedup_key,
+            headers=_mailing_headers(unsubscribe),
         )
         queued += 1
     Announcement.objects.filter(pk=announcement.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
@@ -627,6 +630,51 @@ def unsubscribe_url(user: User) -> str:
     return absolute_reverse("tickets:newsletter_unsubscribe", unsubscribe_token(user))
 
 
+def _mailing_headers(url: str) -> dict[str, str]:
+    """List-Unsubscribe headers of a bulk mailing: the one-click link, and the office's mailbox
+    (MAILING_UNSUBSCRIBE_MAILTO, else the operator's e-mail) where a person reads the request."""
+    mailto = settings.MAILING_UNSUBSCRIBE_MAILTO
+    if not mailto:
+        operator = Operator.current()
+        mailto = operator.email if operator is not None else ""
+    return list_unsubscribe_headers(url=url, mailto=mailto)
+
+
+def announcements_unsubscribe_token(user: User) -> str:
+    return signing.dumps(user.pk, salt=_ANNOUNCEMENTS_UNSUBSCRIBE_SALT)
+
+
+def announcements_unsubscribe_url(user: User) -> str:
+    return absolute_reverse("tickets:announcements_unsubscribe", announcements_unsubscribe_token(user))
+
+
+def announcements_unsubscribe(*, token: str, request: HttpRequest | None = None) -> User | None:
+    """One-click end of announcements by e-mail (no login). None for a bad link; queued
+    announcements not yet delivered to the user are cancelled too."""
+    try:
+        user_id = int(signing.loads(token, salt=_ANNOUNCEMENTS_UNSUBSCRIBE_SALT))
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id).first()
+        if user is None:
+            return None
+        EmailMessage.objects.filter(
+            user=user, status=EmailMessage.Status.QUEUED, dedup_key__startswith="announcement:"
+        ).update(status=EmailMessage.Status.CANCELLED)
+        if user.notify_announcements:
+            user.notify_announcements = False
+            user.save(update_fields=["notify_announcements"])
+            audit_log(
+                action="account.announcements_off",
+                actor=user,
+                obj=user,
+                request=request,
+                details={"via": "unsubscribe_link"},
+            )
+    return user
+
+
 def newsletter_deliver_send(*, newsletter_id: int) -> int:
     """Queue the newsletter for each user who consents now; safe to run twice."""
     newsletter = Newsletter.objects.filter(pk=newsletter_id, sent_at__isnull=False).first()
@@ -634,12 +682,14 @@ def newsletter_deliver_send(*, newsletter_id: int) -> int:
         return 0
     count = 0
     for user in newsletter_recipients().iterator():
+        unsubscribe = unsubscribe_url(user)
         email_queue(
             to=[user.email],
             template="newsletter",
-            context={"newsletter": newsletter, "user": user, "unsubscribe_url": unsubscribe_url(user)},
+            context={"newsletter": newsletter, "user": user, "unsubscribe_url": unsubscribe},
             user=user,
             dedup_key=f"newsletter:{newsletter.pk}:user:{user.pk}",
+            headers=_mailing_headers(unsubscribe),
         )
         count += 1
     return count

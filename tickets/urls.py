@@ -23,4 +23,5 @@ urlpatterns = [
     path("druki/", views.download_forms, name="forms"),
     path("druki/<id:form_id>/pobierz/", views.download_form_file, name="form_file"),
     path("newsletter/wypisz/<str:token>/", views.newsletter_unsubscribe, name="newsletter_unsubscribe"),
+    path("ogloszenia/wypisz/<str:token>/", views.announcements_unsubscribe, name="announcements_unsubscribe"),
 ]

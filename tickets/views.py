@@ -313,5 +313,15 @@ def newsletter_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """One click from the e-mail withdraws the consent at once (no login, D5)."""
     user = services.newsletter_unsubscribe(token=token, request=request)
     if user is None:
-        return render(request, "tickets/unsubscribed.html", {"ok": False}, status=400)
-    return render(request, "tickets/unsubscribed.html", {"ok": True})
+        return render(request, "tickets/unsubscribed.html", {"ok": False, "mailing": "newsletter"}, status=400)
+    return render(request, "tickets/unsubscribed.html", {"ok": True, "mailing": "newsletter"})
+
+
+@csrf_exempt  # the signed token is the credential; mail clients post RFC 8058 one-click requests without a cookie
+@require_http_methods(["GET", "POST"])
+def announcements_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """One click from an announcement e-mail ends announcements by e-mail (no login, D5)."""
+    user = services.announcements_unsubscribe(token=token, request=request)
+    if user is None:
+        return render(request, "tickets/unsubscribed.html", {"ok": False, "mailing": "announcements"}, status=400)
+    return render(request, "tickets/unsubscribed.html", {"ok": True, "mailing": "announcements"})
