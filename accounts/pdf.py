@@ -13,11 +13,10 @@ from django.utils.translation import gettext
 
 from portal.formats import format_date
 from portal.models import Operator
+from portal.pdf import html_to_pdf
 
 
 def application_pdf(application) -> bytes:
-    from weasyprint import HTML  # imported here: loading it costs time every other page does not need
-
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(
             "accounts/application_pdf.html",
@@ -28,7 +27,7 @@ def application_pdf(application) -> bytes:
                 "printed_at": timezone.now(),
             },
         )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return html_to_pdf(html)
 
 
 def _readable(value) -> str:
@@ -50,8 +49,6 @@ def _readable(value) -> str:
 
 def personal_data_pdf(data) -> bytes:
     """The readable copy of ``accounts.services.personal_data.PersonalData`` (RODO art. 15)."""
-    from weasyprint import HTML  # imported here: loading it costs time every other page does not need
-
     with translation.override(settings.LANGUAGE_CODE):
         sections = [
             {
@@ -66,4 +63,4 @@ def personal_data_pdf(data) -> bytes:
             "accounts/personal_data_pdf.html",
             {"data": data, "sections": sections, "operator": Operator.current()},
         )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return html_to_pdf(html)

@@ -37,6 +37,7 @@ from billing.qr import Transfer, qr_png_data_uri, zbp_payload
 from billing.selectors import invoice_add_outstanding, invoice_lines, invoice_settled_as_of
 from billing.words import amount_in_words
 from portal.models import Operator
+from portal.pdf import html_to_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -59,12 +60,6 @@ def _font_face_css() -> str:
         for weight, style, name in faces
         if (folder / name).is_file()
     )
-
-
-def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # loading WeasyPrint costs time the other pages do not need
-
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 
 def _logo_data_uri(operator: Operator | None) -> str:

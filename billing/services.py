@@ -9,7 +9,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Model, QuerySet
@@ -18,6 +17,7 @@ from django.urls import reverse
 from accounts.models import User
 from billing.models import DispatchMark, Document, DocumentRead, Invoice
 from billing.pdf import invoice_pdf, invoice_pdf_filename
+from portal.links import absolute_url
 from portal.models import Operator
 from portal.services.mail import email_queue
 
@@ -27,7 +27,7 @@ BATCH = 50  # rows per transaction: a crash keeps what was done, the rest waits 
 
 
 def _absolute(path: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+    return absolute_url(path)
 
 
 def _recipients(person_ids: Iterable[str], consent: str) -> dict[str, list[User]]:

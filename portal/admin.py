@@ -152,6 +152,39 @@ class EmailMessageAdmin(admin.ModelAdmin):
 @admin.register(Operator)
 class OperatorAdmin(admin.ModelAdmin):
     list_display = ["name", "nip", "city", "email", "phone"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "short_name",
+                    ("street", "postal_code", "city"),
+                    "nip",
+                    "bank_account",
+                    ("email", "phone"),
+                    "office_hours",
+                    "logo",
+                ]
+            },
+        ),
+        (
+            _("Deklaracja dostępności"),
+            {
+                "description": _(
+                    "Puste pola zastępują domyślne treści portalu (zob. stronę „Deklaracja dostępności”)."
+                ),
+                "fields": [
+                    ("accessibility_contact_name", "accessibility_contact_email", "accessibility_contact_phone"),
+                    ("accessibility_published_on", "accessibility_updated_on"),
+                    ("accessibility_prepared_on", "accessibility_reviewed_on"),
+                    "accessibility_known_issues",
+                    "accessibility_architecture",
+                    "accessibility_mobile_apps",
+                ],
+            },
+        ),
+    ]
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)

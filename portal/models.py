@@ -65,6 +65,8 @@ class EmailMessage(models.Model):
     sent_at = models.DateTimeField(_("wysłano"), null=True, blank=True)
     # Lets a caller make "send this once" idempotent (e.g. "invoice 42 to user 7").
     dedup_key = models.CharField(_("klucz jednorazowości"), max_length=200, null=True, blank=True, unique=True)
+    # Extra headers of a mailing (List-Unsubscribe and List-Unsubscribe-Post, RFC 2369 and 8058).
+    headers = models.JSONField(_("nagłówki"), default=dict, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("użytkownik"),
@@ -111,6 +113,28 @@ class Operator(models.Model):
     phone = models.CharField(_("telefon biura obsługi"), max_length=40, blank=True)
     office_hours = models.CharField(_("godziny pracy biura"), max_length=200, blank=True)
     logo = models.ImageField(_("logo"), upload_to="operator/", blank=True)
+    # The accessibility statement (deklaracja dostępności, E5): what the act's template asks of
+    # the operator; an empty field falls back to the portal's defaults (portal/accessibility.py).
+    accessibility_contact_name = models.CharField(_("dostępność: osoba kontaktowa"), max_length=150, blank=True)
+    accessibility_contact_email = models.EmailField(_("dostępność: e-mail osoby kontaktowej"), blank=True)
+    accessibility_contact_phone = models.CharField(
+        _("dostępność: telefon osoby kontaktowej"), max_length=40, blank=True
+    )
+    accessibility_published_on = models.DateField(_("dostępność: data publikacji portalu"), null=True, blank=True)
+    accessibility_updated_on = models.DateField(
+        _("dostępność: data ostatniej istotnej aktualizacji"), null=True, blank=True
+    )
+    accessibility_prepared_on = models.DateField(_("dostępność: data sporządzenia deklaracji"), null=True, blank=True)
+    accessibility_reviewed_on = models.DateField(
+        _("dostępność: data ostatniego przeglądu deklaracji"), null=True, blank=True
+    )
+    accessibility_known_issues = models.TextField(
+        _("dostępność: znane niedostępne treści (jedna w wierszu)"),
+        blank=True,
+        help_text=_("Dopisane do niezgodności stwierdzonych w samoocenie portalu."),
+    )
+    accessibility_architecture = models.TextField(_("dostępność architektoniczna siedziby"), blank=True)
+    accessibility_mobile_apps = models.TextField(_("aplikacje mobilne"), blank=True)
 
     class Meta:
         verbose_name = _("operator")

@@ -612,3 +612,22 @@ for _app, _config in {
 }.items():
     INSTALLED_APPS[INSTALLED_APPS.index(_app)] = _config
 FORMAT_MODULE_PATH = ["portal.locale_formats"]
+# --- Issue 14, items 19–27: accessibility statement, mailing headers, the demo ---
+# Item 24: one address for every e-mail and PDF (portal/links.py). The demo serves at HOST:PORT
+# (scripts/run.sh), so without PORTAL_BASE_URL its links follow them instead of a fixed port.
+if DEMO and not env.str("PORTAL_BASE_URL", default=""):
+    _demo_host = env.str("HOST", default="127.0.0.1")
+    PORTAL_BASE_URL = (
+        f"http://{'127.0.0.1' if _demo_host in ('0.0.0.0', '::') else _demo_host}:{env.int('PORT', default=8000)}"  # noqa: S104 - a listening address, mapped to one a browser opens
+    )
+    PZ_SP_ENTITY_ID = env.str("PZ_SP_ENTITY_ID", default=PORTAL_BASE_URL)
+# Item 22: with DEBUG (the demo) a missing page still shows the portal's own Polish 404, not
+# Django's technical page listing every URL pattern. Item 25: the demo's console shows one line
+# per e-mail (the messages are on the staff's "Poczta demo" page).
+if DEMO:
+    MIDDLEWARE.append("portal.demo.DemoNotFoundMiddleware")
+    if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set from EMAIL_URL above
+        EMAIL_BACKEND = "portal.demo.OneLineConsoleBackend"
+# Item 21: newsletters and announcements carry List-Unsubscribe (one-click link and a mailto to this
+# mailbox, where a person handles the request; the operator's e-mail when empty).
+MAILING_UNSUBSCRIBE_MAILTO = env.str("MAILING_UNSUBSCRIBE_MAILTO", default="")

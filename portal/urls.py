@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import views
+from portal import demo, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,6 +16,16 @@ urlpatterns = [
     # does not try every other app's patterns before them (no path matches two apps).
     path("", include("billing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("deklaracja-dostepnosci/", views.accessibility, name="accessibility"),
+    # The demo's outbox for its staff (404 outside DEMO; admin_view asks for the second factor).
+    path("demo/poczta/", admin.site.admin_view(demo.demo_mail_list), name="demo_mail_list"),
+    path("demo/poczta/<id:message_id>/", admin.site.admin_view(demo.demo_mail_detail), name="demo_mail_detail"),
+    path(
+        "demo/poczta/<id:message_id>/zalaczniki/<id:attachment_id>/",
+        admin.site.admin_view(demo.demo_mail_attachment),
+        name="demo_mail_attachment",
+    ),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("tickets.urls")),

@@ -2,12 +2,16 @@ import hmac
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotFound, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
 
 from billing.views import dashboard
 from portal import health as health_checks
 from portal import metrics as prometheus
+from portal.accessibility import accessibility_statement
+from portal.links import absolute_url
+from portal.models import Operator
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -22,6 +26,17 @@ def terms(request: HttpRequest) -> HttpResponse:
 
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/privacy.html")
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement (E5), linked from every page's footer."""
+    statement = accessibility_statement(Operator.for_request(request))
+    return render(request, "portal/accessibility.html", {"statement": statement, "portal_url": absolute_url("/")})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Browsers ask for /favicon.ico whatever the page links; the file lives with the static ones.
+    return redirect(static("favicon.ico"))
 
 
 def health(request: HttpRequest) -> JsonResponse:

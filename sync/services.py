@@ -22,7 +22,6 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +29,7 @@ from accounts.models import UnitGrant
 from accounts.services import grants_end_for_title
 from billing.models import Document, Title
 from billing.tasks import after_import as billing_after_import
+from portal.links import absolute_reverse
 from portal.models import EmailMessage
 from portal.services.audit import audit_log
 from portal.services.mail import email_queue
@@ -432,7 +432,7 @@ def _notify_staff(run: ImportRun) -> None:
             "run": run,
             "problems": first,
             "more": max(run.problem_count - len(first), 0),
-            "admin_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("admin:sync_importrun_change", args=[run.pk]),
+            "admin_url": absolute_reverse("admin:sync_importrun_change", run.pk),
         },
         dedup_key=f"sync-run-{run.pk}",
     )
@@ -532,7 +532,7 @@ def import_staleness_notify(*, now: dt.datetime | None = None) -> bool:
             "last": last,
             "last_at": import_finished_at(last) if last else None,
             "hours": settings.IMPORT_STALE_HOURS,
-            "admin_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("admin:sync_importrun_changelist"),
+            "admin_url": absolute_reverse("admin:sync_importrun_changelist"),
         },
         dedup_key=key,
     )

@@ -176,6 +176,7 @@ class TicketAdmin(admin.ModelAdmin):
         "assignee",
         "created_at",
         "age_column",
+        "due_column",
         "reply_column",
     ]
     list_filter = [
@@ -207,6 +208,7 @@ class TicketAdmin(admin.ModelAdmin):
         "status",
         "created_at",
         "age_column",
+        "due_column",
         "reporter_details",
         "unit",
         "location",
@@ -223,7 +225,7 @@ class TicketAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     ("number", "kind", "status"),
-                    ("created_at", "age_column"),
+                    ("created_at", "age_column", "due_column"),
                     "reporter_details",
                     ("unit", "location"),
                     "event_date_details",
@@ -255,6 +257,18 @@ class TicketAdmin(admin.ModelAdmin):
     @admin.display(description=_("zgłaszający"))
     def reporter_column(self, obj: Ticket) -> str:
         return obj.reporter_label if obj.reporter_id else f"{obj.reporter_name} ({_('bez konta')})"
+
+    @admin.display(description=_("termin ustawowy"), ordering="due_on")
+    def due_column(self, obj: Ticket) -> str:
+        """The statutory deadline (an accessibility request: 7 days) and how far it is."""
+        if obj.due_on is None:
+            return "—"
+        days = (obj.due_on - timezone.localdate()).days
+        if not obj.is_open:
+            return format_date(obj.due_on)
+        if days < 0:
+            return _("%(date)s — przekroczony o %(days)s dni") % {"date": format_date(obj.due_on), "days": -days}
+        return _("%(date)s — zostało dni: %(days)s") % {"date": format_date(obj.due_on), "days": days}
 
     @admin.display(description=_("wiek (dni rob.)"))
     def age_column(self, obj: Ticket) -> int:

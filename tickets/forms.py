@@ -59,7 +59,11 @@ class TicketForm(_TicketTextMixin):
     """A logged-in user's message, failure report or complaint (D1, D2)."""
 
     kind = forms.ChoiceField(
-        label=_("Rodzaj zgłoszenia"), choices=Ticket.Kind.choices, widget=forms.RadioSelect, initial=Ticket.Kind.MESSAGE
+        label=_("Rodzaj zgłoszenia"),
+        # An accessibility request has its own form, linked from the accessibility statement.
+        choices=[choice for choice in Ticket.Kind.choices if choice[0] != Ticket.Kind.ACCESSIBILITY],
+        widget=forms.RadioSelect,
+        initial=Ticket.Kind.MESSAGE,
     )
     unit = forms.ModelChoiceField(
         label=_("Lokal, którego dotyczy zgłoszenie"),
@@ -146,3 +150,49 @@ class ReplyForm(forms.Form):
 class TicketSearchForm(forms.Form):
     q = forms.CharField(label=_("Szukaj (numer lub temat)"), max_length=100, required=False)
     starsze = forms.BooleanField(label=_("Pokaż także starsze zgłoszenia"), required=False)
+
+
+class AccessibilityRequestForm(forms.Form):
+    """A request for accessibility or an alternative way of access (art. 18 of the 2019 act, E5):
+    who asks, which page or document, how to reach them, the preferred alternative."""
+
+    reporter_name = forms.CharField(label=_("Imię i nazwisko"), max_length=150)
+    reporter_email = forms.EmailField(
+        label=_("E-mail"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    reporter_phone = forms.CharField(
+        label=_("Telefon"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        help_text=_("Podaj e-mail lub telefon: tak odpowiemy na żądanie."),
+    )
+    element = forms.CharField(
+        label=_("Strona, dokument lub element portalu"),
+        max_length=200,
+        help_text=_("Np. adres strony, nazwa dokumentu PDF lub opis przycisku."),
+    )
+    description = forms.CharField(
+        label=_("Na czym polega problem"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    alternative = forms.CharField(
+        label=_("Dogodny dla Ciebie sposób przekazania informacji (jeśli chcesz dostępu alternatywnego)"),
+        max_length=500,
+        required=False,
+        help_text=_("Np. odczytanie dokumentu przez telefon, wersja tekstowa e-mailem, duży druk."),
+    )
+
+    def __init__(self, *args, user: User | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reporter_name"].widget.attrs["autocomplete"] = "name"
+        if user is not None and user.is_authenticated:
+            self.fields["reporter_name"].initial = user.get_full_name()
+            self.fields["reporter_email"].initial = user.email
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("reporter_email") or data.get("reporter_phone", "").strip()):
+            self.add_error("reporter_phone", _("Podaj e-mail lub telefon, abyśmy mogli odpowiedzieć."))
+        return data

@@ -71,6 +71,9 @@ class Ticket(models.Model):
         MESSAGE = "message", _("wiadomość")
         FAILURE = "failure", _("awaria")
         COMPLAINT = "complaint", _("reklamacja")
+        # Art. 18 of the 2019 act on digital accessibility: anyone may ask for an accessible
+        # page, document or an alternative way of access, account or not (E5).
+        ACCESSIBILITY = "accessibility", _("żądanie zapewnienia dostępności")
 
     class Status(models.TextChoices):
         NEW = "new", _("nowe")
@@ -132,6 +135,8 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(_("zamknięto"), null=True, blank=True)
     reporter_replied_at = models.DateTimeField(_("ostatnia odpowiedź zgłaszającego"), null=True, blank=True)
     staff_answered_at = models.DateTimeField(_("ostatnia odpowiedź obsługi"), null=True, blank=True)
+    # The statutory deadline staff must answer by (an accessibility request: 7 days, art. 18).
+    due_on = models.DateField(_("termin ustawowy"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("zgłoszenie")
@@ -147,10 +152,15 @@ class Ticket(models.Model):
                 condition=~Q(kind="complaint") | (Q(reporter__isnull=False) & Q(event_date__isnull=False)),
                 name="ticket_complaint_has_reporter_and_event_date",
             ),
-            # Only a failure may come without an account, and then with a way to reach the reporter.
+            # Only a failure or an accessibility request may come without an account, and then
+            # with a way to reach the reporter.
             models.CheckConstraint(
                 condition=Q(reporter__isnull=False)
-                | (Q(kind="failure") & ~Q(reporter_name="") & (~Q(reporter_email="") | ~Q(reporter_phone=""))),
+                | (
+                    Q(kind__in=["failure", "accessibility"])
+                    & ~Q(reporter_name="")
+                    & (~Q(reporter_email="") | ~Q(reporter_phone=""))
+                ),
                 name="ticket_anonymous_only_failure_with_contact",
             ),
             models.CheckConstraint(

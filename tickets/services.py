@@ -15,7 +15,6 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,9 +22,10 @@ from accounts.models import User
 from accounts.selectors import units_for_user
 from billing.models import Unit
 from portal.formats import format_date
-from portal.models import EmailMessage
+from portal.links import absolute_reverse
+from portal.models import EmailMessage, Operator
 from portal.services.audit import audit_log
-from portal.services.mail import email_queue
+from portal.services.mail import email_queue, list_unsubscribe_headers
 from tickets import files
 from tickets.models import (
     Announcement,
@@ -43,6 +43,7 @@ NUMBER_PREFIX = "ZGL"
 ATTACHMENT_TYPES = (files.JPEG, files.PNG, files.PDF)
 _STATUS_LINK_SALT = "tickets.status-link"
 _UNSUBSCRIBE_SALT = "tickets.newsletter-unsubscribe"
+_ANNOUNCEMENTS_UNSUBSCRIBE_SALT = "tickets.announcements-unsubscribe"
 
 
 # --- numbers and status links ---------------------------------------------------------
@@ -67,7 +68,7 @@ def status_token(ticket: Ticket) -> str:
 
 
 def status_url(ticket: Ticket) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("tickets:status_link", args=[status_token(ticket)])
+    return absolute_reverse("tickets:status_link", status_token(ticket))
 
 
 def ticket_from_status_token(token: str) -> Ticket | None:
@@ -138,7 +139,7 @@ def _check_filing_rules(
     """Content types of the uploads, in order; a ValidationError naming the field for any broken rule."""
     errors: dict[str, list[str]] = {}
     today = timezone.localdate()
-    if kind not in Ticket.Kind.values:
+    if kind not in Ticket.Kind.values or kind == Ticket.Kind.ACCESSIBILITY:
         errors.setdefault("kind", []).append(_("Wybierz rodzaj zgłoszenia."))
     if reporter is None:
         if kind != Ticket.Kind.FAILURE:
@@ -274,6 +275,64 @@ def ticket_file(
     return Filed(ticket=ticket, secret=secret)
 
 
+ACCESSIBILITY_DEADLINE_DAYS = 7
+
+
+def accessibility_request_file(
+    *,
+    reporter_name: str,
+    reporter_email: str,
+    reporter_phone: str,
+    element: str,
+    description: str,
+    alternative: str = "",
+    reporter: User | None = None,
+    request: HttpRequest | None = None,
+) -> Filed:
+    """A request for accessibility or an alternative way of access (art. 18 of the act on digital
+    accessibility, E5): a ticket anyone may file, due within 7 days of the request, which staff
+    see as its statutory deadline. The reporter gets its number and code like any ticket."""
+    if not (reporter_email.strip() or reporter_phone.strip()):
+        raise ValidationError({"reporter_phone": _("Podaj e-mail lub telefon, abyśmy mogli odpowiedzieć.")})
+    text = description.strip()
+    if alternative.strip():
+        text += "\n\n" + _("Dogodny sposób przekazania informacji: %(way)s") % {"way": alternative.strip()}
+    if reporter is not None:
+        text += "\n\n" + _("Kontakt podany w żądaniu: %(name)s, %(contact)s") % {
+            "name": reporter_name.strip(),
+            "contact": ", ".join(part for part in (reporter_email.strip(), reporter_phone.strip()) if part),
+        }
+    secret = new_secret()
+    with transaction.atomic():
+        now = timezone.now()
+        ticket = Ticket.objects.create(
+            number=ticket_number_next(timezone.localdate(now).year),
+            kind=Ticket.Kind.ACCESSIBILITY,
+            reporter=reporter,
+            reporter_name="" if reporter else reporter_name.strip(),
+            reporter_email="" if reporter else reporter_email.strip(),
+            reporter_phone="" if reporter else reporter_phone.strip(),
+            location=element.strip()[:250],
+            subject=(_("Żądanie zapewnienia dostępności: %(element)s") % {"element": element.strip()})[:200],
+            description=text[:5000],
+            secret_hash=hash_secret(secret),
+            created_at=now,
+            # Art. 18(1): "niezwłocznie, nie później niż w ciągu 7 dni od dnia wystąpienia z żądaniem".
+            due_on=timezone.localdate(now) + dt.timedelta(days=ACCESSIBILITY_DEADLINE_DAYS),
+        )
+        audit_log(
+            action="ticket.create",
+            actor=reporter,
+            obj=ticket,
+            request=request,
+            details={"kind": ticket.kind, "due_on": ticket.due_on.isoformat()},
+            actor_label="" if reporter else f"{ticket.reporter_name} (bez konta)",
+        )
+        _email_reporter_received(ticket, secret)
+        _email_staff_new(ticket)
+    return Filed(ticket=ticket, secret=secret)
+
+
 def _label(name: str | None) -> str:
     """The sender's file name as a harmless label (no path, bounded length)."""
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
@@ -305,7 +364,7 @@ def _email_staff_new(ticket: Ticket) -> None:
 
 
 def _admin_url(ticket: Ticket) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("admin:tickets_ticket_change", args=[ticket.pk])
+    return absolute_reverse("admin:tickets_ticket_change", ticket.pk)
 
 
 # --- the reporter answers back -------------------------------------------------------------
@@ -506,12 +565,14 @@ def announcement_email_send(*, announcement_id: int) -> int:
         dedup_key = f"announcement:{announcement.pk}:user:{user.pk}"
         if EmailMessage.objects.filter(dedup_key=dedup_key).exists():
             continue
+        unsubscribe = announcements_unsubscribe_url(user)
         email_queue(
             to=[user.email],
             template="announcement",
-            context={"announcement": announcement, "user": user},
+            context={"announcement": announcement, "user": user, "unsubscribe_url": unsubscribe},
             user=user,
             dedup_key=dedup_key,
+            headers=_mailing_headers(unsubscribe),
         )
         queued += 1
     Announcement.objects.filter(pk=announcement.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
@@ -566,9 +627,52 @@ def unsubscribe_token(user: User) -> str:
 
 
 def unsubscribe_url(user: User) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse(
-        "tickets:newsletter_unsubscribe", args=[unsubscribe_token(user)]
-    )
+    return absolute_reverse("tickets:newsletter_unsubscribe", unsubscribe_token(user))
+
+
+def _mailing_headers(url: str) -> dict[str, str]:
+    """List-Unsubscribe headers of a bulk mailing: the one-click link, and the office's mailbox
+    (MAILING_UNSUBSCRIBE_MAILTO, else the operator's e-mail) where a person reads the request."""
+    mailto = settings.MAILING_UNSUBSCRIBE_MAILTO
+    if not mailto:
+        operator = Operator.current()
+        mailto = operator.email if operator is not None else ""
+    return list_unsubscribe_headers(url=url, mailto=mailto)
+
+
+def announcements_unsubscribe_token(user: User) -> str:
+    return signing.dumps(user.pk, salt=_ANNOUNCEMENTS_UNSUBSCRIBE_SALT)
+
+
+def announcements_unsubscribe_url(user: User) -> str:
+    return absolute_reverse("tickets:announcements_unsubscribe", announcements_unsubscribe_token(user))
+
+
+def announcements_unsubscribe(*, token: str, request: HttpRequest | None = None) -> User | None:
+    """One-click end of announcements by e-mail (no login). None for a bad link; queued
+    announcements not yet delivered to the user are cancelled too."""
+    try:
+        user_id = int(signing.loads(token, salt=_ANNOUNCEMENTS_UNSUBSCRIBE_SALT))
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id).first()
+        if user is None:
+            return None
+        EmailMessage.objects.filter(
+            user=user, status=EmailMessage.Status.QUEUED, dedup_key__startswith="announcement:"
+        ).update(status=EmailMessage.Status.CANCELLED)
+        if user.notify_announcements:
+            user.notify_announcements = False
+            user.save(update_fields=["notify_announcements"])
+            audit_log(
+                action="account.announcements_off",
+                actor=user,
+                obj=user,
+                request=request,
+                details={"via": "unsubscribe_link"},
+            )
+    return user
 
 
 def newsletter_deliver_send(*, newsletter_id: int) -> int:
@@ -578,12 +682,14 @@ def newsletter_deliver_send(*, newsletter_id: int) -> int:
         return 0
     count = 0
     for user in newsletter_recipients().iterator():
+        unsubscribe = unsubscribe_url(user)
         email_queue(
             to=[user.email],
             template="newsletter",
-            context={"newsletter": newsletter, "user": user, "unsubscribe_url": unsubscribe_url(user)},
+            context={"newsletter": newsletter, "user": user, "unsubscribe_url": unsubscribe},
             user=user,
             dedup_key=f"newsletter:{newsletter.pk}:user:{user.pk}",
+            headers=_mailing_headers(unsubscribe),
         )
         count += 1
     return count

@@ -15,6 +15,7 @@ urlpatterns = [
         name="attachment",
     ),
     path("awaria/", views.failure_report, name="failure_report"),
+    path("deklaracja-dostepnosci/zadanie/", views.accessibility_request, name="accessibility_request"),
     path("status/", views.status_check, name="status"),
     path("status/<str:token>/", views.status_link, name="status_link"),
     path("status/<str:token>/odpowiedz/", views.status_reply, name="status_reply"),
@@ -22,4 +23,5 @@ urlpatterns = [
     path("druki/", views.download_forms, name="forms"),
     path("druki/<id:form_id>/pobierz/", views.download_form_file, name="form_file"),
     path("newsletter/wypisz/<str:token>/", views.newsletter_unsubscribe, name="newsletter_unsubscribe"),
+    path("ogloszenia/wypisz/<str:token>/", views.announcements_unsubscribe, name="announcements_unsubscribe"),
 ]

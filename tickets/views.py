@@ -18,7 +18,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tickets import files, ratelimit, selectors, services
 from tickets.files import serve_attachment, serve_private_file
-from tickets.forms import AnonymousFailureForm, ReplyForm, StatusCheckForm, TicketForm, TicketSearchForm
+from tickets.forms import (
+    AccessibilityRequestForm,
+    AnonymousFailureForm,
+    ReplyForm,
+    StatusCheckForm,
+    TicketForm,
+    TicketSearchForm,
+)
 from tickets.models import Ticket, TicketAttachment
 
 _NEW_TICKET_SESSION_KEY = "tickets_new"
@@ -201,6 +208,30 @@ def failure_report(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+def accessibility_request(request: HttpRequest) -> HttpResponse:
+    """A request for accessibility or an alternative way of access, by anyone (E5); rate-limited
+    per IP address like a failure report without an account."""
+    user = request.user if request.user.is_authenticated else None
+    form = AccessibilityRequestForm(request.POST or None, user=user)
+    template = "tickets/accessibility_request.html"
+    if request.method == "POST":
+        limit, key = ratelimit.anonymous_report_limit(), ratelimit.client_key(request)
+        if user is None and limit.exceeded(key):
+            return _rate_limited(request, limit, template, {"form": form})
+        if form.is_valid():
+            try:
+                filed = services.accessibility_request_file(**form.cleaned_data, reporter=user, request=request)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                if user is None:
+                    limit.hit(key)
+                _remember_new(request, filed)
+                return redirect("tickets:filed")
+    return render(request, template, {"form": form, "deadline_days": services.ACCESSIBILITY_DEADLINE_DAYS})
+
+
+@require_http_methods(["GET", "POST"])
 def status_check(request: HttpRequest) -> HttpResponse:
     """Status by number and code (D3). A wrong number and a wrong code get the same answer."""
     form = StatusCheckForm(request.POST or None)
@@ -282,5 +313,15 @@ def newsletter_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """One click from the e-mail withdraws the consent at once (no login, D5)."""
     user = services.newsletter_unsubscribe(token=token, request=request)
     if user is None:
-        return render(request, "tickets/unsubscribed.html", {"ok": False}, status=400)
-    return render(request, "tickets/unsubscribed.html", {"ok": True})
+        return render(request, "tickets/unsubscribed.html", {"ok": False, "mailing": "newsletter"}, status=400)
+    return render(request, "tickets/unsubscribed.html", {"ok": True, "mailing": "newsletter"})
+
+
+@csrf_exempt  # the signed token is the credential; mail clients post RFC 8058 one-click requests without a cookie
+@require_http_methods(["GET", "POST"])
+def announcements_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """One click from an announcement e-mail ends announcements by e-mail (no login, D5)."""
+    user = services.announcements_unsubscribe(token=token, request=request)
+    if user is None:
+        return render(request, "tickets/unsubscribed.html", {"ok": False, "mailing": "announcements"}, status=400)
+    return render(request, "tickets/unsubscribed.html", {"ok": True, "mailing": "announcements"})

@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.profil_zaufany.crypto import KeyPair, generate_key_pair, write_key_pair
+from portal.links import absolute_url
 
 LOA_LOW = "http://eidas.europa.eu/LoA/low"
 LOA_ORDER = [LOA_LOW, "http://eidas.europa.eu/LoA/substantial", "http://eidas.europa.eu/LoA/high"]
@@ -135,7 +136,7 @@ def base_url(request: HttpRequest | None) -> str:
     host and port), the configured PORTAL_BASE_URL otherwise (the registered addresses)."""
     if settings.PZ_ENVIRONMENT == "simulator" and request is not None:
         return request.build_absolute_uri("/")
-    return settings.PORTAL_BASE_URL.rstrip("/") + "/"
+    return absolute_url("/")
 
 
 def absolute(request: HttpRequest | None, url_name: str) -> str:

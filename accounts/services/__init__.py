@@ -17,7 +17,7 @@ from accounts.services.grants import grants_end_for_title, grants_give
 from accounts.services.password_reset import password_reset_request, password_reset_send
 from accounts.services.personal_data import personal_data_export
 from accounts.services.staff import StaffCredentials, staff_provision
-from accounts.services.terms import terms_accept, terms_publish
+from accounts.services.terms import terms_accept, terms_changed_email_send, terms_publish
 from accounts.services.users import (
     lockout_reset,
     user_block,
@@ -46,6 +46,7 @@ __all__ = [
     "personal_data_export",
     "staff_provision",
     "terms_accept",
+    "terms_changed_email_send",
     "terms_publish",
     "user_block",
     "user_close",

@@ -21,6 +21,7 @@ from accounts.pdf import application_pdf
 from accounts.services.grants import grants_give
 from accounts.services.users import credentials_email
 from portal.formats import format_date
+from portal.links import absolute_url
 from portal.services.audit import audit_log, client_ip
 from portal.services.mail import email_queue
 
@@ -33,7 +34,7 @@ class ApplicationLinkInvalid(Exception):
 
 
 def _absolute(path: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+    return absolute_url(path)
 
 
 def confirm_token(application: Application) -> str:

@@ -12,11 +12,11 @@ import logging
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
+from portal.links import absolute_reverse
 from portal.ratelimit import Limit, client_key, text_key
 from portal.services.audit import audit_log, client_ip
 from portal.services.mail import email_queue
@@ -78,7 +78,7 @@ def password_reset_send(*, email: str, ip: str | None = None) -> bool:
         return False
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    url = settings.PORTAL_BASE_URL.rstrip("/") + reverse("password_reset_confirm", args=[uid, token])
+    url = absolute_reverse("password_reset_confirm", uid, token)
     email_queue(
         to=[user.email],
         template="password_reset",

@@ -3,20 +3,62 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import TermsAcceptance, TermsVersion, User
+from portal.links import absolute_reverse
+from portal.models import EmailMessage
 from portal.services.audit import audit_log, client_ip
+from portal.services.mail import email_queue
 
 
 def terms_publish(*, version: str, text: str, by: User | None, request=None) -> TermsVersion:
-    """Publish a new version; every user accepts it at their next request."""
+    """Publish a new version; every user accepts it at their next request and, when it replaces
+    an earlier one, is told of the change by e-mail (seed 004 §19)."""
     with transaction.atomic():
+        is_change = TermsVersion.objects.exists()
         terms = TermsVersion.objects.create(
             version=version.strip(), text=text, published_at=timezone.now(), published_by=by
         )
         audit_log(action="terms.publish", actor=by, obj=terms, request=request, details={"version": terms.version})
+        if is_change:
+            from accounts.tasks import terms_changed_email
+
+            terms_changed_email.delay_on_commit(terms.pk)
     return terms
+
+
+def terms_change_recipients() -> QuerySet[User]:
+    """Users the regulations bind: open, unblocked accounts with an e-mail (staff are employees,
+    bound by their contracts, not by the tenants' regulations)."""
+    return (
+        User.objects.filter(is_active=True, is_staff=False, closed_at__isnull=True, blocked_at__isnull=True)
+        .exclude(email="")
+        .order_by("pk")
+    )
+
+
+def terms_changed_email_send(*, terms_id: int) -> int:
+    """E-mail the new version's notice to every user, once per user however often this runs."""
+    terms = TermsVersion.objects.filter(pk=terms_id).first()
+    if terms is None:
+        return 0
+    context = {
+        "terms": terms,
+        "terms_url": absolute_reverse("terms"),
+        "profile_url": absolute_reverse("profile"),
+    }
+    queued = 0
+    for user in terms_change_recipients().iterator():
+        dedup_key = f"terms:{terms.pk}:user:{user.pk}"
+        if EmailMessage.objects.filter(dedup_key=dedup_key).exists():
+            continue
+        email_queue(
+            to=[user.email], template="terms_changed", context={**context, "user": user}, user=user, dedup_key=dedup_key
+        )
+        queued += 1
+    return queued
 
 
 def terms_accept(*, user: User, terms: TermsVersion, request=None) -> TermsAcceptance:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -14,6 +15,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from portal.links import absolute_url
 from portal.models import EmailAttachment, EmailMessage
 
 logger = logging.getLogger(__name__)
@@ -27,6 +29,7 @@ def email_queue(
     attachments: Iterable[tuple[str, bytes, str]] = (),
     user: Any = None,
     dedup_key: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> EmailMessage:
     """Store an e-mail rendered from ``templates/emails/<template>.{subject,txt,html}``
     and queue its delivery once the surrounding transaction commits.
@@ -38,7 +41,7 @@ def email_queue(
         existing = EmailMessage.objects.filter(dedup_key=dedup_key).first()
         if existing is not None:
             return existing
-    ctx = {"base_url": settings.PORTAL_BASE_URL, **(context or {})}
+    ctx = {"base_url": absolute_url("/").rstrip("/"), **(context or {})}
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string(f"emails/{template}.subject.txt", ctx).strip()
         body_text = render_to_string(f"emails/{template}.txt", ctx)
@@ -52,6 +55,7 @@ def email_queue(
                 body_html=body_html,
                 user=user,
                 dedup_key=dedup_key,
+                headers=headers or {},
             )
             for filename, content, content_type in attachments:
                 EmailAttachment.objects.create(
@@ -62,6 +66,16 @@ def email_queue(
         return EmailMessage.objects.get(dedup_key=dedup_key)
     _queue_delivery(message.pk)
     return message
+
+
+def list_unsubscribe_headers(*, url: str, mailto: str = "") -> dict[str, str]:
+    """Headers of a bulk mailing (newsletter, announcements) that large mailbox providers require:
+    a one-click unsubscribe address the mail client POSTs ``List-Unsubscribe=One-Click`` to
+    (RFC 8058) and, when an address is given, a mailto alternative (RFC 2369)."""
+    targets = [f"<{url}>"]
+    if mailto:
+        targets.append(f"<mailto:{mailto}?subject={quote('wypisz ' + url)}>")
+    return {"List-Unsubscribe": ", ".join(targets), "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def _queue_delivery(message_id: int) -> None:
@@ -103,6 +117,7 @@ def email_deliver_now(*, message_id: int) -> bool:
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=message.to,
             connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
+            headers=message.headers or None,
         )
         if message.body_html:
             email.attach_alternative(message.body_html, "text/html")

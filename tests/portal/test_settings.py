@@ -131,7 +131,8 @@ def test_embedded_defaults_need_no_environment_but_the_try_out_switch(tmp_path):
     assert result.stdout.split() == [
         "django.db.backends.sqlite3",
         "True",
-        "django.core.mail.backends.console.EmailBackend",
+        # The try-out (DEBUG=1, so DEMO) prints one line per e-mail on the console (issue 14 item 25).
+        "portal.demo.OneLineConsoleBackend",
     ], result.stderr
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
@@ -12,20 +15,29 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import UnitGrant, User
-from billing.models import Person, Title, Unit
+from accounts.models import Application, ApplicationUnit, UnitGrant, User
+from accounts.selectors import units_for_user
+from billing.models import Invoice, InvoiceLine, Person, Title, Unit
+from meters.consumption import add_months, month_start
+from meters.models import Meter
+from portal.links import absolute_url
 from portal.models import Operator
-from sync.generator import generate_bundle
+from sync.generator import generate_bundle, pdf_bytes
 from sync.models import ImportRun
 from sync.services import bundle_import
+from tickets.models import DownloadForm, Ticket
+from tickets.services import ticket_file, ticket_staff_update
 
 TENANT_LOGIN = "demo.lokator"
-TENANT_PASSWORD = "Lokator2026demo"  # noqa: S105 - printed demo credentials, DEMO only
+# The portal's own password rule (A6 and the operator's special character) holds for them too.
+TENANT_PASSWORD = "Zielona-Brama-2026"  # noqa: S105 - printed demo credentials, DEMO only
 STAFF_LOGIN = "demo.obsluga"
-STAFF_PASSWORD = "Obsluga2026demo"  # noqa: S105 - printed demo credentials, DEMO only
+STAFF_PASSWORD = "Biurko-Kawa-2026"  # noqa: S105 - printed demo credentials, DEMO only
 # Fixed so that the printed secret stays valid across runs of the demo.
 STAFF_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"
 STAFF_STATIC_TOKENS = ["demo0001", "demo0002", "demo0003", "demo0004", "demo0005"]
+# Marks what _showcase made (ids of the back-office's rows never start with it).
+SHOWCASE_PREFIX = "DEMO-"
 # The demo bundle (scripts/run.sh generates and imports the same one).
 DEMO_UNITS, DEMO_YEARS, DEMO_SEED = 40, 2, 2026
 
@@ -48,6 +60,8 @@ class Command(BaseCommand):
             self._operator()
             tenant = self._tenant(self._demo_person())
             totp = self._staff()
+            if not Invoice.objects.filter(external_id__startswith=SHOWCASE_PREFIX).exists():
+                self._showcase(tenant, totp.user)
         self._print(tenant, totp)
 
     def _operator(self) -> None:
@@ -101,7 +115,8 @@ class Command(BaseCommand):
                 "person": person,
             },
         )
-        if created:
+        if created or not tenant.check_password(TENANT_PASSWORD):
+            # An older demo database gets the printed password too.
             tenant.set_password(TENANT_PASSWORD)
             tenant.save()
         today = timezone.localdate()
@@ -124,7 +139,7 @@ class Command(BaseCommand):
                 "is_superuser": True,
             },
         )
-        if created:
+        if created or not staff.check_password(STAFF_PASSWORD):
             staff.set_password(STAFF_PASSWORD)
             staff.save()
         totp, _ = TOTPDevice.objects.get_or_create(
@@ -137,6 +152,110 @@ class Command(BaseCommand):
                 StaticToken.objects.create(device=static, token=token)
         return totp
 
+    def _showcase(self, tenant: User, staff: User) -> None:
+        """What the generated bundle does not give the demo tenant, so that every feature shows
+        from the printed accounts (issue 14 item 26): invoices of their flat, a meter that takes
+        no reading beside ones that do, tickets (one answered), a form to download, an
+        application waiting for activation. Made once (the invoices' ids mark it)."""
+        today = timezone.localdate()
+        units = list(units_for_user(tenant).order_by("pk"))
+        flat = next((unit for unit in units if unit.kind == "flat"), units[0])
+        self._invoices(flat, tenant.person, today)
+        Meter.objects.create(
+            external_id=f"{SHOWCASE_PREFIX}M1",
+            unit=flat,
+            medium=Meter.Medium.HEAT,
+            serial_no="SN-DEMO-0001",
+            installed_on=today.replace(year=today.year - 6),
+            legalization_valid_until=today - dt.timedelta(days=40),
+            initial_value=Decimal("0.000"),
+        )
+        filed = ticket_file(
+            kind=Ticket.Kind.MESSAGE,
+            reporter=tenant,
+            unit=flat,
+            subject="Pytanie o rozliczenie wody",
+            description="Dlaczego w rozliczeniu półrocznym zużycie jest wyższe niż w poprzednim okresie?",
+        )
+        ticket_staff_update(
+            ticket=filed.ticket,
+            by=staff,
+            status=Ticket.Status.RESOLVED,
+            answer="Zużycie wynika z odczytu z 30 czerwca; szczegóły są w zestawieniu kartoteki lokalu.",
+        )
+        ticket_file(
+            kind=Ticket.Kind.FAILURE,
+            reporter=tenant,
+            unit=flat,
+            subject="Cieknący zawór w piwnicy",
+            description="Zawór przy wodomierzu w komórce lokatorskiej przecieka od wczoraj.",
+        )
+        form = DownloadForm(title="Wniosek o zmianę liczby osób w lokalu", description="Do wydruku i podpisania.")
+        content = pdf_bytes(
+            form.title,
+            [
+                "Imię i nazwisko: ....................",
+                "Adres lokalu: ....................",
+                "Liczba osób od dnia ..........: .....",
+            ],
+        )
+        form.file.save("wniosek-liczba-osob.pdf", ContentFile(content), save=False)
+        form.size = len(content)
+        form.save()
+        other = Unit.objects.exclude(pk__in=[unit.pk for unit in units]).filter(kind="flat").order_by("pk").first()
+        application = Application.objects.create(
+            status=Application.Status.PENDING,
+            first_name="Zofia",
+            last_name="Wnioskująca",
+            email="zofia.wnioskujaca@example.test",
+            phone="600 123 456",
+            title_kind=Title.Kind.OWNERSHIP,
+            email_confirmed_at=timezone.now() - dt.timedelta(days=2),
+            created_at=timezone.now() - dt.timedelta(days=2),
+        )
+        application.number = f"W/{today.year}/{application.pk:06d}"
+        application.save(update_fields=["number"])
+        if other is not None:
+            ApplicationUnit.objects.create(
+                application=application,
+                street=other.building.street,
+                building_no=other.building.building_no,
+                unit_no=other.unit_no,
+                unit=other,
+            )
+
+    def _invoices(self, flat: Unit, buyer: Person, today: dt.date) -> None:
+        """Three monthly water invoices of the flat, the newest still to pay."""
+        for months_back in (3, 2, 1):
+            month = add_months(month_start(today), -months_back)
+            quantity = Decimal(4 + months_back)
+            net = (quantity * Decimal("14.80")).quantize(Decimal("0.01"))
+            vat = (net * Decimal("0.08")).quantize(Decimal("0.01"))
+            invoice = Invoice.objects.create(
+                external_id=f"{SHOWCASE_PREFIX}I{months_back}",
+                unit=flat,
+                number=f"FV/{month:%m}/{month:%Y}/DEMO",
+                issued_on=month.replace(day=5),
+                sale_date=month.replace(day=1) - dt.timedelta(days=1),
+                due_on=month.replace(day=20),
+                buyer=buyer,
+                net=net,
+                vat=vat,
+                gross=net + vat,
+            )
+            InvoiceLine.objects.create(
+                invoice=invoice,
+                line_no=1,
+                name="Dostawa wody i odprowadzanie ścieków",
+                quantity=quantity,
+                measure_unit="m3",
+                unit_net_price=Decimal("14.80"),
+                vat_rate="8",
+                net=net,
+                vat=vat,
+                gross=net + vat,
+            )
+
     def _print(self, tenant: User, totp: TOTPDevice) -> None:
         import base64
 
@@ -146,8 +265,11 @@ class Command(BaseCommand):
                 [
                     "",
                     "Dane demonstracyjne gotowe:",
+                    f"  Otwórz w przeglądarce:  {absolute_url('/')}",
+                    f"  Panel obsługi (admin):  {absolute_url('/admin/')}",
+                    f"  Poczta demo (wysłane e-maile, dla obsługi):  {absolute_url('/demo/poczta/')}",
                     f"  Lokator:  login {TENANT_LOGIN}  hasło {TENANT_PASSWORD}",
-                    f"  Obsługa:  login {STAFF_LOGIN}  hasło {STAFF_PASSWORD}  (panel: /admin/)",
+                    f"  Obsługa:  login {STAFF_LOGIN}  hasło {STAFF_PASSWORD}",
                     f"            TOTP (klucz do aplikacji): {secret}",
                     f"            kody zapasowe (jednorazowe): {' '.join(STAFF_STATIC_TOKENS)}",
                     f"            {totp.config_url}",
