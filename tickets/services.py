@@ -648,20 +648,28 @@ def announcements_unsubscribe_url(user: User) -> str:
     return absolute_reverse("tickets:announcements_unsubscribe", announcements_unsubscribe_token(user))
 
 
+def _unsubscribing_user(token: str, *, salt: str, mailing: str) -> User | None:
+    """The user of a signed unsubscribe link, locked, with the mailing's undelivered messages
+    cancelled; None for a bad link. Call inside a transaction."""
+    try:
+        user_id = int(signing.loads(token, salt=salt))
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    if user is not None:
+        EmailMessage.objects.filter(
+            user=user, status=EmailMessage.Status.QUEUED, dedup_key__startswith=f"{mailing}:"
+        ).update(status=EmailMessage.Status.CANCELLED)
+    return user
+
+
 def announcements_unsubscribe(*, token: str, request: HttpRequest | None = None) -> User | None:
     """One-click end of announcements by e-mail (no login). None for a bad link; queued
     announcements not yet delivered to the user are cancelled too."""
-    try:
-        user_id = int(signing.loads(token, salt=_ANNOUNCEMENTS_UNSUBSCRIBE_SALT))
-    except (signing.BadSignature, TypeError, ValueError):
-        return None
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(pk=user_id).first()
+        user = _unsubscribing_user(token, salt=_ANNOUNCEMENTS_UNSUBSCRIBE_SALT, mailing="announcement")
         if user is None:
             return None
-        EmailMessage.objects.filter(
-            user=user, status=EmailMessage.Status.QUEUED, dedup_key__startswith="announcement:"
-        ).update(status=EmailMessage.Status.CANCELLED)
         if user.notify_announcements:
             user.notify_announcements = False
             user.save(update_fields=["notify_announcements"])
@@ -701,17 +709,10 @@ def newsletter_unsubscribe(*, token: str, request: HttpRequest | None = None) ->
     Newsletters already queued for the user but not yet delivered are cancelled too,
     so the withdrawal stops the mailing at once (seed 004 §10).
     """
-    try:
-        user_id = int(signing.loads(token, salt=_UNSUBSCRIBE_SALT))
-    except (signing.BadSignature, TypeError, ValueError):
-        return None
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(pk=user_id).first()
+        user = _unsubscribing_user(token, salt=_UNSUBSCRIBE_SALT, mailing="newsletter")
         if user is None:
             return None
-        EmailMessage.objects.filter(
-            user=user, status=EmailMessage.Status.QUEUED, dedup_key__startswith="newsletter:"
-        ).update(status=EmailMessage.Status.CANCELLED)
         if user.consent_newsletter:
             user.consent_newsletter = False
             user.consents_changed_at = timezone.now()
