@@ -29,6 +29,13 @@ class PolishAdminMixin:
             extra_context = {**(extra_context or {}), "title": heading}
         return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def delete_view(self, request, object_id, extra_context=None):
+        # "Czy chcesz skasować użytkownika …?": the confirmation takes the accusative, and Django
+        # lets extra_context replace the nominative it puts there.
+        if admin_grammar.polish_active() and admin_grammar.noun(self.opts):
+            extra_context = {"object_name": admin_grammar.accusative(self.opts), **(extra_context or {})}
+        return super().delete_view(request, object_id, extra_context)
+
 
 class PortalAdminSite(OTPAdminSite):
     """Every admin page requires a user verified by TOTP or a static token (A13)."""

@@ -155,3 +155,12 @@ def test_every_model_a_clerk_sees_has_declined_forms():
     missing = [model._meta.label_lower for model in admin.site._registry if admin_grammar.noun(model) is None]
     assert missing == []
     assert Application._meta.label_lower in admin_grammar.NOUNS
+
+
+def test_the_delete_confirmation_declines_the_models_name(staff_client):
+    announcement = AnnouncementFactory()
+    page = _html(staff_client, reverse("admin:tickets_announcement_delete", args=[announcement.pk]))
+    assert "Czy na pewno chcesz usunąć ogłoszenie „" in page
+    user = TenantFactory()
+    page = _html(staff_client, reverse("admin:accounts_user_delete", args=[user.pk]))
+    assert "usunąć użytkownika „" in page and "usunąć użytkownik „" not in page
