@@ -1,9 +1,6 @@
 """What a newcomer meets in the demo (issue 14 items 22 and 25): the portal's own 404 although the
 demo runs with DEBUG, a favicon, one console line per e-mail and the "Poczta demo" pages."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portal.services.mail import email_queue
+from tests.settings_probe import settings_value
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,16 +54,7 @@ def test_pages_and_admin_link_the_favicon(client, staff_client):
 
 
 def _settings_value(expression: str, **env: str) -> str:
-    clean = {k: v for k, v in os.environ.items() if k not in ("EMAIL_URL", "DEMO", "DEBUG")}
-    result = subprocess.run(
-        [sys.executable, "-c", f"from django.conf import settings; print({expression})"],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "portal.settings", **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout.strip()
+    return settings_value(expression, unset=("EMAIL_URL", "DEMO", "DEBUG"), **env)
 
 
 def test_the_demo_prints_e_mail_with_the_one_line_backend_and_shows_its_own_404():

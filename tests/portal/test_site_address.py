@@ -1,9 +1,6 @@
 """One setting for the portal's address in every e-mail and PDF (issue 14 item 24)."""
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,21 +9,13 @@ from django.test import override_settings
 from accounts.services.password_reset import password_reset_send
 from portal.links import absolute_reverse, absolute_url
 from portal.models import EmailMessage
+from tests.settings_probe import settings_value
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _settings_value(name: str, **env: str) -> str:
-    clean = {k: v for k, v in os.environ.items() if k not in ("PORTAL_BASE_URL", "HOST", "PORT", "PZ_SP_ENTITY_ID")}
-    result = subprocess.run(
-        [sys.executable, "-c", f"from django.conf import settings; print(settings.{name})"],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "portal.settings", **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout.strip()
+    return settings_value(f"settings.{name}", unset=("PORTAL_BASE_URL", "HOST", "PORT", "PZ_SP_ENTITY_ID"), **env)
 
 
 def test_the_demo_address_follows_host_and_port_when_no_address_is_set():
