@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
@@ -97,6 +98,7 @@ def login(request: HttpRequest, token: str) -> HttpResponse:
     form = SimulatorPersonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         action = request.POST.get("action", "login")
+        options: dict[str, Any]
         if action in ("cancel", "fail"):
             options = {
                 "status": saml.STATUS_REQUESTER if action == "cancel" else saml.STATUS_RESPONDER,
@@ -118,7 +120,7 @@ def login(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _send_artifact(
-    request: HttpRequest, token: str, authn: dict, *, person: dict | None, options: dict
+    request: HttpRequest, token: str, authn: dict[str, Any], *, person: dict[str, Any] | None, options: dict[str, Any]
 ) -> HttpResponse:
     session_index = ""
     if person is not None:

@@ -160,6 +160,8 @@ class Command(BaseCommand):
         today = timezone.localdate()
         units = list(units_for_user(tenant).order_by("pk"))
         flat = next((unit for unit in units if unit.kind == "flat"), units[0])
+        if tenant.person is None:
+            raise CommandError("Demonstracyjny lokator nie ma osoby z systemu źródłowego.")
         self._invoices(flat, tenant.person, today)
         Meter.objects.create(
             external_id=f"{SHOWCASE_PREFIX}M1",
