@@ -8,6 +8,7 @@ the table beside it carries every value.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 72, 12, 30, 52
 
 
-def month_label(month) -> str:
+def month_label(month: dt.date) -> str:
     return f"{month.month:02d}.{month.year}"
 
 

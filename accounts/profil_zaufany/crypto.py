@@ -159,7 +159,9 @@ def generate_key_pair(common_name: str, *, days: int = 3 * 365) -> KeyPair:
     return KeyPair(key_pem=key_pem, cert_pem=cert.public_bytes(serialization.Encoding.PEM))
 
 
-def write_key_pair(pair: KeyPair, key_path: os.PathLike, cert_path: os.PathLike, *, overwrite: bool = False) -> None:
+def write_key_pair(
+    pair: KeyPair, key_path: os.PathLike[str], cert_path: os.PathLike[str], *, overwrite: bool = False
+) -> None:
     """Write the key (mode 0600) and the certificate; refuse to replace existing files unless asked."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
     for path, data, mode in ((key_path, pair.key_pem, 0o600), (cert_path, pair.cert_pem, 0o644)):
@@ -365,7 +367,9 @@ def encrypt(
     iv = secrets.token_bytes(GCM_IV_BYTES)
     payload = iv + AESGCM(content_key).encrypt(iv, plaintext, None)
 
-    E = lambda prefix, local, **attrs: etree.Element(q(prefix, local), nsmap=NS, **attrs)  # noqa: E731
+    def E(prefix: str, local: str, **attrs: str) -> etree._Element:
+        return etree.Element(q(prefix, local), nsmap=NS, **attrs)
+
     data = E("xenc", "EncryptedData", Id="_" + secrets.token_hex(16), Type=ENC_TYPE_ELEMENT)
     method = etree.SubElement(data, q("xenc", "EncryptionMethod"), Algorithm=ENC_AES256_GCM)
     etree.SubElement(method, q("ds", "DigestMethod"), Algorithm="http://www.w3.org/2001/04/xmlenc#sha256")

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,21 +28,24 @@ from accounts.profil_zaufany.conf import SIMULATOR_ENTITY_ID, get_config, simula
 from accounts.profil_zaufany.crypto import digest_hex
 from accounts.profil_zaufany.forms import SimulatorPersonForm
 from accounts.profil_zaufany.models import SimulatorArtifact, SimulatorSession
-from accounts.profil_zaufany.saml import PzRefused, q
+from accounts.profil_zaufany.saml import PzRefused
 from accounts.profil_zaufany.simulator import idp
 from accounts.profil_zaufany.views import post_binding
-from accounts.profil_zaufany.xml import text_of, to_bytes
+from accounts.profil_zaufany.xml import q, text_of, to_bytes
 from billing.models import Person, Title
 
 COOKIE = "pzsim"
 COOKIE_SALT = "profil_zaufany.simulator"
 SESSION_REQUESTS = "pzsim_requests"
 ARTIFACT_TTL = dt.timedelta(minutes=5)
+P = ParamSpec("P")
 
 
-def simulator_only(view):
+def simulator_only(
+    view: Callable[Concatenate[HttpRequest, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
+    def wrapped(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         if settings.PZ_ENVIRONMENT != "simulator":
             raise Http404
         return view(request, *args, **kwargs)
@@ -76,7 +80,7 @@ def sso(request: HttpRequest) -> HttpResponse:
     return redirect("profil_zaufany:simulator:login", token=token)
 
 
-def _people():
+def _people() -> QuerySet[Person]:
     today = timezone.localdate()
     titled = Title.objects.filter(Title.active_q(today), person=OuterRef("pk"))
     return (
