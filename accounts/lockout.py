@@ -17,12 +17,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Exists, Max, OuterRef, Sum
+from django.db.models import Exists, Max, OuterRef, QuerySet, Sum
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.locks import advisory_lock
@@ -32,38 +34,42 @@ def cool_off() -> dt.timedelta:
     return get_cool_off() or dt.timedelta(minutes=15)
 
 
-def _threshold(request) -> dt.datetime:
+def _threshold(request: HttpRequest | None) -> dt.datetime:
     return (getattr(request, "axes_attempt_time", None) or timezone.now()) - cool_off()
 
 
 class AccountLockoutHandler(AxesDatabaseHandler):
     """Axes' database handler with one failure counter per account."""
 
-    def get_user_attempts(self, request, credentials=None):
+    def get_user_attempts(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> list[QuerySet[Any]]:
         threshold = _threshold(request)
         recent = AccessAttempt.objects.filter(username=OuterRef("username"), attempt_time__gte=threshold)
         # All rows of an account count while any of them is recent.
         return [attempts.filter(Exists(recent)) for attempts in self.filter_user_attempts(request, credentials)]
 
-    def clean_expired_user_attempts(self, request=None, credentials=None) -> int:
+    def clean_expired_user_attempts(
+        self, request: HttpRequest | None = None, credentials: dict[str, Any] | None = None
+    ) -> int:
         stale = (
             AccessAttempt.objects.values("username")
             .annotate(last=Max("attempt_time"))
             .filter(last__lt=_threshold(request))
             .values("username")
         )
+        count: int
         count, _ = AccessAttempt.objects.filter(username__in=stale).delete()
         return count
 
 
-def _locks(now: dt.datetime):
+def _locks(now: dt.datetime) -> QuerySet[Any, dict[str, Any]]:
     """Accounts locked at ``now``: at least AXES_FAILURE_LIMIT failures, the last one within
     the cool-off. One definition for one account's lock and for the count of all of them."""
-    return (
+    locks: QuerySet[Any, dict[str, Any]] = (
         AccessAttempt.objects.values("username")
         .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
         .filter(failures__gte=settings.AXES_FAILURE_LIMIT, last__gt=now - cool_off())
     )
+    return locks
 
 
 def lockout_until(username: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -77,7 +83,8 @@ def lockout_until(username: str, *, now: dt.datetime | None = None) -> dt.dateti
 
 def locked_accounts_count(*, now: dt.datetime | None = None) -> int:
     """How many accounts are locked right now (a metric: a spike means someone guesses passwords)."""
-    return _locks(now or timezone.now()).count()
+    count: int = _locks(now or timezone.now()).count()
+    return count
 
 
 @contextmanager

@@ -4,6 +4,11 @@ only finds candidates and says why each one matched."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from accounts.models import Application
+
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -57,7 +62,7 @@ def units_matching(*, street: str = "", building_no: str = "", unit_no: str = ""
     return result
 
 
-def unit_suggestion(**address) -> Unit | None:
+def unit_suggestion(**address: str) -> Unit | None:
     """The unit when exactly one matches; staff still confirm it before activation."""
     found = units_matching(**address)
     return found[0] if len(found) == 1 else None
@@ -114,7 +119,7 @@ def _add(persons: dict[int, PersonMatch], person: Person, *, reason: str, warnin
         _add_warning(match, warning)
 
 
-def _compare(application, match: PersonMatch) -> None:
+def _compare(application: Application, match: PersonMatch) -> None:
     """What speaks against a candidate: the kind of person and a different PESEL. An
     application is always a private person's (the form asks for a name and a PESEL)."""
     person = match.person
@@ -133,7 +138,7 @@ def _add_warning(match: PersonMatch, warning: str) -> None:
         match.warnings.append(warning)
 
 
-def title_kind_warning(application, title: Title) -> str:
+def title_kind_warning(application: Application, title: Title) -> str:
     """Empty when the title is of the kind the applicant claimed, else what differs."""
     if title.kind == application.title_kind:
         return ""
@@ -143,7 +148,7 @@ def title_kind_warning(application, title: Title) -> str:
     }
 
 
-def application_matches(application, *, on: dt.date | None = None) -> ApplicationMatches:
+def application_matches(application: Application, *, on: dt.date | None = None) -> ApplicationMatches:
     """Back-office persons and units that match an application by PESEL, name and the units'
     address or number, each with the reasons it matched and warnings where the kind of person
     (private or company) or of legal title differs from what the application says."""
@@ -171,7 +176,9 @@ def application_matches(application, *, on: dt.date | None = None) -> Applicatio
         )
         found_by = _("numer lokalu z blankietu opłat") if requested.external_id.strip() else _("adres lokalu")
         if requested.unit_id and all(u.pk != requested.unit_id for u in units):
-            units.insert(0, requested.unit)
+            unit = requested.unit  # fetched only when it is not among the candidates already
+            if unit is not None:
+                units.insert(0, unit)
         titles = list(
             Title.objects.filter(Title.active_q(on), unit__in=units).select_related("person", "unit__building")
         )

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.selectors import user_has_accepted_current_terms
 
 # Paths every logged-in user may reach whatever the state of the account.
@@ -45,7 +46,7 @@ class AccountStateMiddleware:
             return True
         return path in self._open_paths(*names)
 
-    def _check(self, request: HttpRequest, user) -> HttpResponse | None:
+    def _check(self, request: HttpRequest, user: User) -> HttpResponse | None:
         if user.blocked_at is not None or user.closed_at is not None or not user.is_active:
             blocked = user.blocked_at is not None
             logout(request)

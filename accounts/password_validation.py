@@ -4,6 +4,11 @@ Django's length, common-password, similarity and numeric validators run beside t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
 import secrets
 import string
 
@@ -21,7 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 class UppercaseLetterValidator:
     """At least one upper-case letter; Polish letters (Ą, Ł, Ż …) count."""
 
-    def validate(self, password: str, user=None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if not any(ch.isupper() for ch in password):
             raise ValidationError(_("Hasło musi zawierać co najmniej jedną wielką literę."), code="password_no_upper")
 
@@ -30,7 +35,7 @@ class UppercaseLetterValidator:
 
 
 class DigitValidator:
-    def validate(self, password: str, user=None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if not any(ch.isdigit() for ch in password):
             raise ValidationError(_("Hasło musi zawierać co najmniej jedną cyfrę."), code="password_no_digit")
 
@@ -41,7 +46,7 @@ class DigitValidator:
 class SpecialCharacterValidator:
     """Only when the operator asks for it (``PASSWORD_REQUIRE_SPECIAL=1``, e.g. 002 §2.9)."""
 
-    def validate(self, password: str, user=None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if settings.PASSWORD_REQUIRE_SPECIAL and all(ch.isalnum() for ch in password):
             raise ValidationError(
                 _("Hasło musi zawierać co najmniej jeden znak specjalny (np. ! ? # %)."),
@@ -58,7 +63,7 @@ class MaximumLengthValidator:
     def __init__(self, max_length: int = 128) -> None:
         self.max_length = max_length
 
-    def validate(self, password: str, user=None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if len(password) > self.max_length:
             raise ValidationError(self._message(), code="password_too_long")
 
@@ -87,7 +92,7 @@ class UserAttributeSimilarityValidator(DjangoUserAttributeSimilarityValidator):
         "email": gettext_lazy("Twojego adresu e-mail"),
     }
 
-    def validate(self, password: str, user=None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         for attribute in self.user_attributes:
             single = DjangoUserAttributeSimilarityValidator(
                 user_attributes=(attribute,), max_similarity=self.max_similarity

@@ -3,6 +3,12 @@ application (A2) and the readable copy of a user's personal data (A15)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from accounts.models import Application
+    from accounts.services.personal_data import PersonalData
+
 import datetime as dt
 import json
 
@@ -16,7 +22,7 @@ from portal.models import Operator
 from portal.pdf import html_to_pdf
 
 
-def application_pdf(application) -> bytes:
+def application_pdf(application: Application) -> bytes:
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(
             "accounts/application_pdf.html",
@@ -30,7 +36,7 @@ def application_pdf(application) -> bytes:
     return html_to_pdf(html)
 
 
-def _readable(value) -> str:
+def _readable(value: object) -> str:
     """One value of the personal-data download as a person reads it."""
     if value is None or value == "" or value == [] or value == {}:
         return "—"
@@ -47,7 +53,7 @@ def _readable(value) -> str:
     return str(value)
 
 
-def personal_data_pdf(data) -> bytes:
+def personal_data_pdf(data: PersonalData) -> bytes:
     """The readable copy of ``accounts.services.personal_data.PersonalData`` (RODO art. 15)."""
     with translation.override(settings.LANGUAGE_CODE):
         sections = [

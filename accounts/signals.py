@@ -6,9 +6,12 @@ and the lockout handler.
 
 from __future__ import annotations
 
+from typing import Any
+
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django.http import HttpRequest
 
 from accounts.models import User
 from portal.services.audit import audit_log
@@ -21,18 +24,20 @@ def _account(username: str | None) -> User | None:
 
 
 @receiver(user_logged_in, dispatch_uid="accounts_audit_login")
-def audit_login(sender, request, user, **kwargs) -> None:
+def audit_login(sender: object, request: HttpRequest, user: User, **kwargs: object) -> None:
     audit_log(action="account.login", actor=user, obj=user, request=request)
 
 
 @receiver(user_logged_out, dispatch_uid="accounts_audit_logout")
-def audit_logout(sender, request, user, **kwargs) -> None:
+def audit_logout(sender: object, request: HttpRequest, user: User | None, **kwargs: object) -> None:
     if user is not None:
         audit_log(action="account.logout", actor=user, obj=user, request=request)
 
 
 @receiver(user_login_failed, dispatch_uid="accounts_audit_login_failed")
-def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
+def audit_login_failed(
+    sender: object, credentials: dict[str, Any] | None, request: HttpRequest | None = None, **kwargs: object
+) -> None:
     username = (credentials or {}).get("username")
     # axes' receiver ran first: it counted this failure unless the account was already locked.
     refused = (
@@ -48,13 +53,16 @@ def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
 
 
 @receiver(user_locked_out, dispatch_uid="accounts_audit_locked")
-def audit_locked(sender, request, username, ip_address=None, **kwargs) -> None:
-    if getattr(request, "axes_failures_since_start", None) is None:
+def audit_locked(
+    sender: object, request: HttpRequest, username: str, ip_address: str | None = None, **kwargs: object
+) -> None:
+    failures = getattr(request, "axes_failures_since_start", None)  # set by axes on the request
+    if failures is None:
         return  # a refused attempt during an existing lockout, audited above
     audit_log(
         action="account.locked",
         obj=_account(username),
         request=request,
         actor_label="system",
-        details={"username": (username or "")[:150], "failures": request.axes_failures_since_start},
+        details={"username": (username or "")[:150], "failures": failures},
     )

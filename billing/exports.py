@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from billing.selectors import Statement
+
 from django.utils.translation import gettext as _
 
 from portal.spreadsheet import csv_content, csv_date, csv_number, csv_text
 
 
-def statement_csv(statement) -> bytes:
+def statement_csv(statement: Statement) -> bytes:
     header = [
         _("Data księgowania"),
         _("Termin płatności"),

@@ -34,7 +34,7 @@ from django.utils import timezone, translation
 
 from billing.models import Invoice, InvoiceLine
 from billing.qr import Transfer, qr_png_data_uri, zbp_payload
-from billing.selectors import invoice_add_outstanding, invoice_lines, invoice_settled_as_of
+from billing.selectors import Statement, invoice_add_outstanding, invoice_lines, invoice_settled_as_of
 from billing.words import amount_in_words
 from portal.models import Operator
 from portal.pdf import html_to_pdf
@@ -67,7 +67,7 @@ def _logo_data_uri(operator: Operator | None) -> str:
         return ""
     try:
         with operator.logo.open("rb") as fh:
-            content = fh.read()
+            content: bytes = fh.read()
     except OSError:
         logger.warning("operator logo %s cannot be read", operator.logo.name)
         return ""
@@ -211,7 +211,7 @@ def invoice_pdf(invoice: Invoice, *, operator: Operator | None = None) -> bytes:
     name = f"{INVOICE_DIR}/{invoice.pk}/{invoice_digest(invoice, lines, operator, settled_as_of=settled_as_of)}.pdf"
     try:
         with default_storage.open(name, "rb") as fh:
-            content = fh.read()
+            content: bytes = fh.read()
         if _is_whole_pdf(content):
             return content
     except (FileNotFoundError, OSError):
@@ -245,7 +245,7 @@ def invoice_pdf_filename(invoice: Invoice) -> str:
 # --- statements -------------------------------------------------------------------------------
 
 
-def render_statement_pdf(statement, operator: Operator | None, *, as_of=None) -> bytes:
+def render_statement_pdf(statement: Statement, operator: Operator | None, *, as_of: dt.datetime | None = None) -> bytes:
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(
             "billing/statement_pdf.html",

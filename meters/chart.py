@@ -8,6 +8,7 @@ the table beside it carries every value.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 72, 12, 30, 52
 
 
-def month_label(month) -> str:
+def month_label(month: dt.date) -> str:
     return f"{month.month:02d}.{month.year}"
 
 
@@ -96,21 +97,23 @@ def describe(months: Sequence[MonthUsage], *, subject: str, unit: str) -> tuple[
     }
     known = [m for m in months if m.amount is not None]
     parts = [_("Wykres słupkowy zużycia w kolejnych miesiącach (%(n)s).") % {"n": len(months)}]
-    if known:
-        total = sum((m.amount for m in known), Decimal(0))
-        highest = max(known, key=lambda m: (m.amount, m.month))
-        lowest = min(known, key=lambda m: (m.amount, m.month))
+    # (amount, month) of the months with data: what the sum and the extremes compare.
+    amounts = [(m.amount, m.month) for m in known if m.amount is not None]
+    if amounts:
+        total = sum((amount for amount, _month in amounts), Decimal(0))
+        high, high_month = max(amounts)
+        low, low_month = min(amounts)
         parts.append(
             _("Łącznie %(total)s %(unit)s, średnio %(average)s %(unit)s w miesiącu z danymi.")
-            % {"total": format_quantity(total), "average": format_quantity(total / len(known)), "unit": unit}
+            % {"total": format_quantity(total), "average": format_quantity(total / len(amounts)), "unit": unit}
         )
         parts.append(
             _("Najwięcej w %(high_month)s: %(high)s %(unit)s; najmniej w %(low_month)s: %(low)s %(unit)s.")
             % {
-                "high_month": month_label(highest.month),
-                "high": format_quantity(highest.amount),
-                "low_month": month_label(lowest.month),
-                "low": format_quantity(lowest.amount),
+                "high_month": month_label(high_month),
+                "high": format_quantity(high),
+                "low_month": month_label(low_month),
+                "low": format_quantity(low),
                 "unit": unit,
             }
         )

@@ -15,7 +15,7 @@ def format_quantity(value: Decimal | int | None, places: int = 3) -> str:
     amount = Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
     sign = "-" if amount < 0 else ""
     whole, _sep, fraction = f"{abs(amount):.{places}f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

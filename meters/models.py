@@ -353,7 +353,7 @@ class ReadingSubmission(models.Model):
         verbose_name_plural = _("zgłoszenia odczytów")
 
     def __str__(self) -> str:
-        return self.reading_id
+        return str(self.reading_id)
 
     @property
     def photo_download_name(self) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
@@ -31,11 +30,10 @@ class StashedPhoto:
     filename: str
     content_type: str
 
-    def open(self) -> File:
+    def open(self) -> UploadedFile:
+        # An UploadedFile like the form's own photo, so the view hands the service one type.
         handle = default_storage.open(self.path, "rb")
-        file = File(handle, name=self.filename)
-        file.content_type = self.content_type
-        return file
+        return UploadedFile(handle, name=self.filename, content_type=self.content_type, size=handle.size)
 
 
 def photo_stash(request: HttpRequest, *, token: str, upload: UploadedFile) -> StashedPhoto:
@@ -44,10 +42,13 @@ def photo_stash(request: HttpRequest, *, token: str, upload: UploadedFile) -> St
     Kept re-encoded like a stored photo (tickets.files.image_reencoded): not even for a day
     does the storage hold the phone's EXIF/GPS data or anything appended to the image. The
     upload's ``content_type`` is the one its content was checked to be (meters.forms)."""
+    content_type = upload.content_type
+    if content_type is None:
+        raise ValueError("photo_stash takes a photo the form has checked (it sets content_type)")
     photo_discard(request, token=token)
-    clean = files.image_reencoded(upload, upload.content_type, name="zdjecie-licznika")
+    clean = files.image_reencoded(upload, content_type, name="zdjecie-licznika")
     path = default_storage.save(f"{STASH_DIR}/{token}", clean)
-    stashed = StashedPhoto(path=path, filename=upload.name or "zdjecie", content_type=upload.content_type)
+    stashed = StashedPhoto(path=path, filename=upload.name or "zdjecie", content_type=content_type)
     pending = request.session.get(_SESSION_KEY, {})
     pending[token] = {"path": stashed.path, "filename": stashed.filename, "content_type": stashed.content_type}
     request.session[_SESSION_KEY] = pending

@@ -65,7 +65,9 @@ def measured_points(meters: Iterable[Meter]) -> dict[str, list[Point]]:
         .values_list("meter_id", "read_on", "value")
     )
     for meter_id, read_on, value in rows:
-        points[meter_id].append(Point(read_on, value))
+        # django-stubs gap: it types a to_field foreign key in values_list as the pk's int;
+        # meter_id is the meter's external_id (str).
+        points[meter_id].append(Point(read_on, value))  # type: ignore[index]
     for meter_points in points.values():
         meter_points.sort()
     return points

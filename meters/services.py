@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -69,7 +70,7 @@ class ImplausibleReading(Exception):
         }
 
 
-def _sniffed_photo_type(photo: File) -> str:
+def _sniffed_photo_type(photo: File[bytes]) -> str:
     """The photo's type by its first bytes; the form has checked it fully (Pillow), this guards callers."""
     photo.seek(0)
     content_type = files.sniff(photo.read(16))
@@ -87,7 +88,7 @@ def reading_submit(
     user: User,
     value: Decimal,
     read_on: dt.date,
-    photo: File | None,
+    photo: File[bytes] | None,
     confirmed_implausible: bool,
     idempotency_key: str,
     request: HttpRequest | None = None,
@@ -120,13 +121,12 @@ def reading_submit(
         earlier = ReadingSubmission.objects.filter(idempotency_key=idempotency_key).first()
         if earlier is not None:
             reading = Reading.objects.filter(reading_id=earlier.reading_id).first()
-            same = (
+            if (
                 reading is not None
                 and earlier.user_id == user.pk
                 and reading.meter_id == meter.external_id
                 and (reading.read_on, reading.value) == (read_on, value)
-            )
-            if same:
+            ):
                 return Submitted(reading=reading, created=False)
             raise ValidationError(
                 _("Ten formularz został już wysłany. Otworzyliśmy go ponownie: podaj odczyt jeszcze raz."),
@@ -165,7 +165,7 @@ def reading_submit(
             consumption_per_day=check.per_day,
             average_per_day=check.average_per_day,
         )
-        if stored_photo is not None:
+        if photo is not None and stored_photo is not None:
             submission.photo_content_type = photo_type
             # The tenant's file name is kept as a label only; the download is named by
             # ReadingSubmission.photo_download_name.
@@ -234,7 +234,7 @@ def reading_reject(*, reading: Reading, by: User, reason: str, request: HttpRequ
     return locked
 
 
-def reminder_recipients():
+def reminder_recipients() -> QuerySet[User]:
     return (
         User.objects.filter(
             notify_reading_reminders=True, is_active=True, closed_at__isnull=True, blocked_at__isnull=True

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,7 +51,7 @@ class Statement:
 def accessibility_statement(operator: Operator | None) -> Statement:
     """The statement as the page shows it: the operator's fields, the portal's defaults where empty."""
 
-    def field(name: str):
+    def field(name: str) -> Any:
         return getattr(operator, name) if operator is not None else None
 
     issues = [str(issue) for issue in MEASURED_ISSUES] + [

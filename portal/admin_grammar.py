@@ -15,6 +15,7 @@ Django's own phrases stay. Gendered messages Django writes with one phrase for a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Model
 from django.db.models.options import Options
@@ -98,12 +99,12 @@ def polish_active() -> bool:
     return (get_language() or "pl").split("-")[0] == "pl"
 
 
-def noun(model: type[Model] | Options) -> Noun | None:
+def noun(model: type[Model] | Options[Any]) -> Noun | None:
     opts = model if isinstance(model, Options) else model._meta
     return NOUNS.get(opts.label_lower)
 
 
-def accusative(model: type[Model] | Options) -> str:
+def accusative(model: type[Model] | Options[Any]) -> str:
     """The model's name as the object of a verb; the nominative when no form is known."""
     opts = model if isinstance(model, Options) else model._meta
     found = noun(opts)
@@ -119,7 +120,7 @@ def plural_form(count: int, singular: str, plural: str, genitive_plural: str) ->
     return genitive_plural
 
 
-def count_label(count: int, opts: Options) -> str:
+def count_label(count: int, opts: Options[Any]) -> str:
     """``"0 wniosków o dostęp"``, ``"1 wniosek o dostęp"``, ``"3 wnioski o dostęp"``."""
     found = noun(opts)
     if found is None or not polish_active():
@@ -128,14 +129,14 @@ def count_label(count: int, opts: Options) -> str:
     return f"{count} {plural_form(count, str(opts.verbose_name), found.plural, found.genitive_plural)}"
 
 
-def title(kind: str, opts: Options) -> str | None:
+def title(kind: str, opts: Options[Any]) -> str | None:
     """A heading such as "Wybierz fakturę do obejrzenia"; None outside Polish (Django's own stays)."""
     if not polish_active() or noun(opts) is None:
         return None
     return _TITLES[kind].format(accusative(opts))
 
 
-def permission_name(action: str, opts: Options) -> str | None:
+def permission_name(action: str, opts: Options[Any]) -> str | None:
     """``"Może dodać wniosek o dostęp"`` for Django's four default permissions of a model."""
     verb = PERMISSION_VERBS.get(action)
     if verb is None:

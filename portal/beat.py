@@ -16,6 +16,6 @@ from django.conf import settings
 
 class HeartbeatScheduler(PersistentScheduler):
     def tick(self, *args: Any, **kwargs: Any) -> float:
-        interval = super().tick(*args, **kwargs)
+        interval: float = super().tick(*args, **kwargs)
         Path(settings.BEAT_HEARTBEAT_FILE).touch()
         return interval

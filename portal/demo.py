@@ -95,7 +95,9 @@ def demo_mail_attachment(request: HttpRequest, message_id: int, attachment_id: i
     _demo_only()
     attachment = get_object_or_404(EmailAttachment, pk=attachment_id, message_id=message_id)
     response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
+    disposition = content_disposition_header(True, attachment.filename)
+    if disposition is not None:  # always a header for an attachment
+        response["Content-Disposition"] = disposition
     return response
 
 

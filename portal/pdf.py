@@ -15,4 +15,5 @@ def html_to_pdf(html: str) -> bytes:
     """Render ``html`` (a template with ``<html lang>`` and ``<title>``) as tagged PDF/UA-1."""
     from weasyprint import HTML  # loading WeasyPrint costs time the other pages do not need
 
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    pdf: bytes = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    return pdf

@@ -11,7 +11,10 @@ log breadcrumbs). The request id stays, as a tag, to find the matching log lines
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from sentry_sdk.types import Event, Hint
 
 # Request headers worth keeping: none of them identifies a person.
 _KEPT_HEADERS = {"user-agent", "content-type", "content-length", "accept-language", "x-request-id"}
@@ -39,27 +42,31 @@ def sentry_init(*, dsn: str, environment: str, release: str, traces_sample_rate:
     )
 
 
-def scrub_event(event: dict[str, Any], hint: dict[str, Any] | None = None) -> dict[str, Any]:
+def scrub_event(event: Event, hint: Hint | None = None) -> Event:
     """``before_send``: the event without personal data (see the module's docstring)."""
     from portal.logs import request_id_var
 
-    request = event.get("request")
+    # The SDK types the event as a TypedDict of known keys; the scrub walks every key, so it
+    # treats the event as the plain dict it is at run time (changed in place, then returned).
+    data = cast("dict[str, Any]", event)
+
+    request = data.get("request")
     if isinstance(request, dict):
         headers = request.get("headers") or {}
-        event["request"] = {
+        data["request"] = {
             "method": request.get("method"),
             "url": str(request.get("url") or "").split("?", 1)[0],
             "headers": {k: v for k, v in headers.items() if k.lower() in _KEPT_HEADERS},
         }
-    user = event.get("user")
+    user = data.get("user")
     if isinstance(user, dict):
-        event["user"] = {"id": user["id"]} if "id" in user else {}
+        data["user"] = {"id": user["id"]} if "id" in user else {}
     request_id = request_id_var.get()
     if request_id:
-        event.setdefault("tags", {})["request_id"] = request_id
-    for key, value in list(event.items()):
+        data.setdefault("tags", {})["request_id"] = request_id
+    for key, value in list(data.items()):
         if key not in _NOT_SCRUBBED:
-            event[key] = _scrub(value)
+            data[key] = _scrub(value)
     return event
 
 

@@ -1,11 +1,11 @@
-from celery import shared_task
+from celery import Task, shared_task
 
 from portal import ratelimit
 from portal.services import mail, retention
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
-def email_deliver(self, message_id: int) -> bool:
+def email_deliver(self: Task, message_id: int) -> bool:
     try:
         return mail.email_deliver_now(message_id=message_id)
     except mail.DeliveryFailed as exc:

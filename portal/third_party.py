@@ -9,10 +9,16 @@ Checked by tests/portal/test_admin_polish.py."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from axes.apps import AppConfig as AxesAppConfig
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.apps import DefaultConfig as StaticDefaultConfig
 from django_otp.plugins.otp_totp.apps import DefaultConfig as TOTPDefaultConfig
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Fields every django-otp device has (django_otp.models.Device and its mixins).
 DEVICE_FIELDS = {
@@ -45,7 +51,7 @@ STATIC_TOKEN_FIELDS = {
 OTP_FIELD_LABELS = {**DEVICE_FIELDS, **TOTP_FIELDS, **STATIC_TOKEN_FIELDS}
 
 
-def _name(model, verbose_name, verbose_name_plural) -> None:
+def _name(model: type[Model], verbose_name: StrOrPromise, verbose_name_plural: StrOrPromise) -> None:
     model._meta.verbose_name = verbose_name
     model._meta.verbose_name_plural = verbose_name_plural
 

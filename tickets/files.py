@@ -10,6 +10,11 @@ can describe a huge image that would take gigabytes of memory to decode).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tickets.models import TicketAttachment
+
 import io
 
 from django.conf import settings
@@ -36,7 +41,8 @@ EXTENSIONS = {JPEG: ".jpg", PNG: ".png", PDF: ".pdf"}
 
 
 def max_attachment_bytes() -> int:
-    return settings.TICKETS_ATTACHMENT_MAX_MB * 1024 * 1024
+    megabytes: int = settings.TICKETS_ATTACHMENT_MAX_MB
+    return megabytes * 1024 * 1024
 
 
 def sniff(head: bytes) -> str | None:
@@ -113,7 +119,7 @@ def _check_pixels(image: Image.Image, name: str) -> None:
         raise _too_many_pixels(name, image.size)
 
 
-def image_reencoded(upload: File, content_type: str, *, name: str) -> ContentFile:
+def image_reencoded(upload: File[bytes], content_type: str, *, name: str) -> ContentFile[bytes]:
     """The image of ``upload`` (checked by ``detect_content_type``) encoded anew in its own
     format as the file ``name`` + its extension: the pixels only, turned upright as its EXIF
     orientation said; no EXIF, GPS, comments or trailing data. The colour profile stays."""
@@ -172,5 +178,5 @@ def serve_private_file(field_file: FieldFile, *, filename: str, content_type: st
     return response
 
 
-def serve_attachment(attachment) -> FileResponse:
+def serve_attachment(attachment: TicketAttachment) -> FileResponse:
     return serve_private_file(attachment.file, filename=attachment.download_name, content_type=attachment.content_type)

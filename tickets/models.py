@@ -9,6 +9,7 @@ import hmac
 import re
 import secrets
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -85,7 +86,7 @@ class Ticket(models.Model):
     OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.WAITING)
     CLOSED_STATUSES = (Status.RESOLVED, Status.REJECTED)
     # Where staff may move a ticket from each status (D4); a closed ticket may be reopened.
-    TRANSITIONS = {
+    TRANSITIONS: ClassVar[dict[str, tuple[str, ...]]] = {
         Status.NEW: (Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED, Status.REJECTED),
         Status.IN_PROGRESS: (Status.WAITING, Status.RESOLVED, Status.REJECTED),
         Status.WAITING: (Status.IN_PROGRESS, Status.RESOLVED, Status.REJECTED),
@@ -189,8 +190,8 @@ class Ticket(models.Model):
     @property
     def contact_email(self) -> str:
         """Where notices about this ticket go ('' when the reporter left no e-mail or closed the account)."""
-        if self.reporter_id:
-            user = self.reporter
+        user = self.reporter  # None without a query when there is no reporter
+        if user is not None:
             if user.closed_at or not user.is_active:
                 return ""
             return user.email
@@ -198,8 +199,9 @@ class Ticket(models.Model):
 
     @property
     def reporter_label(self) -> str:
-        if self.reporter_id:
-            return self.reporter.get_full_name() or self.reporter.get_username()
+        user = self.reporter
+        if user is not None:
+            return user.get_full_name() or user.get_username()
         return self.reporter_name
 
     def age_in_working_days(self, today: dt.date | None = None) -> int:

@@ -20,6 +20,7 @@ import hashlib
 import os
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import xmlsec
@@ -63,7 +64,8 @@ KW_ALGORITHMS = {
 }
 ECDH_ES = "http://www.w3.org/2009/xmlenc11#ECDH-ES"
 CONCAT_KDF = "http://www.w3.org/2009/xmlenc11#ConcatKDF"
-KDF_DIGESTS = {
+# A constructor rather than type[HashAlgorithm]: the base class is abstract and mypy would not let it be called.
+KDF_DIGESTS: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     "http://www.w3.org/2001/04/xmlenc#sha256": hashes.SHA256,
     "http://www.w3.org/2001/04/xmldsig-more#sha384": hashes.SHA384,
     "http://www.w3.org/2001/04/xmlenc#sha512": hashes.SHA512,
@@ -157,7 +159,9 @@ def generate_key_pair(common_name: str, *, days: int = 3 * 365) -> KeyPair:
     return KeyPair(key_pem=key_pem, cert_pem=cert.public_bytes(serialization.Encoding.PEM))
 
 
-def write_key_pair(pair: KeyPair, key_path: os.PathLike, cert_path: os.PathLike, *, overwrite: bool = False) -> None:
+def write_key_pair(
+    pair: KeyPair, key_path: os.PathLike[str], cert_path: os.PathLike[str], *, overwrite: bool = False
+) -> None:
     """Write the key (mode 0600) and the certificate; refuse to replace existing files unless asked."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
     for path, data, mode in ((key_path, pair.key_pem, 0o600), (cert_path, pair.cert_pem, 0o644)):
@@ -178,18 +182,20 @@ def sign(element: etree._Element, pair: KeyPair, *, after: etree._Element | None
     element_id = element.get("ID")
     if not element_id:
         raise ValueError("element to sign has no ID")
-    signature = xmlsec.template.create(element, xmlsec.Transform.EXCL_C14N, xmlsec.Transform.ECDSA_SHA256, ns="ds")
+    signature = xmlsec.template.create(
+        element, xmlsec.constants.TransformExclC14N, xmlsec.constants.TransformEcdsaSha256, ns="ds"
+    )
     if after is not None:
         after.addnext(signature)
     else:
         element.insert(0, signature)
-    ref = xmlsec.template.add_reference(signature, xmlsec.Transform.SHA256, uri=f"#{element_id}")
-    xmlsec.template.add_transform(ref, xmlsec.Transform.ENVELOPED)
-    xmlsec.template.add_transform(ref, xmlsec.Transform.EXCL_C14N)
+    ref = xmlsec.template.add_reference(signature, xmlsec.constants.TransformSha256, uri=f"#{element_id}")
+    xmlsec.template.add_transform(ref, xmlsec.constants.TransformEnveloped)
+    xmlsec.template.add_transform(ref, xmlsec.constants.TransformExclC14N)
     key_info = xmlsec.template.ensure_key_info(signature)
     xmlsec.template.add_x509_data(key_info)
-    key = xmlsec.Key.from_memory(pair.key_pem, xmlsec.KeyFormat.PEM)
-    key.load_cert_from_memory(cert_pem_only(pair.cert_pem), xmlsec.KeyFormat.PEM)
+    key = xmlsec.Key.from_memory(pair.key_pem, xmlsec.constants.KeyDataFormatPem)
+    key.load_cert_from_memory(cert_pem_only(pair.cert_pem), xmlsec.constants.KeyDataFormatPem)
     ctx = xmlsec.SignatureContext()
     ctx.key = key
     ctx.register_id(element, "ID")
@@ -244,7 +250,7 @@ def verify(element: etree._Element, cert_pem: bytes, *, required: bool = True) -
     _check_signature_shape(element, signature)
     ctx = xmlsec.SignatureContext()
     try:
-        ctx.key = xmlsec.Key.from_memory(cert_pem_only(cert_pem), xmlsec.KeyFormat.CERT_PEM)
+        ctx.key = xmlsec.Key.from_memory(cert_pem_only(cert_pem), xmlsec.constants.KeyDataFormatCertPem)
         ctx.register_id(element, "ID")
         ctx.verify(signature)
     except xmlsec.Error as exc:
@@ -261,7 +267,7 @@ def _length_prefixed(text: str) -> bytes:
     return len(raw).to_bytes(4, "big") + raw
 
 
-def _kdf(shared: bytes, *, length: int, digest: type[hashes.HashAlgorithm], otherinfo: bytes) -> bytes:
+def _kdf(shared: bytes, *, length: int, digest: Callable[[], hashes.HashAlgorithm], otherinfo: bytes) -> bytes:
     return ConcatKDFHash(algorithm=digest(), length=length, otherinfo=otherinfo).derive(shared)
 
 
@@ -361,7 +367,9 @@ def encrypt(
     iv = secrets.token_bytes(GCM_IV_BYTES)
     payload = iv + AESGCM(content_key).encrypt(iv, plaintext, None)
 
-    E = lambda prefix, local, **attrs: etree.Element(q(prefix, local), nsmap=NS, **attrs)  # noqa: E731
+    def E(prefix: str, local: str, **attrs: str) -> etree._Element:
+        return etree.Element(q(prefix, local), nsmap=NS, **attrs)
+
     data = E("xenc", "EncryptedData", Id="_" + secrets.token_hex(16), Type=ENC_TYPE_ELEMENT)
     method = etree.SubElement(data, q("xenc", "EncryptionMethod"), Algorithm=ENC_AES256_GCM)
     etree.SubElement(method, q("ds", "DigestMethod"), Algorithm="http://www.w3.org/2001/04/xmlenc#sha256")

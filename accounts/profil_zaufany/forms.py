@@ -29,7 +29,7 @@ class SimulatorPersonForm(forms.Form):
     )
 
     def clean_pesel(self) -> str:
-        pesel = self.cleaned_data["pesel"].strip()
+        pesel: str = self.cleaned_data["pesel"].strip()
         if not pesel_is_valid(pesel):
             raise forms.ValidationError(_("To nie jest prawidłowy numer PESEL (11 cyfr z poprawną sumą kontrolną)."))
         return pesel

@@ -144,7 +144,7 @@ def soap_post(url: str, body: bytes, *, timeout: float) -> bytes:
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            data = response.read(MAX_XML_BYTES + 1)
+            data: bytes = response.read(MAX_XML_BYTES + 1)
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise PzRefused("unavailable", str(exc)) from exc
     if len(data) > MAX_XML_BYTES:

@@ -15,7 +15,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import login, logout
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -150,10 +151,10 @@ def _consume_request(request: HttpRequest, in_response_to: str) -> AuthnRequestS
     return AuthnRequestSent.objects.get(request_id=in_response_to)
 
 
-def _remember_once(model: type, **fields: Any) -> bool:
+def _remember_once(model: type[models.Model], **fields: Any) -> bool:
     try:
         with transaction.atomic():
-            model.objects.create(**fields)
+            model._default_manager.create(**fields)
     except IntegrityError:
         return False
     return True
@@ -201,7 +202,7 @@ def _existing_user(pesel: str) -> User | None:
     return User.objects.filter(person__pesel=pesel, closed_at__isnull=True).order_by("pk").first()
 
 
-def _active_titles(pesel: str, today: dt.date):
+def _active_titles(pesel: str, today: dt.date) -> QuerySet[Title]:
     return Title.objects.filter(Title.active_q(today), person__pesel=pesel).select_related("unit", "person")
 
 
@@ -242,7 +243,7 @@ def match_identity(request: HttpRequest, identity: Identity, *, next_url: str) -
 
 def pending_login(request: HttpRequest) -> dict[str, Any] | None:
     """The verified identity waiting for the terms, if it is still fresh."""
-    pending = request.session.get(SESSION_PENDING)
+    pending: dict[str, Any] | None = request.session.get(SESSION_PENDING)
     if not pending:
         return None
     if timezone.now() - dt.datetime.fromisoformat(pending["at"]) > PENDING_TTL:
@@ -319,10 +320,13 @@ def login_complete(request: HttpRequest, pending: dict[str, Any], *, accepted_te
     login(request, user, backend=MODEL_BACKEND)
     if request.session.session_key is None:
         request.session.save()
+    session_key = request.session.session_key
+    if session_key is None:  # save() always gives the session its key
+        raise RuntimeError("the session has no key after save()")
     request.session[SESSION_LOGIN] = {"name_id": pending["name_id"], "session_index": pending["session_index"]}
     IdpSession.objects.create(
         user=user,
-        session_key=request.session.session_key,
+        session_key=session_key,
         name_id=pending["name_id"][:200],
         session_index=pending["session_index"][:200],
     )
@@ -402,9 +406,9 @@ def end_idp_sessions(request: HttpRequest | None, *, name_id: str, session_index
 @dataclass
 class SloResult:
     kind: str  # "request" (answer with ``reply``) or "response"
+    cfg: PzConfig
     ok: bool = True
     reply: etree._Element | None = None
-    cfg: PzConfig | None = None
 
 
 def slo_receive(request: HttpRequest, element: etree._Element) -> SloResult:
@@ -418,7 +422,7 @@ def slo_receive(request: HttpRequest, element: etree._Element) -> SloResult:
         if updated != 1:
             raise PzRefused("unknown_request", "LogoutResponse to no request of ours")
         status = element.find(f"{q('saml2p', 'Status')}/{q('saml2p', 'StatusCode')}")
-        return SloResult(kind="response", ok=status is not None and status.get("Value") == saml.STATUS_SUCCESS)
+        return SloResult(kind="response", cfg=cfg, ok=status is not None and status.get("Value") == saml.STATUS_SUCCESS)
     name_id = text_of(element.find(q("saml2", "NameID")))
     session_index = text_of(element.find(q("saml2p", "SessionIndex")))
     end_idp_sessions(request, name_id=name_id, session_index=session_index)

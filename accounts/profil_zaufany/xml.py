@@ -81,4 +81,5 @@ def only_child(parent: etree._Element, tag: str) -> etree._Element:
 
 
 def to_bytes(element: etree._Element) -> bytes:
-    return etree.tostring(element, xml_declaration=False, encoding="utf-8")
+    data: bytes = etree.tostring(element, xml_declaration=False, encoding="utf-8")
+    return data

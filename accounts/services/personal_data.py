@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -69,11 +70,20 @@ class PersonalData:
         return json.dumps(self.as_dict(), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-Extra = dict[str, tuple[str, Callable[[Any], Any]]]
+# Labels are lazy translations (resolved when the export is built, in the user's language).
+Extra = dict[str, tuple[str | Promise, Callable[[Any], Any]]]
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The concrete field ``name`` of ``model`` (the export names fields, never reverse relations)."""
+    model_field = model._meta.get_field(name)
+    if not isinstance(model_field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a concrete field")
+    return model_field
 
 
 def _value(obj: models.Model, name: str) -> Any:
-    model_field = obj._meta.get_field(name)
+    model_field = _field(obj._meta.model, name)
     if model_field.choices:
         return getattr(obj, f"get_{name}_display")()
     if model_field.is_relation:
@@ -85,7 +95,7 @@ def _value(obj: models.Model, name: str) -> Any:
 
 def _section(
     key: str,
-    title: str,
+    title: str | Promise,
     model: type[models.Model],
     objects: Iterable[models.Model],
     names: Sequence[str],
@@ -96,7 +106,7 @@ def _section(
     says otherwise) and of ``extra`` (label, function of the object)."""
     extra = extra or {}
     labels = labels or {}
-    columns = [(name, str(labels.get(name) or model._meta.get_field(name).verbose_name)) for name in names]
+    columns = [(name, str(labels.get(name) or _field(model, name).verbose_name)) for name in names]
     columns += [(name, str(label)) for name, (label, _function) in extra.items()]
     rows = [
         {
@@ -368,7 +378,7 @@ def _plain(section: Section) -> Section:
     return section
 
 
-def personal_data_export(*, user: User, file_format: str, request=None) -> PersonalData:
+def personal_data_export(*, user: User, file_format: str, request: HttpRequest | None = None) -> PersonalData:
     """The user downloads their data (A15); the download itself is audited."""
     data = personal_data_collect(user)
     audit_log(

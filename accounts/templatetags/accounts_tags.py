@@ -1,4 +1,5 @@
 from django import template
+from django.template import Context
 
 from accounts.models import TermsVersion
 from accounts.selectors import LoginInfo, login_info
@@ -7,7 +8,7 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def account_login_info(context) -> LoginInfo | None:
+def account_login_info(context: Context) -> LoginInfo | None:
     """{% account_login_info as info %}: the previous login and failed attempts since (dashboard)."""
     user = context.get("user")
     if user is None or not user.is_authenticated:

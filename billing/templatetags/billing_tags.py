@@ -9,7 +9,7 @@ dates are formatted from numbers by ``portal.formats``."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape
 
 from django import template
@@ -53,7 +53,7 @@ def ledger_rows(rows: Iterable[LedgerRow]) -> SafeString:
     return SafeString("\n".join(html))
 
 
-def _invoice_url(name: str, unit_id: int):
+def _invoice_url(name: str, unit_id: int) -> Callable[[int], str]:
     """The URL ``name`` of each invoice of the unit from ONE ``reverse()`` (a list of 20
     invoices would call it 40 times): the URL of invoice 0, split around the 0."""
     head, tail = reverse(name, args=[unit_id, 0]).rsplit("/0/", 1)

@@ -188,9 +188,11 @@ def _field_label(model: type[models.Model] | None, name: str) -> str | None:
     if model is None:
         return None
     try:
-        return str(model._meta.get_field(name).verbose_name)
-    except (FieldDoesNotExist, AttributeError):
+        model_field = model._meta.get_field(name)
+    except FieldDoesNotExist:
         return None
+    # A reverse relation has no verbose name of its own.
+    return str(model_field.verbose_name) if isinstance(model_field, models.Field) else None
 
 
 def _value(value: Any, model: type[models.Model] | None = None, key: str = "") -> str:

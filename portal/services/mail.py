@@ -94,7 +94,9 @@ def email_resend(*, message: EmailMessage) -> None:
 
 def retry_delay(attempts: int) -> float:
     """Exponential backoff: base, 2×base, 4×base … capped at six hours."""
-    return min(settings.EMAIL_RETRY_BASE_SECONDS * (2 ** max(attempts - 1, 0)), 6 * 3600)
+    base: float = settings.EMAIL_RETRY_BASE_SECONDS
+    factor: int = 2 ** max(attempts - 1, 0)  # typeshed types int ** int as Any (a negative power is a float)
+    return min(base * factor, 6 * 3600)
 
 
 class DeliveryFailed(Exception):

@@ -4,10 +4,11 @@ log into admin at once: password, TOTP key with its QR code, static backup codes
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import segno
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from accounts.services.staff import staff_provision
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         "Wydrukowane hasło trzeba zmienić przy pierwszym logowaniu."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("login", help="Login konta obsługi.")
         parser.add_argument("--email", required=True, help="Adres e-mail konta obsługi.")
         parser.add_argument(
@@ -36,7 +37,9 @@ class Command(BaseCommand):
             "Przy resecie rola jest dodawana do posiadanych.",
         )
 
-    def handle(self, *args, login: str, email: str, superuser: bool, role: str | None = None, **options) -> None:
+    def handle(
+        self, *args: Any, login: str, email: str, superuser: bool, role: str | None = None, **options: Any
+    ) -> None:
         try:
             result = staff_provision(username=login, email=email, superuser=superuser, role=role)
         except ValidationError as exc:

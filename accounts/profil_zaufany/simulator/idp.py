@@ -19,8 +19,8 @@ from lxml import etree
 
 from accounts.profil_zaufany import crypto, saml
 from accounts.profil_zaufany.conf import LOA_LOW, SIMULATOR_ENTITY_ID
-from accounts.profil_zaufany.saml import PzRefused, q
-from accounts.profil_zaufany.xml import text_of, to_bytes
+from accounts.profil_zaufany.saml import PzRefused
+from accounts.profil_zaufany.xml import q, text_of, to_bytes
 
 
 @dataclass

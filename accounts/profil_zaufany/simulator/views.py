@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import secrets
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,21 +28,24 @@ from accounts.profil_zaufany.conf import SIMULATOR_ENTITY_ID, get_config, simula
 from accounts.profil_zaufany.crypto import digest_hex
 from accounts.profil_zaufany.forms import SimulatorPersonForm
 from accounts.profil_zaufany.models import SimulatorArtifact, SimulatorSession
-from accounts.profil_zaufany.saml import PzRefused, q
+from accounts.profil_zaufany.saml import PzRefused
 from accounts.profil_zaufany.simulator import idp
 from accounts.profil_zaufany.views import post_binding
-from accounts.profil_zaufany.xml import text_of, to_bytes
+from accounts.profil_zaufany.xml import q, text_of, to_bytes
 from billing.models import Person, Title
 
 COOKIE = "pzsim"
 COOKIE_SALT = "profil_zaufany.simulator"
 SESSION_REQUESTS = "pzsim_requests"
 ARTIFACT_TTL = dt.timedelta(minutes=5)
+P = ParamSpec("P")
 
 
-def simulator_only(view):
+def simulator_only(
+    view: Callable[Concatenate[HttpRequest, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
+    def wrapped(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         if settings.PZ_ENVIRONMENT != "simulator":
             raise Http404
         return view(request, *args, **kwargs)
@@ -75,7 +80,7 @@ def sso(request: HttpRequest) -> HttpResponse:
     return redirect("profil_zaufany:simulator:login", token=token)
 
 
-def _people():
+def _people() -> QuerySet[Person]:
     today = timezone.localdate()
     titled = Title.objects.filter(Title.active_q(today), person=OuterRef("pk"))
     return (
@@ -97,6 +102,7 @@ def login(request: HttpRequest, token: str) -> HttpResponse:
     form = SimulatorPersonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         action = request.POST.get("action", "login")
+        options: dict[str, Any]
         if action in ("cancel", "fail"):
             options = {
                 "status": saml.STATUS_REQUESTER if action == "cancel" else saml.STATUS_RESPONDER,
@@ -118,7 +124,7 @@ def login(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _send_artifact(
-    request: HttpRequest, token: str, authn: dict, *, person: dict | None, options: dict
+    request: HttpRequest, token: str, authn: dict[str, Any], *, person: dict[str, Any] | None, options: dict[str, Any]
 ) -> HttpResponse:
     session_index = ""
     if person is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -52,7 +53,7 @@ class Command(BaseCommand):
         "a tenant holding a title to imported units, a staff user with TOTP."
     )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEMO:
             raise CommandError("Dane demonstracyjne można wczytać tylko z DEMO=1 (nigdy w produkcji).")
         self._ensure_bundle()
@@ -160,6 +161,8 @@ class Command(BaseCommand):
         today = timezone.localdate()
         units = list(units_for_user(tenant).order_by("pk"))
         flat = next((unit for unit in units if unit.kind == "flat"), units[0])
+        if tenant.person is None:
+            raise CommandError("Demonstracyjny lokator nie ma osoby z systemu źródłowego.")
         self._invoices(flat, tenant.person, today)
         Meter.objects.create(
             external_id=f"{SHOWCASE_PREFIX}M1",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.profil_zaufany.conf import sp_key_paths
 from accounts.profil_zaufany.crypto import generate_key_pair, write_key_pair
@@ -17,12 +18,12 @@ class Command(BaseCommand):
         "(podpis i szyfrowanie) w miejscach z ustawień PZ_SP_*_KEY/CERT (domyślnie PZ_KEY_DIR)."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--common-name", default="", help="CN certyfikatów (domyślnie PZ_SP_ENTITY_ID).")
         parser.add_argument("--days", type=int, default=3 * 365, help="Ważność certyfikatów w dniach (domyślnie 1095).")
         parser.add_argument("--force", action="store_true", help="Zastąp istniejące klucze (stare przestaną działać!).")
 
-    def handle(self, *args, common_name: str, days: int, force: bool, **options) -> None:
+    def handle(self, *args: Any, common_name: str, days: int, force: bool, **options: Any) -> None:
         paths = sp_key_paths()
         existing = [str(p) for p in paths.values() if p.exists()]
         if existing and not force:
