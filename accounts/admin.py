@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, QuerySet, Sum
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -35,9 +37,8 @@ from accounts.matching import application_matches
 from accounts.models import Application, ApplicationUnit, TermsAcceptance, TermsVersion, UnitGrant, User
 from accounts.pdf import application_pdf
 from accounts.services.applications import application_pdf_filename
-from billing.models import Unit
+from portal.admin_site import staff_member
 from portal.formats import format_date
-from portal.services.audit import audit_log
 from portal.third_party import OTP_FIELD_LABELS
 from portal.workdays import working_days_between
 
@@ -306,40 +307,24 @@ class UserAdmin(DjangoUserAdmin):
         )
         self.message_user(request, gettext("Odblokowano logowanie kont: %(n)d.") % {"n": count})
 
-    def save_model(self, request, obj, form, change) -> None:
-        if not change and not obj.is_staff:
-            # A password staff typed for a tenant is a staff-generated one: it must be changed (A5).
-            obj.must_change_password = True
-        super().save_model(request, obj, form, change)
-        audit_log(
-            action="account.change" if change else "account.create",
-            request=request,
-            obj=obj,
-            details={"fields": sorted(form.changed_data)},
+    def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool) -> None:
+        services.user_save_by_staff(
+            user=obj, changed=form.changed_data, created=not change, by=staff_member(request), request=request
         )
 
-    def save_formset(self, request, form, formset, change) -> None:
-        saved = formset.save()
-        for grant in saved:
-            audit_log(
-                action="grant.save",
-                request=request,
-                obj=grant,
-                details={"unit": grant.unit.external_id, "since": str(grant.since), "until": str(grant.until or "")},
-            )
+    def save_formset(
+        self, request: HttpRequest, form: forms.ModelForm, formset: BaseInlineFormSet, change: bool
+    ) -> None:
+        changed = {id(inline.instance): inline.changed_data for inline in formset.forms}
+        for grant in formset.save(commit=False):
+            services.grant_save(grant=grant, changed=changed[id(grant)], by=staff_member(request), request=request)
         for grant in formset.deleted_objects:
-            audit_log(
-                action="grant.delete", request=request, obj=form.instance, details={"unit": grant.unit.external_id}
-            )
+            services.grant_delete(grant=grant, by=staff_member(request), request=request)
 
-    def user_change_password(self, request, id, form_url=""):
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and isinstance(response, HttpResponseRedirect):
-            user = User.objects.get(pk=id)
-            if user.pk != request.user.pk:
-                # A password staff typed is a staff-generated one: it must be changed (A5).
-                User.objects.filter(pk=user.pk).update(must_change_password=True)
-            audit_log(action="account.password_set_by_staff", request=request, obj=user)
+            services.user_password_set_by_staff(user=User.objects.get(pk=id), by=staff_member(request), request=request)
         return response
 
 
@@ -557,27 +542,20 @@ class ApplicationAdmin(admin.ModelAdmin):
         for message in refused:
             self.message_user(request, message, messages.WARNING)
 
-    def save_model(self, request, obj, form, change) -> None:
-        picked = request.POST.get("_pick_person")
-        if picked and picked.isdigit() and obj.status == Application.Status.PENDING:
-            from billing.models import Person
+    def save_model(self, request: HttpRequest, obj: Application, form: forms.ModelForm, change: bool) -> None:
+        services.application_save_by_staff(
+            application=obj, changed=form.changed_data, by=staff_member(request), request=request
+        )
 
-            obj.person = Person.objects.filter(pk=int(picked)).first() or obj.person
-        super().save_model(request, obj, form, change)
-        audit_log(action="application.change", request=request, obj=obj, details={"fields": sorted(form.changed_data)})
-
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        picked = request.POST.get("_pick_unit", "")
-        requested_id, _sep, unit_id = picked.partition(":")
-        if requested_id.isdigit() and unit_id.isdigit() and form.instance.status == Application.Status.PENDING:
-            unit = Unit.objects.filter(pk=int(unit_id)).first()
-            if unit is not None:
-                form.instance.units.filter(pk=int(requested_id)).update(unit=unit)
-
-    def response_change(self, request, obj):
+    def response_change(self, request: HttpRequest, obj: Application) -> HttpResponse:
         if "_pick_person" in request.POST or "_pick_unit" in request.POST:
-            self.message_user(request, gettext("Zapisano dopasowanie."))
+            # The matching panel's buttons submit the whole form: it is saved, then the pick applied.
+            try:
+                self._apply_pick(request, obj)
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            else:
+                self.message_user(request, gettext("Zapisano dopasowanie."))
             return HttpResponseRedirect(request.path)
         if "_activate" in request.POST:
             try:
@@ -592,6 +570,22 @@ class ApplicationAdmin(admin.ModelAdmin):
             )
             return HttpResponseRedirect(reverse("admin:accounts_application_changelist"))
         return super().response_change(request, obj)
+
+    def _apply_pick(self, request: HttpRequest, application: Application) -> None:
+        picked_person = request.POST.get("_pick_person", "")
+        if picked_person.isdigit():
+            services.application_person_match(
+                application=application, person_id=int(picked_person), by=staff_member(request), request=request
+            )
+        requested_id, _sep, unit_id = request.POST.get("_pick_unit", "").partition(":")
+        if requested_id.isdigit() and unit_id.isdigit():
+            services.application_unit_match(
+                application=application,
+                application_unit_id=int(requested_id),
+                unit_id=int(unit_id),
+                by=staff_member(request),
+                request=request,
+            )
 
     def get_urls(self):
         own = [
@@ -693,13 +687,15 @@ class UnitGrantAdmin(admin.ModelAdmin):
     list_select_related = ["user", "unit__building"]
     autocomplete_fields = ["user", "unit"]
 
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        audit_log(action="grant.save", request=request, obj=obj, details={"fields": sorted(form.changed_data)})
+    def save_model(self, request: HttpRequest, obj: UnitGrant, form: forms.ModelForm, change: bool) -> None:
+        services.grant_save(grant=obj, changed=form.changed_data, by=staff_member(request), request=request)
 
-    def delete_model(self, request, obj) -> None:
-        audit_log(action="grant.delete", request=request, obj=obj.user, details={"unit": obj.unit.external_id})
-        super().delete_model(request, obj)
+    def delete_model(self, request: HttpRequest, obj: UnitGrant) -> None:
+        services.grant_delete(grant=obj, by=staff_member(request), request=request)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[UnitGrant]) -> None:
+        for grant in queryset.select_related("user", "unit"):
+            self.delete_model(request, grant)
 
 
 class PolishOTPDeviceAdminMixin:

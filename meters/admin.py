@@ -8,14 +8,13 @@ service, which audits it. Meters due for legalization are listed by building.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -29,6 +28,7 @@ from billing.models import Building
 from meters import services
 from meters.formats import format_quantity
 from meters.models import Meter, Reading, ReadingSubmission
+from meters.selectors import legalization_warning_ends, meters_due_for_legalization
 from portal.admin import ReadOnlyAdminMixin
 from tickets.files import serve_private_file
 
@@ -94,7 +94,7 @@ class LegalizationFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
-        soon = today + dt.timedelta(days=_warning_days())
+        soon = legalization_warning_ends(today)
         value = self.value()
         if value == "due":
             return queryset.filter(legalization_valid_until__lte=soon)
@@ -105,21 +105,6 @@ class LegalizationFilter(admin.SimpleListFilter):
         if value == "unknown":
             return queryset.filter(legalization_valid_until__isnull=True)
         return queryset
-
-
-def _warning_days() -> int:
-    return settings.METERS_LEGALIZATION_WARNING_DAYS
-
-
-def meters_due_for_legalization(today: dt.date) -> QuerySet[Meter]:
-    """Mounted meters whose legalization expired or expires within the warning period."""
-    soon = today + dt.timedelta(days=_warning_days())
-    return (
-        Meter.objects.filter(legalization_valid_until__lte=soon, withdrawn_at__isnull=True)
-        .filter(Q(removed_on__isnull=True) | Q(removed_on__gte=today))
-        .select_related("unit__building")
-        .order_by("unit__building__city", "unit__building__street", "unit__building__building_no", "unit__unit_no")
-    )
 
 
 @admin.register(Meter)
@@ -181,7 +166,7 @@ class MeterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 }
                 for building, rows in by_building.items()
             ],
-            "warning_days": _warning_days(),
+            "warning_days": settings.METERS_LEGALIZATION_WARNING_DAYS,
             "today": today,
         }
         return TemplateResponse(request, "admin/meters/meter/legalization.html", context)
@@ -279,7 +264,7 @@ class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         raw = request.GET.get("ids", "")
         ids = [int(x) for x in raw.split(",") if x.strip().isdigit()]
         readings = list(Reading.objects.filter(pk__in=ids).select_related("meter__unit__building", "submitted_by"))
-        waiting = [r for r in readings if r.status == Reading.Status.WAITING and r.is_portal_born]
+        waiting = [r for r in readings if r.is_rejectable]
         skipped = [r for r in readings if r not in waiting]
         form = RejectForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and waiting and form.is_valid():

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -6,7 +7,6 @@ from django.utils.translation import ngettext
 
 from portal.formats import format_date
 from portal.models import AuditEntry, EmailAttachment, EmailMessage, Operator
-from portal.services.audit import audit_log
 from portal.services.audit_display import (
     audit_action_label,
     audit_details_lines,
@@ -15,6 +15,7 @@ from portal.services.audit_display import (
     audit_object_url,
 )
 from portal.services.mail import email_resend
+from portal.services.operator import operator_save
 
 
 class ReadOnlyAdminMixin:
@@ -138,9 +139,7 @@ class EmailMessageAdmin(admin.ModelAdmin):
     def resend(self, request: HttpRequest, queryset) -> None:
         count = 0
         for message in queryset.exclude(status=EmailMessage.Status.SENT):
-            email_resend(message=message)
-            audit_log(action="email.resend", request=request, obj=message)
-            count += 1
+            count += email_resend(message=message, by=request.user, request=request)
         self.message_user(
             request,
             ngettext("Ponownie wysyłana: %(n)d wiadomość.", "Ponownie wysyłane: %(n)d wiadomości.", count)
@@ -186,6 +185,5 @@ class OperatorAdmin(admin.ModelAdmin):
         ),
     ]
 
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        audit_log(action="operator.change" if change else "operator.create", request=request, obj=obj)
+    def save_model(self, request: HttpRequest, obj: Operator, form: forms.ModelForm, change: bool) -> None:
+        operator_save(operator=obj, by=request.user, request=request)

@@ -1,9 +1,23 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
 from django.contrib.admin import ModelAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from accounts.forms import AdminLoginForm
 from portal import admin_grammar
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def staff_member(request: HttpRequest) -> User:
+    """The staff member behind an admin request: the admin site lets no one else in (an
+    anonymous or non-staff user is sent to the login page), so services get a ``User``."""
+    return cast("User", request.user)
 
 
 class PolishAdminMixin:

@@ -7,13 +7,12 @@ Changes go through the services, which audit them and e-mail the reporter.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
-from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import linebreaks_filter
@@ -25,8 +24,8 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from billing.models import Building
+from portal.admin_site import staff_member
 from portal.formats import format_date
-from portal.services.audit import audit_log
 from portal.workdays import working_days_between
 from tickets import files, services
 from tickets.files import serve_attachment
@@ -412,12 +411,7 @@ class TicketAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         attachment = get_object_or_404(TicketAttachment, pk=attachment_id, ticket_id=ticket_id)
-        audit_log(
-            action="ticket.attachment_view",
-            request=request,
-            obj=attachment.ticket,
-            details={"attachment": attachment.pk},
-        )
+        services.ticket_attachment_open(attachment=attachment, by=staff_member(request), request=request)
         return serve_attachment(attachment)
 
 
@@ -448,18 +442,18 @@ class AnnouncementForm(forms.ModelForm):
         model = Announcement
         fields = ["title", "body", "valid_from", "valid_until", "for_all", "buildings"]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         valid_from, valid_until = data.get("valid_from"), data.get("valid_until")
         if valid_from and valid_until and valid_until <= valid_from:
             self.add_error("valid_until", _("Koniec ważności musi być późniejszy niż jej początek."))
-        if not data.get("for_all") and not data.get("buildings"):
-            self.add_error("buildings", _("Wskaż budynki albo zaznacz „dla wszystkich”."))
-        if data.get("for_all") and data.get("buildings"):
-            self.add_error(
-                "buildings",
-                _("Ogłoszenie „dla wszystkich” nie wskazuje budynków: usuń je albo odznacz „dla wszystkich”."),
-            )
+        if "buildings" in data:
+            try:
+                services.announcement_audience_check(
+                    for_all=bool(data.get("for_all")), building_count=len(data["buildings"])
+                )
+            except ValidationError as exc:
+                self.add_error(None, exc)
         return data
 
 
@@ -476,20 +470,20 @@ class AnnouncementAdmin(admin.ModelAdmin):
     def is_current_column(self, obj: Announcement) -> bool:
         return obj.is_current()
 
-    def save_model(self, request, obj, form, change) -> None:
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    def save_model(self, request: HttpRequest, obj: Announcement, form: AnnouncementForm, change: bool) -> None:
+        services.announcement_save(
+            announcement=obj, buildings=form.cleaned_data["buildings"], by=staff_member(request), request=request
+        )
 
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        services.announcement_saved(announcement=form.instance, by=request.user, created=not change, request=request)
+    def save_related(self, request: HttpRequest, form: AnnouncementForm, formsets: list, change: bool) -> None:
+        # The buildings were saved with the announcement by the service; only inlines are left.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
-    def delete_model(self, request, obj) -> None:
-        audit_log(action="announcement.delete", request=request, obj=obj, details={"title": obj.title})
-        super().delete_model(request, obj)
+    def delete_model(self, request: HttpRequest, obj: Announcement) -> None:
+        services.announcement_delete(announcement=obj, by=staff_member(request), request=request)
 
-    def delete_queryset(self, request, queryset) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Announcement]) -> None:
         for announcement in queryset:
             self.delete_model(request, announcement)
 
@@ -516,36 +510,17 @@ class DownloadFormAdmin(admin.ModelAdmin):
     list_editable = ["is_published", "position"]
     search_fields = ["title", "description"]
 
-    def save_model(self, request, obj, form, change) -> None:
-        replaced = None
-        if "file" in form.changed_data and obj.file:
-            obj.size = obj.file.size
-            if change:
-                replaced = DownloadForm.objects.filter(pk=obj.pk).values_list("file", flat=True).first()
-        super().save_model(request, obj, form, change)
-        audit_log(
-            action="download_form.change" if change else "download_form.upload",
-            request=request,
-            obj=obj,
-            details={"changed": form.changed_data},
+    def save_model(self, request: HttpRequest, obj: DownloadForm, form: DownloadFormForm, change: bool) -> None:
+        services.download_form_save(
+            download_form=obj, changed=form.changed_data, by=staff_member(request), request=request
         )
-        if replaced and replaced != obj.file.name:
-            _delete_file_after_commit(replaced)
 
-    def delete_model(self, request, obj) -> None:
-        audit_log(action="download_form.delete", request=request, obj=obj, details={"title": obj.title})
-        name = obj.file.name
-        super().delete_model(request, obj)
-        _delete_file_after_commit(name)
+    def delete_model(self, request: HttpRequest, obj: DownloadForm) -> None:
+        services.download_form_delete(download_form=obj, by=staff_member(request), request=request)
 
-    def delete_queryset(self, request, queryset) -> None:
-        for form in queryset:
-            self.delete_model(request, form)
-
-
-def _delete_file_after_commit(name: str) -> None:
-    """Remove a stored file once the row that pointed at it is gone for good."""
-    transaction.on_commit(lambda: default_storage.delete(name))
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[DownloadForm]) -> None:
+        for download_form in queryset:
+            self.delete_model(request, download_form)
 
 
 # --- newsletter -----------------------------------------------------------------------------------------
@@ -571,11 +546,8 @@ class NewsletterAdmin(admin.ModelAdmin):
     def consenting_now(self, obj: Newsletter | None) -> int:
         return services.newsletter_recipients().count()
 
-    def save_model(self, request, obj, form, change) -> None:
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-        audit_log(action="newsletter.change" if change else "newsletter.create", request=request, obj=obj)
+    def save_model(self, request: HttpRequest, obj: Newsletter, form: forms.ModelForm, change: bool) -> None:
+        services.newsletter_save(newsletter=obj, by=staff_member(request), request=request)
 
     def response_change(self, request, obj):
         if "_send" in request.POST:
