@@ -9,6 +9,7 @@ service, which audits it. Meters due for legalization are listed by building.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -18,11 +19,12 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from billing.models import Building
 from meters import services
@@ -30,6 +32,7 @@ from meters.formats import format_quantity
 from meters.models import Meter, Reading, ReadingSubmission
 from meters.selectors import legalization_warning_ends, meters_due_for_legalization
 from portal.admin import ReadOnlyAdminMixin
+from portal.admin_site import staff_member
 from tickets.files import serve_private_file
 
 
@@ -38,12 +41,13 @@ class BuildingFilter(admin.SimpleListFilter):
     parameter_name = "budynek"
     path_to_building = "unit__building"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         return [(str(b.pk), str(b)) for b in Building.objects.all()]
 
-    def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(**{f"{self.path_to_building}_id": int(self.value())})
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(**{f"{self.path_to_building}_id": int(value)})
         return queryset
 
 
@@ -57,10 +61,10 @@ class WaitingFilter(admin.SimpleListFilter):
     title = _("stan odczytu")
     parameter_name = "stan"
 
-    def lookups(self, request, model_admin):
-        return Reading.Status.choices
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
+        return list(Reading.Status.choices)
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() in Reading.Status.values:
             return queryset.filter(status=self.value())
         return queryset
@@ -70,10 +74,10 @@ class ImplausibleFilter(admin.SimpleListFilter):
     title = _("nietypowe zużycie potwierdzone przez lokatora")
     parameter_name = "nietypowe"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         return [("1", _("tak"))]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "1":
             ids = ReadingSubmission.objects.filter(implausible_confirmed=True).values("reading_id")
             return queryset.filter(reading_id__in=ids)
@@ -84,7 +88,7 @@ class LegalizationFilter(admin.SimpleListFilter):
     title = _("legalizacja")
     parameter_name = "legalizacja"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         return [
             ("due", _("do legalizacji (wygasła lub wkrótce wygasa)")),
             ("expired", _("wygasła")),
@@ -92,7 +96,7 @@ class LegalizationFilter(admin.SimpleListFilter):
             ("unknown", _("brak daty")),
         ]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         today = timezone.localdate()
         soon = legalization_warning_ends(today)
         value = self.value()
@@ -108,7 +112,7 @@ class LegalizationFilter(admin.SimpleListFilter):
 
 
 @admin.register(Meter)
-class MeterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class MeterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Meter]):
     list_display = [
         "serial_no",
         "external_id",
@@ -135,7 +139,7 @@ class MeterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "unknown": gettext("brak daty"),
         }[status]
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         own = [
             path(
                 "legalizacja/",
@@ -150,7 +154,7 @@ class MeterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         today = timezone.localdate()
-        by_building: dict[Building, list[dict]] = defaultdict(list)
+        by_building: dict[Building, list[dict[str, Any]]] = defaultdict(list)
         for meter in meters_due_for_legalization(today):
             by_building[meter.unit.building].append({"meter": meter, "status": meter.legalization_status(today)})
         context = {
@@ -182,7 +186,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(Reading)
-class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Reading]):
     list_display = [
         "reading_id",
         "meter",
@@ -246,7 +250,7 @@ class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             gettext("Odrzuć odczyt"),
         )
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         own = [
             path("odrzuc/", self.admin_site.admin_view(self.reject_view), name="meters_reading_reject"),
             path("<id:pk>/zdjecie/", self.admin_site.admin_view(self.photo_view), name="meters_reading_photo"),
@@ -272,7 +276,7 @@ class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             for reading in waiting:
                 try:
                     services.reading_reject(
-                        reading=reading, by=request.user, reason=form.cleaned_data["reason"], request=request
+                        reading=reading, by=staff_member(request), reason=form.cleaned_data["reason"], request=request
                     )
                 except ValidationError as exc:
                     self.message_user(request, "; ".join(exc.messages), messages.WARNING)

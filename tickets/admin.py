@@ -7,20 +7,22 @@ Changes go through the services, which audit them and e-mail the reporter.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Q, QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.defaultfilters import linebreaks_filter
-from django.urls import path, reverse
+from django.template.loader import render_to_string
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_stubs_ext import StrOrPromise
 
 from accounts.models import User
 from billing.models import Building
@@ -47,7 +49,7 @@ class AgeFilter(admin.SimpleListFilter):
     parameter_name = "wiek"
     BUCKETS = {"0-2": (0, 2), "3-5": (3, 5), "6-10": (6, 10), "11+": (11, None)}
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         return [
             ("0-2", _("do 2 dni roboczych")),
             ("3-5", _("3–5 dni roboczych")),
@@ -55,7 +57,7 @@ class AgeFilter(admin.SimpleListFilter):
             ("11+", _("ponad 10 dni roboczych")),
         ]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         bucket = self.BUCKETS.get(self.value() or "")
         if bucket is None:
             return queryset
@@ -72,11 +74,11 @@ class BuildingFilter(admin.SimpleListFilter):
     title = _("budynek")
     parameter_name = "budynek"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         buildings = Building.objects.filter(units__tickets__isnull=False).distinct()
         return [("brak", _("bez lokalu (np. awaria bez konta)")), *[(str(b.pk), str(b)) for b in buildings]]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
         if value == "brak":
             return queryset.filter(unit__isnull=True)
@@ -89,7 +91,7 @@ class AssigneeFilter(admin.SimpleListFilter):
     title = _("przypisane do")
     parameter_name = "przypisane"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         staff = User.objects.filter(is_staff=True, is_active=True).order_by("last_name", "username")
         return [
             ("moje", _("do mnie")),
@@ -97,7 +99,7 @@ class AssigneeFilter(admin.SimpleListFilter):
             *[(str(user.pk), user.get_full_name() or user.username) for user in staff],
         ]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
         if value == "moje":
             return queryset.filter(assignee=request.user)
@@ -112,10 +114,10 @@ class NewReplyFilter(admin.SimpleListFilter):
     title = _("odpowiedź zgłaszającego")
     parameter_name = "odpowiedz"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         return [("nowa", _("czeka na obsługę"))]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "nowa":
             return queryset.filter(status__in=Ticket.OPEN_STATUSES, reporter_replied_at__isnull=False).filter(
                 Q(staff_answered_at__isnull=True) | Q(reporter_replied_at__gt=F("staff_answered_at"))
@@ -126,7 +128,7 @@ class NewReplyFilter(admin.SimpleListFilter):
 # --- tickets ------------------------------------------------------------------------------------
 
 
-class TicketStaffForm(forms.ModelForm):
+class TicketStaffForm(forms.ModelForm[Ticket]):
     new_status = forms.ChoiceField(label=_("Zmień status na"), required=False)
     public_answer = forms.CharField(
         label=_("Odpowiedź dla zgłaszającego"),
@@ -147,23 +149,30 @@ class TicketStaffForm(forms.ModelForm):
         model = Ticket
         fields = ["assignee"]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         ticket = self.instance
-        choices = [("", _("— bez zmiany (teraz: %(status)s) —") % {"status": ticket.get_status_display()})]
-        choices += [(status, Ticket.Status(status).label) for status in Ticket.TRANSITIONS.get(ticket.status, ())]
-        self.fields["new_status"].choices = choices
-        self.fields["assignee"].queryset = User.objects.filter(is_staff=True, is_active=True).order_by("username")
+        choices: list[tuple[str, StrOrPromise]] = [
+            ("", _("— bez zmiany (teraz: %(status)s) —") % {"status": ticket.get_status_display()})
+        ]
+        choices += [
+            (status, Ticket.Status(status).label) for status in Ticket.TRANSITIONS.get(Ticket.Status(ticket.status), ())
+        ]
+        # The two fields are declared above (new_status) and made from the model's foreign key (assignee).
+        new_status = cast(forms.ChoiceField, self.fields["new_status"])
+        assignee = cast("forms.ModelChoiceField[User]", self.fields["assignee"])
+        new_status.choices = choices
+        assignee.queryset = User.objects.filter(is_staff=True, is_active=True).order_by("username")
 
     def clean_new_status(self) -> str:
-        status = self.cleaned_data["new_status"]
+        status: str = self.cleaned_data["new_status"]
         if status and not self.instance.can_move_to(status):
             raise ValidationError(_("Tej zmiany statusu nie można wykonać."))
         return status
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(admin.ModelAdmin[Ticket]):
     form = TicketStaffForm
     list_display = [
         "number",
@@ -241,17 +250,17 @@ class TicketAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("unit__building", "reporter", "assignee")
 
     # list columns
 
     @admin.display(description=_("budynek"), ordering="unit__building")
-    def building(self, obj: Ticket):
-        return obj.unit.building if obj.unit_id else (obj.location or "—")
+    def building(self, obj: Ticket) -> str:
+        return str(obj.unit.building) if obj.unit is not None else (obj.location or "—")
 
     @admin.display(description=_("zgłaszający"))
     def reporter_column(self, obj: Ticket) -> str:
@@ -284,9 +293,9 @@ class TicketAdmin(admin.ModelAdmin):
     # change form
 
     @admin.display(description=_("zgłaszający"))
-    def reporter_details(self, obj: Ticket):
-        if obj.reporter_id:
-            user = obj.reporter
+    def reporter_details(self, obj: Ticket) -> SafeString:
+        user = obj.reporter
+        if user is not None:
             return format_html(
                 '<a href="{}">{}</a> — {} {}',
                 reverse("admin:accounts_user_change", args=[user.pk]),
@@ -308,71 +317,32 @@ class TicketAdmin(admin.ModelAdmin):
         return format_date(obj.event_date)
 
     @admin.display(description=_("załączniki"))
-    def attachments_list(self, obj: Ticket):
+    def attachments_list(self, obj: Ticket) -> str:
         attachments = list(obj.attachments.all())
         if not attachments:
             return "—"
-        return format_html_join(
-            "",
-            '<p><a href="{}">{}</a> ({}, {} B)</p>',
-            (
-                (
-                    reverse("admin:tickets_ticket_attachment", args=[obj.pk, a.pk]),
-                    a.original_name,
-                    a.get_content_type_display(),
-                    a.size,
-                )
-                for a in attachments
-            ),
-        )
+        return render_to_string("admin/tickets/ticket/attachments.html", {"ticket": obj, "attachments": attachments})
 
     @admin.display(description=_("rozmowa i notatki"))
-    def conversation(self, obj: Ticket):
+    def conversation(self, obj: Ticket) -> str:
         entries = list(obj.messages.select_related("author"))
         if not entries:
             return "—"
-        return format_html_join(
-            "",
-            '<div class="ticket-entry ticket-entry-{}"><p><strong>{}</strong> — {} — {}</p>{}</div>',
-            (
-                (
-                    entry.kind,
-                    entry.get_kind_display(),
-                    entry.author.get_username() if entry.author else obj.reporter_label,
-                    format_date(entry.created_at, with_time=True),
-                    # The template filter escapes the text and marks its own <p>/<br> safe;
-                    # django.utils.html.linebreaks returns a plain str that format_html would escape again.
-                    linebreaks_filter(entry.body, autoescape=True),
-                )
-                for entry in entries
-            ),
-        )
+        return render_to_string("admin/tickets/ticket/conversation.html", {"ticket": obj, "entries": entries})
 
     @admin.display(description=_("historia statusu"))
-    def history(self, obj: Ticket):
+    def history(self, obj: Ticket) -> str:
         changes = list(obj.status_changes.select_related("changed_by"))
         if not changes:
             return "—"
-        return format_html_join(
-            "",
-            "<p>{}: {} → {} ({})</p>",
-            (
-                (
-                    format_date(change.changed_at, with_time=True),
-                    change.get_from_status_display(),
-                    change.get_to_status_display(),
-                    change.changed_by.get_username() if change.changed_by else "—",
-                )
-                for change in changes
-            ),
-        )
+        return render_to_string("admin/tickets/ticket/history.html", {"changes": changes})
 
     def save_model(self, request: HttpRequest, obj: Ticket, form: TicketStaffForm, change: bool) -> None:
         data = form.cleaned_data
         try:
             services.ticket_staff_update(
                 ticket=obj,
-                by=request.user,
+                by=staff_member(request),
                 status=data.get("new_status") or None,
                 answer=data.get("public_answer", ""),
                 note=data.get("internal_note", ""),
@@ -384,10 +354,12 @@ class TicketAdmin(admin.ModelAdmin):
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
 
     @admin.action(description=_("Przypisz zaznaczone zgłoszenia do mnie"))
-    def assign_to_me(self, request: HttpRequest, queryset) -> None:
+    def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         count = 0
         for ticket in queryset:
-            services.ticket_staff_update(ticket=ticket, by=request.user, assignee=request.user, request=request)
+            services.ticket_staff_update(
+                ticket=ticket, by=staff_member(request), assignee=request.user, request=request
+            )
             count += 1
         self.message_user(
             request,
@@ -397,7 +369,7 @@ class TicketAdmin(admin.ModelAdmin):
 
     # attachments, served only here (staff with a second factor) and to the reporter
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         return [
             path(
                 "<id:ticket_id>/zalaczniki/<id:attachment_id>/",
@@ -416,7 +388,7 @@ class TicketAdmin(admin.ModelAdmin):
 
 
 @admin.register(TicketMessage)
-class TicketMessageAdmin(admin.ModelAdmin):
+class TicketMessageAdmin(admin.ModelAdmin[TicketMessage]):
     """Read-only search over answers, replies and notes (kept with their ticket)."""
 
     list_display = ["ticket", "kind", "author", "created_at"]
@@ -427,17 +399,17 @@ class TicketMessageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 # --- announcements ----------------------------------------------------------------------------------
 
 
-class AnnouncementForm(forms.ModelForm):
+class AnnouncementForm(forms.ModelForm[Announcement]):
     class Meta:
         model = Announcement
         fields = ["title", "body", "valid_from", "valid_until", "for_all", "buildings"]
@@ -458,7 +430,7 @@ class AnnouncementForm(forms.ModelForm):
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(admin.ModelAdmin):
+class AnnouncementAdmin(admin.ModelAdmin[Announcement]):
     form = AnnouncementForm
     list_display = ["title", "valid_from", "valid_until", "for_all", "is_current_column", "emailed_at"]
     list_filter = ["for_all", ("valid_from", admin.DateFieldListFilter)]
@@ -475,7 +447,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
             announcement=obj, buildings=form.cleaned_data["buildings"], by=staff_member(request), request=request
         )
 
-    def save_related(self, request: HttpRequest, form: AnnouncementForm, formsets: list, change: bool) -> None:
+    def save_related(self, request: HttpRequest, form: AnnouncementForm, formsets: list[Any], change: bool) -> None:
         # The buildings were saved with the announcement by the service; only inlines are left.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
@@ -491,12 +463,12 @@ class AnnouncementAdmin(admin.ModelAdmin):
 # --- forms to download --------------------------------------------------------------------------------
 
 
-class DownloadFormForm(forms.ModelForm):
+class DownloadFormForm(forms.ModelForm[DownloadForm]):
     class Meta:
         model = DownloadForm
         fields = ["title", "description", "file", "is_published", "position"]
 
-    def clean_file(self):
+    def clean_file(self) -> Any:
         upload = self.cleaned_data.get("file")
         if upload is not None and hasattr(upload, "content_type"):  # a new upload, not the stored file
             files.detect_content_type(upload, (files.PDF,))
@@ -504,7 +476,7 @@ class DownloadFormForm(forms.ModelForm):
 
 
 @admin.register(DownloadForm)
-class DownloadFormAdmin(admin.ModelAdmin):
+class DownloadFormAdmin(admin.ModelAdmin[DownloadForm]):
     form = DownloadFormForm
     list_display = ["title", "is_published", "position", "size", "updated_at"]
     list_editable = ["is_published", "position"]
@@ -527,35 +499,37 @@ class DownloadFormAdmin(admin.ModelAdmin):
 
 
 @admin.register(Newsletter)
-class NewsletterAdmin(admin.ModelAdmin):
+class NewsletterAdmin(admin.ModelAdmin[Newsletter]):
     list_display = ["subject", "created_at", "sent_at", "recipients"]
     search_fields = ["subject", "body"]
     actions = ["send"]
     change_form_template = "admin/tickets/newsletter/change_form.html"
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         common = ["created_by", "created_at", "sent_at", "sent_by", "recipients", "consenting_now"]
         if obj is not None and obj.sent_at:
             return ["subject", "body", *common]
         return common
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # what was sent stays on record
 
     @admin.display(description=_("użytkownicy ze zgodą na newsletter (teraz)"))
     def consenting_now(self, obj: Newsletter | None) -> int:
         return services.newsletter_recipients().count()
 
-    def save_model(self, request: HttpRequest, obj: Newsletter, form: forms.ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Newsletter, form: forms.ModelForm[Newsletter], change: bool
+    ) -> None:
         services.newsletter_save(newsletter=obj, by=staff_member(request), request=request)
 
-    def response_change(self, request, obj):
+    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
         if "_send" in request.POST:
             self._send(request, obj)
             return HttpResponseRedirect(reverse("admin:tickets_newsletter_change", args=[obj.pk]))
         return super().response_change(request, obj)
 
-    def response_add(self, request, obj, post_url_continue=None):
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: str | None = None) -> HttpResponse:
         if "_send" in request.POST:
             self._send(request, obj)
             return HttpResponseRedirect(reverse("admin:tickets_newsletter_change", args=[obj.pk]))
@@ -563,7 +537,7 @@ class NewsletterAdmin(admin.ModelAdmin):
 
     def _send(self, request: HttpRequest, newsletter: Newsletter) -> bool:
         try:
-            sent = services.newsletter_send(newsletter=newsletter, by=request.user, request=request)
+            sent = services.newsletter_send(newsletter=newsletter, by=staff_member(request), request=request)
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return False
@@ -580,6 +554,6 @@ class NewsletterAdmin(admin.ModelAdmin):
         return True
 
     @admin.action(description=_("Wyślij zaznaczone newslettery do użytkowników ze zgodą"))
-    def send(self, request: HttpRequest, queryset) -> None:
+    def send(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for newsletter in queryset:
             self._send(request, newsletter)

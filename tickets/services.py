@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -253,7 +254,7 @@ def ticket_file(
                     ticket=ticket,
                     original_name=_label(upload.name),
                     content_type=content_type,
-                    size=content.size,
+                    size=content.size or 0,
                 )
                 attachment.file.save(upload.name or "plik", content, save=False)
                 stored.append(attachment.file.name)
@@ -306,6 +307,8 @@ def accessibility_request_file(
     secret = new_secret()
     with transaction.atomic():
         now = timezone.now()
+        # Art. 18(1): "niezwłocznie, nie później niż w ciągu 7 dni od dnia wystąpienia z żądaniem".
+        due_on = timezone.localdate(now) + dt.timedelta(days=ACCESSIBILITY_DEADLINE_DAYS)
         ticket = Ticket.objects.create(
             number=ticket_number_next(timezone.localdate(now).year),
             kind=Ticket.Kind.ACCESSIBILITY,
@@ -318,15 +321,14 @@ def accessibility_request_file(
             description=text[:5000],
             secret_hash=hash_secret(secret),
             created_at=now,
-            # Art. 18(1): "niezwłocznie, nie później niż w ciągu 7 dni od dnia wystąpienia z żądaniem".
-            due_on=timezone.localdate(now) + dt.timedelta(days=ACCESSIBILITY_DEADLINE_DAYS),
+            due_on=due_on,
         )
         audit_log(
             action="ticket.create",
             actor=reporter,
             obj=ticket,
             request=request,
-            details={"kind": ticket.kind, "due_on": ticket.due_on.isoformat()},
+            details={"kind": ticket.kind, "due_on": due_on.isoformat()},
             actor_label="" if reporter else f"{ticket.reporter_name} (bez konta)",
         )
         _email_reporter_received(ticket, secret)
@@ -420,7 +422,8 @@ def ticket_reporter_reply(
             request=request,
             actor_label="" if author else _("zgłaszający (link do statusu)"),
         )
-        to = [locked.assignee.email] if locked.assignee_id and locked.assignee.email else settings.TICKETS_NOTIFY_EMAILS
+        assignee = locked.assignee
+        to = [assignee.email] if assignee is not None and assignee.email else settings.TICKETS_NOTIFY_EMAILS
         if to:
             email_queue(
                 to=list(to),
@@ -649,7 +652,8 @@ def announcements_email_due() -> int:
 # --- newsletter ----------------------------------------------------------------------------------
 
 
-def newsletter_recipients():
+def newsletter_recipients() -> QuerySet[User]:
+    """Active accounts with an address that consented to the newsletter."""
     return (
         User.objects.filter(consent_newsletter=True, is_active=True, closed_at__isnull=True, blocked_at__isnull=True)
         .exclude(email="")

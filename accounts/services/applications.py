@@ -78,7 +78,7 @@ def _open_duplicates(email: str, keys: set[str]) -> tuple[Application, Applicati
 
 
 def application_submit(
-    *, data: dict[str, Any], units: list[dict[str, str]], terms: TermsVersion | None, request=None
+    *, data: dict[str, Any], units: list[dict[str, str]], terms: TermsVersion | None, request: HttpRequest | None = None
 ) -> Application:
     """Store an application and e-mail the applicant a confirmation link with the PDF.
 
@@ -189,7 +189,7 @@ def _confirmation_email(application: Application, *, dedup_key: str | None) -> N
     )
 
 
-def application_confirmation_resend(*, application: Application, by: User, request=None) -> None:
+def application_confirmation_resend(*, application: Application, by: User, request: HttpRequest | None = None) -> None:
     """Staff send the confirmation e-mail again, e.g. when the applicant calls because it never
     came (issue 14). Only for an application still waiting for its e-mail to be confirmed and
     whose confirmation period has not run out; the new link works until the same moment."""
@@ -218,10 +218,10 @@ def application_confirmation_resend(*, application: Application, by: User, reque
 
 
 def application_pdf_filename(application: Application) -> str:
-    return f"wniosek-{application.number.replace('/', '-')}.pdf"
+    return f"wniosek-{(application.number or '').replace('/', '-')}.pdf"
 
 
-def application_confirm_email(*, token: str, request=None) -> Application:
+def application_confirm_email(*, token: str, request: HttpRequest | None = None) -> Application:
     """The applicant clicked the link: the application goes to staff. Safe to click twice."""
     pk = _unsign(token, salt=CONFIRM_SALT, max_age=dt.timedelta(days=settings.APPLICATION_CONFIRM_DAYS))
     with transaction.atomic():
@@ -281,7 +281,7 @@ def _create_account(application: Application) -> tuple[User, str]:
     raise RuntimeError("no free login after 10 attempts")
 
 
-def application_activate(*, application: Application, by: User, request=None) -> User:
+def application_activate(*, application: Application, by: User, request: HttpRequest | None = None) -> User:
     """Staff activate a confirmed application (A3): the account is created with a generated
     login and first password (e-mailed), with access to each matched unit. When the
     applicant already has an active account, the units are added to it instead."""
@@ -307,7 +307,7 @@ def application_activate(*, application: Application, by: User, request=None) ->
                 code="account_blocked",
             )
         today = timezone.localdate()
-        units = [item.unit for item in requested]
+        units = [item.unit for item in requested if item.unit is not None]  # all matched: checked above
         if existing is None:
             user, password = _create_account(application)
             audit_log(
@@ -359,7 +359,9 @@ def application_activate(*, application: Application, by: User, request=None) ->
     return user
 
 
-def application_reject(*, application: Application, by: User, reason: str, request=None) -> Application:
+def application_reject(
+    *, application: Application, by: User, reason: str, request: HttpRequest | None = None
+) -> Application:
     """Staff reject an application with a reason, which is e-mailed to the applicant."""
     reason = (reason or "").strip()
     if not reason:
@@ -406,7 +408,7 @@ def application_person_match(
         person = Person.objects.filter(pk=person_id).first()
         if person is None:
             raise ValidationError(_("Nie ma takiej osoby w systemie źródłowym."), code="unknown_person")
-        previous = locked.person.external_id if locked.person_id else ""
+        previous = locked.person.external_id if locked.person else ""
         locked.person = person
         locked.save(update_fields=["person"])
         audit_log(
@@ -430,7 +432,7 @@ def application_unit_match(
         unit = Unit.objects.filter(pk=unit_id).first()
         if requested is None or unit is None:
             raise ValidationError(_("Nie ma takiego lokalu we wniosku albo w systemie źródłowym."), code="unknown_unit")
-        previous = requested.unit.external_id if requested.unit_id else ""
+        previous = requested.unit.external_id if requested.unit else ""
         requested.unit = unit
         requested.save(update_fields=["unit"])
         audit_log(

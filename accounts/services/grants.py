@@ -15,7 +15,13 @@ from portal.services.audit import audit_log
 
 
 def grants_give(
-    *, user: User, units: Iterable[Unit], source: str, since: dt.date, by: User | None = None, request=None
+    *,
+    user: User,
+    units: Iterable[Unit],
+    source: str,
+    since: dt.date,
+    by: User | None = None,
+    request: HttpRequest | None = None,
 ) -> list[UnitGrant]:
     """Grant ``user`` access to each unit they do not already have open access to."""
     created = []

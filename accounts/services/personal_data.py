@@ -16,13 +16,14 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from axes.models import AccessFailureLog, AccessLog
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -36,6 +37,9 @@ from portal.models import AuditEntry, EmailMessage
 from portal.services.audit import audit_log
 from sync.models import ConsentChange
 from tickets.models import Ticket, TicketAttachment, TicketMessage, TicketStatusChange
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # typing only: django-stubs-ext is a test requirement
 
 FORMAT_VERSION = 1
 
@@ -69,11 +73,19 @@ class PersonalData:
         return json.dumps(self.as_dict(), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-Extra = dict[str, tuple[str, Callable[[Any], Any]]]
+Extra = dict[str, tuple["StrOrPromise", Callable[[Any], Any]]]
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    # Only concrete fields are exported; a reverse relation or generic key here is a programming error.
+    model_field = model._meta.get_field(name)
+    if not isinstance(model_field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a concrete field")
+    return model_field
 
 
 def _value(obj: models.Model, name: str) -> Any:
-    model_field = obj._meta.get_field(name)
+    model_field = _field(obj._meta.model, name)
     if model_field.choices:
         return getattr(obj, f"get_{name}_display")()
     if model_field.is_relation:
@@ -85,7 +97,7 @@ def _value(obj: models.Model, name: str) -> Any:
 
 def _section(
     key: str,
-    title: str,
+    title: StrOrPromise,
     model: type[models.Model],
     objects: Iterable[models.Model],
     names: Sequence[str],
@@ -96,7 +108,7 @@ def _section(
     says otherwise) and of ``extra`` (label, function of the object)."""
     extra = extra or {}
     labels = labels or {}
-    columns = [(name, str(labels.get(name) or model._meta.get_field(name).verbose_name)) for name in names]
+    columns = [(name, str(labels.get(name) or _field(model, name).verbose_name)) for name in names]
     columns += [(name, str(label)) for name, (label, _function) in extra.items()]
     rows = [
         {
@@ -368,7 +380,7 @@ def _plain(section: Section) -> Section:
     return section
 
 
-def personal_data_export(*, user: User, file_format: str, request=None) -> PersonalData:
+def personal_data_export(*, user: User, file_format: str, request: HttpRequest | None = None) -> PersonalData:
     """The user downloads their data (A15); the download itself is audited."""
     data = personal_data_collect(user)
     audit_log(

@@ -36,10 +36,10 @@ def second_factor_verify(*, user: User, code: str) -> Device | None:
 
 def _matches(device: Device, code: str) -> bool:
     if isinstance(device, StaticDevice):
-        return device.token_set.filter(token=code).exists()
+        return bool(device.token_set.filter(token=code).exists())
     if isinstance(device, TOTPDevice):
         if not code.isdigit() or len(code) != device.digits:
             return False
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-        return totp.verify(int(code), device.tolerance, device.last_t + 1)
+        return bool(totp.verify(int(code), device.tolerance, device.last_t + 1))
     return False

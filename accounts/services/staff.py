@@ -42,7 +42,7 @@ def _check(*, username: str, email: str) -> tuple[str, str]:
     username, email = username.strip(), email.strip()
     if not username:
         raise ValidationError(_("Podaj login konta obsługi."), code="username_required")
-    if len(username) > User._meta.get_field("username").max_length:
+    if len(username) > (User._meta.get_field("username").max_length or 150):
         raise ValidationError(_("Login jest za długi (najwyżej 150 znaków)."), code="username_too_long")
     try:
         User.username_validator(username)
@@ -117,7 +117,7 @@ def staff_provision(*, username: str, email: str, superuser: bool = False, role:
                 _("Adres e-mail „%(email)s” ma już inne aktywne konto.") % {"email": email}, code="email_taken"
             )
         created = user is None
-        if created:
+        if user is None:
             user = User(username=username)
         user.email = email
         user.is_staff = True

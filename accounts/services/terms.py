@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import TermsAcceptance, TermsVersion, User
@@ -13,7 +14,7 @@ from portal.services.audit import audit_log, client_ip
 from portal.services.mail import email_queue
 
 
-def terms_publish(*, version: str, text: str, by: User | None, request=None) -> TermsVersion:
+def terms_publish(*, version: str, text: str, by: User | None, request: HttpRequest | None = None) -> TermsVersion:
     """Publish a new version; every user accepts it at their next request and, when it replaces
     an earlier one, is told of the change by e-mail (seed 004 §19)."""
     with transaction.atomic():
@@ -61,7 +62,7 @@ def terms_changed_email_send(*, terms_id: int) -> int:
     return queued
 
 
-def terms_accept(*, user: User, terms: TermsVersion, request=None) -> TermsAcceptance:
+def terms_accept(*, user: User, terms: TermsVersion, request: HttpRequest | None = None) -> TermsAcceptance:
     """Record that ``user`` accepted ``terms`` now (once per version)."""
     existing = TermsAcceptance.objects.filter(user=user, terms=terms).first()
     if existing is not None:

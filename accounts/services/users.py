@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.core.exceptions import ValidationError
@@ -30,7 +31,9 @@ def _locked(user: User) -> User:
     return User.objects.select_for_update().get(pk=user.pk)
 
 
-def credentials_email(*, user: User, password: str, template: str, context: dict | None = None) -> EmailMessage:
+def credentials_email(
+    *, user: User, password: str, template: str, context: dict[str, Any] | None = None
+) -> EmailMessage:
     """Send the login and a first password (the regulations deliver them by e-mail, 000 §6-7)."""
     return email_queue(
         to=[user.email],
@@ -48,11 +51,11 @@ def _redact_credentials(user: User) -> None:
     ).update(body_text=REDACTED_TEXT, body_html="")
 
 
-def lockout_reset(*, username: str, by: User | None, request=None, reason: str = "staff") -> int:
+def lockout_reset(*, username: str, by: User | None, request: HttpRequest | None = None, reason: str = "staff") -> int:
     """Open an account's lockout at once (staff action, A7); audited. Returns the attempts cleared."""
     with transaction.atomic():
         was_locked = lockout_until(username) is not None
-        count, _ = AccessAttempt.objects.filter(username=username).delete()
+        count: int = AccessAttempt.objects.filter(username=username).delete()[0]
         if count or was_locked:
             audit_log(
                 action="account.unlock",
@@ -64,7 +67,7 @@ def lockout_reset(*, username: str, by: User | None, request=None, reason: str =
     return count
 
 
-def user_block(*, user: User, by: User | None, reason: str, request=None) -> User:
+def user_block(*, user: User, by: User | None, reason: str, request: HttpRequest | None = None) -> User:
     """Block an account (A10: abuse, the owner's written request). The user cannot log
     in and each open session of theirs ends at its next request (AccountStateMiddleware)."""
     reason = (reason or "").strip()
@@ -81,7 +84,7 @@ def user_block(*, user: User, by: User | None, reason: str, request=None) -> Use
     return user
 
 
-def user_unblock(*, user: User, by: User | None, reason: str, request=None) -> User:
+def user_unblock(*, user: User, by: User | None, reason: str, request: HttpRequest | None = None) -> User:
     """Lift a block; the reason goes to the audit trail."""
     reason = (reason or "").strip()
     if not reason:
@@ -104,7 +107,7 @@ def user_unblock(*, user: User, by: User | None, reason: str, request=None) -> U
     return user
 
 
-def user_new_first_password(*, user: User, by: User | None, request=None) -> User:
+def user_new_first_password(*, user: User, by: User | None, request: HttpRequest | None = None) -> User:
     """Staff action (A8): a new random first password, e-mailed; it must be changed at
     the next login. Other sessions end (the session hash depends on the password)."""
     with transaction.atomic():
@@ -123,7 +126,7 @@ def user_new_first_password(*, user: User, by: User | None, request=None) -> Use
     return user
 
 
-def user_password_changed(*, user: User, request=None) -> None:
+def user_password_changed(*, user: User, request: HttpRequest | None = None) -> None:
     """After the user changed their password (the forced first change or any later one)."""
     with transaction.atomic():
         was_forced = user.must_change_password
@@ -135,7 +138,7 @@ def user_password_changed(*, user: User, request=None) -> None:
         )
 
 
-def user_password_reset(*, user: User, request=None) -> None:
+def user_password_reset(*, user: User, request: HttpRequest | None = None) -> None:
     """After a password was set through a reset link: it is the user's own, and it opens a lockout."""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(must_change_password=False)
@@ -145,7 +148,7 @@ def user_password_reset(*, user: User, request=None) -> None:
         audit_log(action="account.password_reset", actor=user, obj=user, request=request)
 
 
-def user_consents_update(*, user: User, values: dict[str, bool], request=None) -> list[str]:
+def user_consents_update(*, user: User, values: dict[str, bool], request: HttpRequest | None = None) -> list[str]:
     """Switch consents and e-mail notices; returns the fields that changed. Withdrawing a
     consent takes effect at once: mailings read these flags when they run."""
     allowed = set(CONSENT_FIELDS) | set(NOTIFY_FIELDS)
@@ -169,7 +172,7 @@ def user_consents_update(*, user: User, values: dict[str, bool], request=None) -
     return list(changes)
 
 
-def user_close(*, user: User, request=None) -> None:
+def user_close(*, user: User, request: HttpRequest | None = None) -> None:
     """The user closes their account (A11). Access ends, queued e-mail to them is
     cancelled, personal data the law does not require is erased, and the login and
     e-mail address become free for a new account. The audit trail keeps who it was."""
