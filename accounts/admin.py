@@ -5,19 +5,24 @@ Every staff action goes through a service, which writes the audit entry.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, QuerySet, Sum
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
@@ -27,6 +32,7 @@ from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_stubs_ext import StrOrPromise
 
 from accounts import services
 from accounts.forms import ReasonForm
@@ -35,16 +41,15 @@ from accounts.matching import application_matches
 from accounts.models import Application, ApplicationUnit, TermsAcceptance, TermsVersion, UnitGrant, User
 from accounts.pdf import application_pdf
 from accounts.services.applications import application_pdf_filename
-from billing.models import Unit
+from portal.admin_site import staff_member
 from portal.formats import format_date
-from portal.services.audit import audit_log
 from portal.third_party import OTP_FIELD_LABELS
 from portal.workdays import working_days_between
 
 # --- users ----------------------------------------------------------------------------------
 
 
-class UnitGrantInline(admin.TabularInline):
+class UnitGrantInline(admin.TabularInline[UnitGrant, User]):
     model = UnitGrant
     extra = 0
     autocomplete_fields = ["unit"]
@@ -55,10 +60,10 @@ class LoginLockedFilter(admin.SimpleListFilter):
     title = _("logowanie")
     parameter_name = "zablokowane_logowanie"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         return [("tak", _("zablokowane po nieudanych próbach"))]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() != "tak":
             return queryset
         locked = (
@@ -70,7 +75,7 @@ class LoginLockedFilter(admin.SimpleListFilter):
         return queryset.filter(username__in=locked)
 
 
-class PortalUserChangeForm(UserChangeForm):
+class PortalUserChangeForm(UserChangeForm[User]):
     def clean_email(self) -> str:
         email = (self.cleaned_data.get("email") or "").strip()
         if email:
@@ -81,7 +86,7 @@ class PortalUserChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     form = PortalUserChangeForm
     change_form_template = "admin/accounts/user/change_form.html"
     list_display = ["username", "email", "first_name", "last_name", "is_staff", "is_active", "blocked_at", "closed_at"]
@@ -100,7 +105,7 @@ class UserAdmin(DjangoUserAdmin):
         "date_joined",
     ]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (
             _("e-BOK"),
             {
@@ -124,7 +129,7 @@ class UserAdmin(DjangoUserAdmin):
     )
     autocomplete_fields = ["person"]
 
-    def get_fieldsets(self, request, obj=None):
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         """A clerk sees what a clerk works with (issue 14 item 17): the permission switches
         only for those who may hand them out — groups (roles) for whoever manages groups,
         superuser and single permissions for superusers only."""
@@ -144,7 +149,7 @@ class UserAdmin(DjangoUserAdmin):
             result.append((name, {**options, "fields": fields}))
         return result
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Whoever may change accounts must not take over a better-placed one (e.g. change a
         # superuser's e-mail and reset its password): staff accounts are for those who manage
         # roles, superusers' for superusers.
@@ -156,7 +161,7 @@ class UserAdmin(DjangoUserAdmin):
             return False
         return not obj.is_staff or request.user.has_perm("auth.change_group")
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             # Granting a permission one does not hold would be a way around the roles.
@@ -178,7 +183,7 @@ class UserAdmin(DjangoUserAdmin):
             return gettext("czeka na zmianę pierwszego hasła")
         return gettext("aktywne")
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         own = [
             path(
                 "<id:pk>/odblokuj-logowanie/",
@@ -195,7 +200,9 @@ class UserAdmin(DjangoUserAdmin):
         ]
         return own + super().get_urls()
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         extra_context = extra_context or {}
         user = self.get_object(request, object_id)
         if user is not None:
@@ -211,7 +218,16 @@ class UserAdmin(DjangoUserAdmin):
     def _back(self, user: User) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk]))
 
-    def _action_page(self, request, user, *, title, intro, button, form=None) -> TemplateResponse:
+    def _action_page(
+        self,
+        request: HttpRequest,
+        user: User,
+        *,
+        title: str,
+        intro: str,
+        button: str,
+        form: forms.Form | None = None,
+    ) -> TemplateResponse:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -226,7 +242,7 @@ class UserAdmin(DjangoUserAdmin):
     def unlock_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         user = self._target(request, pk)
         if request.method == "POST":
-            services.lockout_reset(username=user.username, by=request.user, request=request)
+            services.lockout_reset(username=user.username, by=staff_member(request), request=request)
             self.message_user(request, gettext("Logowanie na konto %(u)s odblokowane.") % {"u": user.username})
             return self._back(user)
         return self._action_page(
@@ -242,7 +258,9 @@ class UserAdmin(DjangoUserAdmin):
         form = ReasonForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.user_block(user=user, by=request.user, reason=form.cleaned_data["reason"], request=request)
+                services.user_block(
+                    user=user, by=staff_member(request), reason=form.cleaned_data["reason"], request=request
+                )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -261,7 +279,9 @@ class UserAdmin(DjangoUserAdmin):
         user = self._target(request, pk)
         form = ReasonForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
-            services.user_unblock(user=user, by=request.user, reason=form.cleaned_data["reason"], request=request)
+            services.user_unblock(
+                user=user, by=staff_member(request), reason=form.cleaned_data["reason"], request=request
+            )
             self.message_user(request, gettext("Konto %(u)s odblokowane.") % {"u": user.username})
             return self._back(user)
         return self._action_page(
@@ -277,7 +297,7 @@ class UserAdmin(DjangoUserAdmin):
         user = self._target(request, pk)
         if request.method == "POST":
             try:
-                services.user_new_first_password(user=user, by=request.user, request=request)
+                services.user_new_first_password(user=user, by=staff_member(request), request=request)
             except ValidationError as exc:
                 self.message_user(request, "; ".join(exc.messages), messages.ERROR)
             else:
@@ -298,48 +318,36 @@ class UserAdmin(DjangoUserAdmin):
         )
 
     @admin.action(description=_("Odblokuj logowanie zaznaczonych kont"))
-    def unlock_logins(self, request: HttpRequest, queryset) -> None:
+    def unlock_logins(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         count = sum(
             1
             for username in queryset.values_list("username", flat=True)
-            if services.lockout_reset(username=username, by=request.user, request=request)
+            if services.lockout_reset(username=username, by=staff_member(request), request=request)
         )
         self.message_user(request, gettext("Odblokowano logowanie kont: %(n)d.") % {"n": count})
 
-    def save_model(self, request, obj, form, change) -> None:
-        if not change and not obj.is_staff:
-            # A password staff typed for a tenant is a staff-generated one: it must be changed (A5).
-            obj.must_change_password = True
-        super().save_model(request, obj, form, change)
-        audit_log(
-            action="account.change" if change else "account.create",
-            request=request,
-            obj=obj,
-            details={"fields": sorted(form.changed_data)},
+    def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm[User], change: bool) -> None:
+        services.user_save_by_staff(
+            user=obj, changed=form.changed_data, created=not change, by=staff_member(request), request=request
         )
 
-    def save_formset(self, request, form, formset, change) -> None:
-        saved = formset.save()
-        for grant in saved:
-            audit_log(
-                action="grant.save",
-                request=request,
-                obj=grant,
-                details={"unit": grant.unit.external_id, "since": str(grant.since), "until": str(grant.until or "")},
-            )
+    def save_formset(
+        self,
+        request: HttpRequest,
+        form: forms.ModelForm[User],
+        formset: BaseInlineFormSet[UnitGrant, User, forms.ModelForm[UnitGrant]],
+        change: bool,
+    ) -> None:
+        changed = {id(inline.instance): inline.changed_data for inline in formset.forms}
+        for grant in formset.save(commit=False):
+            services.grant_save(grant=grant, changed=changed[id(grant)], by=staff_member(request), request=request)
         for grant in formset.deleted_objects:
-            audit_log(
-                action="grant.delete", request=request, obj=form.instance, details={"unit": grant.unit.external_id}
-            )
+            services.grant_delete(grant=grant, by=staff_member(request), request=request)
 
-    def user_change_password(self, request, id, form_url=""):
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and isinstance(response, HttpResponseRedirect):
-            user = User.objects.get(pk=id)
-            if user.pk != request.user.pk:
-                # A password staff typed is a staff-generated one: it must be changed (A5).
-                User.objects.filter(pk=user.pk).update(must_change_password=True)
-            audit_log(action="account.password_set_by_staff", request=request, obj=user)
+            services.user_password_set_by_staff(user=User.objects.get(pk=id), by=staff_member(request), request=request)
         return response
 
 
@@ -349,24 +357,30 @@ admin.site.unregister(AccessAttempt)
 
 
 @admin.register(AccessAttempt)
-class AuditedAccessAttemptAdmin(AccessAttemptAdmin):
+class AuditedAccessAttemptAdmin(AccessAttemptAdmin):  # type: ignore[misc]  # django-axes has no type hints
     """Axes' failed-attempt records; removing them unlocks an account, which is audited."""
 
     actions = ["unlock_accounts", "cleanup_expired_attempts"]
 
     @admin.action(description=_("Odblokuj logowanie kont z zaznaczonych wpisów"))
-    def unlock_accounts(self, request: HttpRequest, queryset) -> None:
+    def unlock_accounts(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         usernames = set(queryset.values_list("username", flat=True))
         for username in usernames:
-            services.lockout_reset(username=username or "", by=request.user, request=request, reason="axes_admin")
+            services.lockout_reset(
+                username=username or "", by=staff_member(request), request=request, reason="axes_admin"
+            )
         self.message_user(request, gettext("Odblokowano logowanie kont: %(n)d.") % {"n": len(usernames)})
 
-    def delete_model(self, request, obj) -> None:
-        services.lockout_reset(username=obj.username or "", by=request.user, request=request, reason="axes_admin")
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.lockout_reset(
+            username=obj.username or "", by=staff_member(request), request=request, reason="axes_admin"
+        )
 
-    def delete_queryset(self, request, queryset) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for username in set(queryset.values_list("username", flat=True)):
-            services.lockout_reset(username=username or "", by=request.user, request=request, reason="axes_admin")
+            services.lockout_reset(
+                username=username or "", by=staff_member(request), request=request, reason="axes_admin"
+            )
 
 
 # --- applications ---------------------------------------------------------------------------
@@ -378,7 +392,7 @@ class ApplicationStatusFilter(admin.SimpleListFilter):
     title = _("stan")
     parameter_name = "stan"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         return [
             (None, _("czekające na weryfikację")),
             (Application.Status.ACTIVATED, _("aktywowane")),
@@ -387,7 +401,7 @@ class ApplicationStatusFilter(admin.SimpleListFilter):
             (Application.Status.UNCONFIRMED, _("niepotwierdzone (e-mail niepotwierdzony)")),
         ]
 
-    def choices(self, changelist):
+    def choices(self, changelist: Any) -> Iterator[Any]:
         for value, label in self.lookup_choices:
             yield {
                 "selected": self.value() == value,
@@ -397,7 +411,7 @@ class ApplicationStatusFilter(admin.SimpleListFilter):
                 "display": label,
             }
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
         if value is None:
             return queryset.filter(status=Application.Status.PENDING)
@@ -408,7 +422,7 @@ class ApplicationStatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=value)
 
 
-class ApplicationUnitInline(admin.TabularInline):
+class ApplicationUnitInline(admin.TabularInline[ApplicationUnit, Application]):
     model = ApplicationUnit
     extra = 0
     can_delete = False
@@ -417,15 +431,15 @@ class ApplicationUnitInline(admin.TabularInline):
     autocomplete_fields = ["unit"]
     verbose_name_plural = _("lokale we wniosku — przypisz lokal z systemu źródłowego")
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None or obj.status == Application.Status.PENDING
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(admin.ModelAdmin[Application]):
     change_form_template = "admin/accounts/application/change_form.html"
     list_display = ["number", "full_name", "email", "unit_count", "email_confirmed_at", "waiting", "status"]
     list_filter = [ApplicationStatusFilter]
@@ -472,25 +486,25 @@ class ApplicationAdmin(admin.ModelAdmin):
         "user",
     ]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         # Unconfirmed applications are left out of every list but their own filter (ApplicationStatusFilter).
         qs = super().get_queryset(request)
         return qs.select_related("person", "decided_by", "user", "terms_version").annotate(unit_count=Count("units"))
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and obj.status != Application.Status.PENDING:
             return [*self._always_readonly, "person", "staff_note"]
         return self._always_readonly
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     @admin.display(description=_("lokali"), ordering="unit_count")
     def unit_count(self, obj: Application) -> int:
-        return obj.unit_count
+        return int(getattr(obj, "unit_count", 0))  # annotated by get_queryset
 
     @admin.display(description=_("imię i nazwisko"), ordering="last_name")
     def full_name(self, obj: Application) -> str:
@@ -538,11 +552,13 @@ class ApplicationAdmin(admin.ModelAdmin):
         return obj.accepted_terms_label
 
     @admin.action(description=_("Wyślij ponownie e-mail z linkiem potwierdzającym"))
-    def resend_confirmation(self, request: HttpRequest, queryset) -> None:
+    def resend_confirmation(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         sent, refused = 0, []
         for application in queryset:
             try:
-                services.application_confirmation_resend(application=application, by=request.user, request=request)
+                services.application_confirmation_resend(
+                    application=application, by=staff_member(request), request=request
+                )
             except ValidationError as exc:
                 refused.extend(exc.messages)
             else:
@@ -557,31 +573,26 @@ class ApplicationAdmin(admin.ModelAdmin):
         for message in refused:
             self.message_user(request, message, messages.WARNING)
 
-    def save_model(self, request, obj, form, change) -> None:
-        picked = request.POST.get("_pick_person")
-        if picked and picked.isdigit() and obj.status == Application.Status.PENDING:
-            from billing.models import Person
+    def save_model(
+        self, request: HttpRequest, obj: Application, form: forms.ModelForm[Application], change: bool
+    ) -> None:
+        services.application_save_by_staff(
+            application=obj, changed=form.changed_data, by=staff_member(request), request=request
+        )
 
-            obj.person = Person.objects.filter(pk=int(picked)).first() or obj.person
-        super().save_model(request, obj, form, change)
-        audit_log(action="application.change", request=request, obj=obj, details={"fields": sorted(form.changed_data)})
-
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        picked = request.POST.get("_pick_unit", "")
-        requested_id, _sep, unit_id = picked.partition(":")
-        if requested_id.isdigit() and unit_id.isdigit() and form.instance.status == Application.Status.PENDING:
-            unit = Unit.objects.filter(pk=int(unit_id)).first()
-            if unit is not None:
-                form.instance.units.filter(pk=int(requested_id)).update(unit=unit)
-
-    def response_change(self, request, obj):
+    def response_change(self, request: HttpRequest, obj: Application) -> HttpResponse:
         if "_pick_person" in request.POST or "_pick_unit" in request.POST:
-            self.message_user(request, gettext("Zapisano dopasowanie."))
+            # The matching panel's buttons submit the whole form: it is saved, then the pick applied.
+            try:
+                self._apply_pick(request, obj)
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            else:
+                self.message_user(request, gettext("Zapisano dopasowanie."))
             return HttpResponseRedirect(request.path)
         if "_activate" in request.POST:
             try:
-                user = services.application_activate(application=obj, by=request.user, request=request)
+                user = services.application_activate(application=obj, by=staff_member(request), request=request)
             except ValidationError as exc:
                 self.message_user(request, "; ".join(exc.messages), messages.ERROR)
                 return HttpResponseRedirect(request.path)
@@ -593,7 +604,23 @@ class ApplicationAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:accounts_application_changelist"))
         return super().response_change(request, obj)
 
-    def get_urls(self):
+    def _apply_pick(self, request: HttpRequest, application: Application) -> None:
+        picked_person = request.POST.get("_pick_person", "")
+        if picked_person.isdigit():
+            services.application_person_match(
+                application=application, person_id=int(picked_person), by=staff_member(request), request=request
+            )
+        requested_id, _sep, unit_id = request.POST.get("_pick_unit", "").partition(":")
+        if requested_id.isdigit() and unit_id.isdigit():
+            services.application_unit_match(
+                application=application,
+                application_unit_id=int(requested_id),
+                unit_id=int(unit_id),
+                by=staff_member(request),
+                request=request,
+            )
+
+    def get_urls(self) -> list[URLPattern]:
         own = [
             path("<id:pk>/odrzuc/", self.admin_site.admin_view(self.reject_view), name="accounts_application_reject"),
             path("<id:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="accounts_application_pdf"),
@@ -609,7 +636,10 @@ class ApplicationAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 services.application_reject(
-                    application=application, by=request.user, reason=form.cleaned_data["reason"], request=request
+                    application=application,
+                    by=staff_member(request),
+                    reason=form.cleaned_data["reason"],
+                    request=request,
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -639,70 +669,74 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(TermsVersion)
-class TermsVersionAdmin(admin.ModelAdmin):
+class TermsVersionAdmin(admin.ModelAdmin[TermsVersion]):
     """Publishing is adding a version; a published version is never edited (users accepted it)."""
 
     list_display = ["version", "published_at", "published_by", "accepted_by"]
     fields = ["version", "text", "published_at", "published_by"]
     readonly_fields = ["published_at", "published_by"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return (
             super().get_queryset(request).select_related("published_by").annotate(acceptance_count=Count("acceptances"))
         )
 
     @admin.display(description=_("zaakceptowało"))
     def accepted_by(self, obj: TermsVersion) -> int:
-        return obj.acceptance_count
+        return int(getattr(obj, "acceptance_count", 0))  # annotated by get_queryset
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def save_model(self, request, obj, form, change) -> None:
-        published = services.terms_publish(version=obj.version, text=obj.text, by=request.user, request=request)
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        published = services.terms_publish(
+            version=obj.version, text=obj.text, by=staff_member(request), request=request
+        )
         obj.pk = published.pk
         obj.published_at = published.published_at
         obj.published_by = published.published_by
 
 
 @admin.register(TermsAcceptance)
-class TermsAcceptanceAdmin(admin.ModelAdmin):
+class TermsAcceptanceAdmin(admin.ModelAdmin[TermsAcceptance]):
     list_display = ["user", "terms", "accepted_at", "ip_address"]
     list_filter = ["terms"]
     search_fields = ["user__username", "user__email"]
     list_select_related = ["user", "terms"]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(UnitGrant)
-class UnitGrantAdmin(admin.ModelAdmin):
+class UnitGrantAdmin(admin.ModelAdmin[UnitGrant]):
     list_display = ["user", "unit", "since", "until", "source"]
     list_filter = ["source"]
     search_fields = ["user__username", "user__last_name", "unit__external_id", "unit__building__street"]
     list_select_related = ["user", "unit__building"]
     autocomplete_fields = ["user", "unit"]
 
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        audit_log(action="grant.save", request=request, obj=obj, details={"fields": sorted(form.changed_data)})
+    def save_model(self, request: HttpRequest, obj: UnitGrant, form: forms.ModelForm[UnitGrant], change: bool) -> None:
+        services.grant_save(grant=obj, changed=form.changed_data, by=staff_member(request), request=request)
 
-    def delete_model(self, request, obj) -> None:
-        audit_log(action="grant.delete", request=request, obj=obj.user, details={"unit": obj.unit.external_id})
-        super().delete_model(request, obj)
+    def delete_model(self, request: HttpRequest, obj: UnitGrant) -> None:
+        services.grant_delete(grant=obj, by=staff_member(request), request=request)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[UnitGrant]) -> None:
+        for grant in queryset.select_related("user", "unit"):
+            self.delete_model(request, grant)
 
 
-class PolishOTPDeviceAdminMixin:
+class PolishOTPDeviceAdminMixin(admin.ModelAdmin[Any]):
     """django-otp's device admins name their sections, search hint and QR column in English,
     unmarked for translation (issue 14 item 14)."""
 
@@ -726,23 +760,28 @@ class PolishOTPDeviceAdminMixin:
     }
     _COLUMNS |= {"confirmed": "device_confirmed"}
 
-    def get_fieldsets(self, request, obj=None):
+    # django-otp's device admins declare plain strings (names, fields), which these read as such.
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets: Any = super().get_fieldsets(request, obj)
         return [
             (self._SECTIONS.get(name, name), {**options, "fields": [self._readonly(f) for f in options["fields"]]})
-            for name, options in super().get_fieldsets(request, obj)
+            for name, options in fieldsets
         ]
 
     def _readonly(self, field: str) -> str:
         return self._COLUMNS[field] if field in ("created_at", "last_used_at") else field
 
-    def get_readonly_fields(self, request, obj=None):
-        return [self._readonly(field) for field in super().get_readonly_fields(request, obj)]
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields: Any = super().get_readonly_fields(request, obj)
+        return [self._readonly(field) for field in fields]
 
-    def get_list_display(self, request):
-        return [self._COLUMNS.get(field, field) for field in super().get_list_display(request)]
+    def get_list_display(self, request: HttpRequest) -> Any:
+        columns: Any = super().get_list_display(request)
+        return [self._COLUMNS.get(field, field) for field in columns]
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        formfield: Any = super().formfield_for_dbfield(db_field, request, **kwargs)
         if formfield is not None and db_field.name in OTP_FIELD_LABELS:
             label, help_text = OTP_FIELD_LABELS[db_field.name]
             formfield.label = capfirst(label)
@@ -750,42 +789,44 @@ class PolishOTPDeviceAdminMixin:
         return formfield
 
     @admin.display(description=_("użytkownik"), ordering="user")
-    def device_user(self, device) -> str:
+    def device_user(self, device: Any) -> str:
         return str(device.user)
 
     @admin.display(description=_("nazwa"), ordering="name")
-    def device_name(self, device) -> str:
-        return device.name
+    def device_name(self, device: Any) -> str:
+        return str(device.name)
 
     @admin.display(description=_("utworzono"), ordering="created_at")
-    def device_created(self, device) -> str:
+    def device_created(self, device: Any) -> str:
         return format_date(device.created_at, with_time=True) or "—"
 
     @admin.display(description=_("ostatnio użyte"), ordering="last_used_at")
-    def device_used(self, device) -> str:
+    def device_used(self, device: Any) -> str:
         return format_date(device.last_used_at, with_time=True) or "—"
 
     @admin.display(description=_("potwierdzone"), ordering="confirmed", boolean=True)
-    def device_confirmed(self, device) -> bool:
-        return device.confirmed
+    def device_confirmed(self, device: Any) -> bool:
+        return bool(device.confirmed)
 
 
-class StaffStaticDeviceAdmin(PolishOTPDeviceAdminMixin, StaticDeviceAdmin):
+class StaffStaticDeviceAdmin(PolishOTPDeviceAdminMixin, StaticDeviceAdmin):  # type: ignore[misc]  # django-otp has no type hints
     """django-otp's admin of backup codes, in Polish."""
 
 
-class StaffTOTPDeviceAdmin(PolishOTPDeviceAdminMixin, TOTPDeviceAdmin):
+class StaffTOTPDeviceAdmin(PolishOTPDeviceAdminMixin, TOTPDeviceAdmin):  # type: ignore[misc]  # django-otp has no type hints
     """django-otp's admin of TOTP devices. Its two extra pages (the key and its QR code) look
     the device up with ``objects.get()``, so an unknown or out-of-range id was a 500
     (``DoesNotExist``); here it is a 404 like on every other page."""
 
     def config_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         get_object_or_404(TOTPDevice, pk=pk)
-        return super().config_view(request, pk)
+        response: HttpResponse = super().config_view(request, pk)
+        return response
 
     def qrcode_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         get_object_or_404(TOTPDevice, pk=pk)
-        return super().qrcode_view(request, pk)
+        response: HttpResponse = super().qrcode_view(request, pk)
+        return response
 
     @admin.display(description=_("kod QR"))
     def qrcode_link(self, device: TOTPDevice) -> str:

@@ -8,28 +8,31 @@ service, which audits it. Meters due for legalization are listed by building.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from billing.models import Building
 from meters import services
 from meters.formats import format_quantity
 from meters.models import Meter, Reading, ReadingSubmission
+from meters.selectors import legalization_warning_ends, meters_due_for_legalization
 from portal.admin import ReadOnlyAdminMixin
+from portal.admin_site import staff_member
 from tickets.files import serve_private_file
 
 
@@ -38,12 +41,13 @@ class BuildingFilter(admin.SimpleListFilter):
     parameter_name = "budynek"
     path_to_building = "unit__building"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         return [(str(b.pk), str(b)) for b in Building.objects.all()]
 
-    def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(**{f"{self.path_to_building}_id": int(self.value())})
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(**{f"{self.path_to_building}_id": int(value)})
         return queryset
 
 
@@ -57,10 +61,10 @@ class WaitingFilter(admin.SimpleListFilter):
     title = _("stan odczytu")
     parameter_name = "stan"
 
-    def lookups(self, request, model_admin):
-        return Reading.Status.choices
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
+        return list(Reading.Status.choices)
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() in Reading.Status.values:
             return queryset.filter(status=self.value())
         return queryset
@@ -70,10 +74,10 @@ class ImplausibleFilter(admin.SimpleListFilter):
     title = _("nietypowe zużycie potwierdzone przez lokatora")
     parameter_name = "nietypowe"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         return [("1", _("tak"))]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "1":
             ids = ReadingSubmission.objects.filter(implausible_confirmed=True).values("reading_id")
             return queryset.filter(reading_id__in=ids)
@@ -84,7 +88,7 @@ class LegalizationFilter(admin.SimpleListFilter):
     title = _("legalizacja")
     parameter_name = "legalizacja"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         return [
             ("due", _("do legalizacji (wygasła lub wkrótce wygasa)")),
             ("expired", _("wygasła")),
@@ -92,9 +96,9 @@ class LegalizationFilter(admin.SimpleListFilter):
             ("unknown", _("brak daty")),
         ]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         today = timezone.localdate()
-        soon = today + dt.timedelta(days=_warning_days())
+        soon = legalization_warning_ends(today)
         value = self.value()
         if value == "due":
             return queryset.filter(legalization_valid_until__lte=soon)
@@ -107,23 +111,8 @@ class LegalizationFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _warning_days() -> int:
-    return settings.METERS_LEGALIZATION_WARNING_DAYS
-
-
-def meters_due_for_legalization(today: dt.date) -> QuerySet[Meter]:
-    """Mounted meters whose legalization expired or expires within the warning period."""
-    soon = today + dt.timedelta(days=_warning_days())
-    return (
-        Meter.objects.filter(legalization_valid_until__lte=soon, withdrawn_at__isnull=True)
-        .filter(Q(removed_on__isnull=True) | Q(removed_on__gte=today))
-        .select_related("unit__building")
-        .order_by("unit__building__city", "unit__building__street", "unit__building__building_no", "unit__unit_no")
-    )
-
-
 @admin.register(Meter)
-class MeterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class MeterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Meter]):
     list_display = [
         "serial_no",
         "external_id",
@@ -150,7 +139,7 @@ class MeterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "unknown": gettext("brak daty"),
         }[status]
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         own = [
             path(
                 "legalizacja/",
@@ -165,7 +154,7 @@ class MeterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         today = timezone.localdate()
-        by_building: dict[Building, list[dict]] = defaultdict(list)
+        by_building: dict[Building, list[dict[str, Any]]] = defaultdict(list)
         for meter in meters_due_for_legalization(today):
             by_building[meter.unit.building].append({"meter": meter, "status": meter.legalization_status(today)})
         context = {
@@ -181,7 +170,7 @@ class MeterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 }
                 for building, rows in by_building.items()
             ],
-            "warning_days": _warning_days(),
+            "warning_days": settings.METERS_LEGALIZATION_WARNING_DAYS,
             "today": today,
         }
         return TemplateResponse(request, "admin/meters/meter/legalization.html", context)
@@ -197,7 +186,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(Reading)
-class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Reading]):
     list_display = [
         "reading_id",
         "meter",
@@ -261,7 +250,7 @@ class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             gettext("Odrzuć odczyt"),
         )
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         own = [
             path("odrzuc/", self.admin_site.admin_view(self.reject_view), name="meters_reading_reject"),
             path("<id:pk>/zdjecie/", self.admin_site.admin_view(self.photo_view), name="meters_reading_photo"),
@@ -279,7 +268,7 @@ class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         raw = request.GET.get("ids", "")
         ids = [int(x) for x in raw.split(",") if x.strip().isdigit()]
         readings = list(Reading.objects.filter(pk__in=ids).select_related("meter__unit__building", "submitted_by"))
-        waiting = [r for r in readings if r.status == Reading.Status.WAITING and r.is_portal_born]
+        waiting = [r for r in readings if r.is_rejectable]
         skipped = [r for r in readings if r not in waiting]
         form = RejectForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and waiting and form.is_valid():
@@ -287,7 +276,7 @@ class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             for reading in waiting:
                 try:
                     services.reading_reject(
-                        reading=reading, by=request.user, reason=form.cleaned_data["reason"], request=request
+                        reading=reading, by=staff_member(request), reason=form.cleaned_data["reason"], request=request
                     )
                 except ValidationError as exc:
                     self.message_user(request, "; ".join(exc.messages), messages.WARNING)

@@ -300,6 +300,11 @@ class Reading(models.Model):
     def is_portal_born(self) -> bool:
         return self.submitted_at is not None
 
+    @property
+    def is_rejectable(self) -> bool:
+        """Staff may reject only a tenant's reading still waiting for the back-office's confirmation."""
+        return self.is_portal_born and self.status == Reading.Status.WAITING
+
     @staticmethod
     def issue_portal_id(now: dt.datetime | None = None) -> str:
         """A fresh id for a tenant's reading: ``P-`` + date + random part (unique enough; the

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
@@ -160,3 +161,22 @@ def photo_of_reading(meter: Meter, reading_pk: int) -> ReadingSubmission:
     if submission is None:
         raise Http404
     return submission
+
+
+# --- staff lists ------------------------------------------------------------------------------
+
+
+def legalization_warning_ends(today: dt.date) -> dt.date:
+    """The last validity date that counts as "expiring" today (C1): the warning period,
+    as ``Meter.legalization_status`` applies it to one meter."""
+    return today + dt.timedelta(days=settings.METERS_LEGALIZATION_WARNING_DAYS)
+
+
+def meters_due_for_legalization(today: dt.date) -> QuerySet[Meter]:
+    """Mounted meters whose legalization expired or expires within the warning period."""
+    return (
+        Meter.objects.filter(legalization_valid_until__lte=legalization_warning_ends(today), withdrawn_at__isnull=True)
+        .filter(Q(removed_on__isnull=True) | Q(removed_on__gte=today))
+        .select_related("unit__building")
+        .order_by("unit__building__city", "unit__building__street", "unit__building__building_no", "unit__unit_no")
+    )

@@ -200,7 +200,7 @@ def reading_reject(*, reading: Reading, by: User, reason: str, request: HttpRequ
     with transaction.atomic():
         # Race: two staff members (or a double click) reject the same reading; the lock lets one through.
         locked = Reading.objects.select_for_update().select_related("meter").get(pk=reading.pk)
-        if not locked.is_portal_born or locked.status != Reading.Status.WAITING:
+        if not locked.is_rejectable:
             raise ValidationError(
                 _("Odczyt %(id)s nie czeka na potwierdzenie (stan: %(status)s), więc nie można go odrzucić.")
                 % {"id": locked.reading_id, "status": locked.get_status_display()}

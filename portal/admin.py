@@ -1,12 +1,17 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_stubs_ext import StrOrPromise
 
+from portal.admin_site import staff_member
 from portal.formats import format_date
 from portal.models import AuditEntry, EmailAttachment, EmailMessage, Operator
-from portal.services.audit import audit_log
 from portal.services.audit_display import (
     audit_action_label,
     audit_details_lines,
@@ -15,18 +20,19 @@ from portal.services.audit_display import (
     audit_object_url,
 )
 from portal.services.mail import email_resend
+from portal.services.operator import operator_save
 
 
 class ReadOnlyAdminMixin:
     """For records nobody may write by hand (the audit trail)."""
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -36,11 +42,11 @@ class AuditActionFilter(admin.SimpleListFilter):
     title = _("czynność")
     parameter_name = "action"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         actions = AuditEntry.objects.order_by().values_list("action", flat=True).distinct()
         return sorted(((action, audit_action_label(action)) for action in actions), key=lambda pair: pair[1])
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.filter(action=self.value()) if self.value() else queryset
 
 
@@ -48,16 +54,16 @@ class AuditObjectTypeFilter(admin.SimpleListFilter):
     title = _("rodzaj obiektu")
     parameter_name = "object_type"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         types = AuditEntry.objects.exclude(object_type="").order_by().values_list("object_type", flat=True).distinct()
         return sorted(((value, audit_object_type_label(value)) for value in types), key=lambda pair: pair[1])
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.filter(object_type=self.value()) if self.value() else queryset
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[AuditEntry]):
     """Read in words: Polish action names, the object by kind and name, details as lines,
     every time in the portal's time zone (issue 14 item 15)."""
 
@@ -67,8 +73,8 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = False
     show_full_result_count = False
-    fields = ["when", "actor_label", "action_label", "object_label", "ip_address", "details_view"]
-    readonly_fields = fields
+    # Shown, never edited: a tuple, so the same names serve as both settings.
+    fields = readonly_fields = ("when", "actor_label", "action_label", "object_label", "ip_address", "details_view")
 
     @admin.display(description=_("kiedy"), ordering="created_at")
     def when(self, obj: AuditEntry) -> str:
@@ -90,19 +96,19 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         )
 
 
-class EmailAttachmentInline(admin.TabularInline):
+class EmailAttachmentInline(admin.TabularInline[EmailAttachment, EmailMessage]):
     model = EmailAttachment
-    fields = ["filename", "content_type"]
-    readonly_fields = fields
+    # Shown, never edited: a tuple, so the same names serve as both settings.
+    fields = readonly_fields = ("filename", "content_type")
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(EmailMessage)
-class EmailMessageAdmin(admin.ModelAdmin):
+class EmailMessageAdmin(admin.ModelAdmin[EmailMessage]):
     list_display = ["created_at", "recipients", "subject", "status", "attempts", "sent_at"]
     list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["subject", "to"]
@@ -127,7 +133,7 @@ class EmailMessageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     @admin.display(description=_("do"))
@@ -135,12 +141,10 @@ class EmailMessageAdmin(admin.ModelAdmin):
         return ", ".join(obj.to)
 
     @admin.action(description=_("Wyślij ponownie zaznaczone (nieudane) wiadomości"))
-    def resend(self, request: HttpRequest, queryset) -> None:
+    def resend(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         count = 0
         for message in queryset.exclude(status=EmailMessage.Status.SENT):
-            email_resend(message=message)
-            audit_log(action="email.resend", request=request, obj=message)
-            count += 1
+            count += email_resend(message=message, by=staff_member(request), request=request)
         self.message_user(
             request,
             ngettext("Ponownie wysyłana: %(n)d wiadomość.", "Ponownie wysyłane: %(n)d wiadomości.", count)
@@ -150,7 +154,7 @@ class EmailMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Operator)
-class OperatorAdmin(admin.ModelAdmin):
+class OperatorAdmin(admin.ModelAdmin[Operator]):
     list_display = ["name", "nip", "city", "email", "phone"]
     fieldsets = [
         (
@@ -186,6 +190,5 @@ class OperatorAdmin(admin.ModelAdmin):
         ),
     ]
 
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        audit_log(action="operator.change" if change else "operator.create", request=request, obj=obj)
+    def save_model(self, request: HttpRequest, obj: Operator, form: forms.ModelForm[Operator], change: bool) -> None:
+        operator_save(operator=obj, by=staff_member(request), request=request)

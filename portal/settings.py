@@ -631,3 +631,10 @@ if DEMO:
 # Item 21: newsletters and announcements carry List-Unsubscribe (one-click link and a mailto to this
 # mailbox, where a person handles the request; the operator's e-mail when empty).
 MAILING_UNSUBSCRIBE_MAILTO = env.str("MAILING_UNSUBSCRIBE_MAILTO", default="")
+
+# --- Issue 15/16, admin workflows ---
+# The admin, form and formset classes are generic in django-stubs (ModelAdmin[User]); this makes
+# them subscriptable at run time too, so the admin's type hints need no TYPE_CHECKING twins.
+import django_stubs_ext  # noqa: E402
+
+django_stubs_ext.monkeypatch()

@@ -1,5 +1,9 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -9,13 +13,14 @@ from sync.models import ConsentChange, ImportProblem, ImportRun, OutboundBundle
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[ImportRun]):
     list_display = ["started_at", "status", "export_id", "kind", "sequence", "as_of", "problem_count", "seconds"]
     list_filter = ["status", "kind", "trigger"]
     search_fields = ["export_id", "bundle", "source"]
     date_hierarchy = "started_at"
     show_full_result_count = False
-    fields = [
+    # Shown, never edited: a tuple, so the same names serve as both settings.
+    fields = readonly_fields = (
         "status",
         "message",
         "problems_link",
@@ -31,8 +36,7 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "finished_at",
         "counts_table",
         "timings_table",
-    ]
-    readonly_fields = fields
+    )
 
     @admin.display(description=_("czas (s)"))
     def seconds(self, obj: ImportRun) -> str:
@@ -51,16 +55,8 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not files:
             return "—"
         keys = ["rows", "inserted", "updated", "removed", "withdrawn", "confirmed"]
-        head = format_html_join("", "<th>{}</th>", ((k,) for k in ["plik", *keys]))
-        body = format_html_join(
-            "",
-            "<tr><td>{}</td>{}</tr>",
-            (
-                (stem, format_html_join("", "<td>{}</td>", ((counts.get(k, ""),) for k in keys)))
-                for stem, counts in files.items()
-            ),
-        )
-        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
+        rows = [(stem, [counts.get(key, "") for key in keys]) for stem, counts in files.items()]
+        return render_to_string("admin/sync/importrun/counts.html", {"keys": keys, "rows": rows})
 
     @admin.display(description=_("czasy etapów (s)"))
     def timings_table(self, obj: ImportRun) -> str:
@@ -68,7 +64,7 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ImportProblem)
-class ImportProblemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ImportProblemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[ImportProblem]):
     list_display = ["position", "file", "line", "column", "value", "reason"]
     list_filter = ["code", "file"]
     search_fields = ["value", "reason"]
@@ -76,17 +72,17 @@ class ImportProblemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     list_select_related = False
 
-    def get_queryset(self, request: HttpRequest):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).order_by("run", "position")
 
 
 @admin.register(OutboundBundle)
-class OutboundBundleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OutboundBundleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[OutboundBundle]):
     list_display = ["export_id", "created_at", "readings", "consents", "picked_up_at", "path"]
 
 
 @admin.register(ConsentChange)
-class ConsentChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ConsentChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[ConsentChange]):
     list_display = [
         "person_external_id",
         "e_invoice",

@@ -7,26 +7,27 @@ Changes go through the services, which audit them and e-mail the reporter.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
-from django.db import transaction
-from django.db.models import F, Q
-from django.http import FileResponse, HttpRequest, HttpResponseRedirect
+from django.db.models import F, Q, QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.defaultfilters import linebreaks_filter
-from django.urls import path, reverse
+from django.template.loader import render_to_string
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_stubs_ext import StrOrPromise
 
 from accounts.models import User
 from billing.models import Building
+from portal.admin_site import staff_member
 from portal.formats import format_date
-from portal.services.audit import audit_log
 from portal.workdays import working_days_between
 from tickets import files, services
 from tickets.files import serve_attachment
@@ -48,7 +49,7 @@ class AgeFilter(admin.SimpleListFilter):
     parameter_name = "wiek"
     BUCKETS = {"0-2": (0, 2), "3-5": (3, 5), "6-10": (6, 10), "11+": (11, None)}
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         return [
             ("0-2", _("do 2 dni roboczych")),
             ("3-5", _("3–5 dni roboczych")),
@@ -56,7 +57,7 @@ class AgeFilter(admin.SimpleListFilter):
             ("11+", _("ponad 10 dni roboczych")),
         ]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         bucket = self.BUCKETS.get(self.value() or "")
         if bucket is None:
             return queryset
@@ -73,11 +74,11 @@ class BuildingFilter(admin.SimpleListFilter):
     title = _("budynek")
     parameter_name = "budynek"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         buildings = Building.objects.filter(units__tickets__isnull=False).distinct()
         return [("brak", _("bez lokalu (np. awaria bez konta)")), *[(str(b.pk), str(b)) for b in buildings]]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
         if value == "brak":
             return queryset.filter(unit__isnull=True)
@@ -90,7 +91,7 @@ class AssigneeFilter(admin.SimpleListFilter):
     title = _("przypisane do")
     parameter_name = "przypisane"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         staff = User.objects.filter(is_staff=True, is_active=True).order_by("last_name", "username")
         return [
             ("moje", _("do mnie")),
@@ -98,7 +99,7 @@ class AssigneeFilter(admin.SimpleListFilter):
             *[(str(user.pk), user.get_full_name() or user.username) for user in staff],
         ]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
         if value == "moje":
             return queryset.filter(assignee=request.user)
@@ -113,10 +114,10 @@ class NewReplyFilter(admin.SimpleListFilter):
     title = _("odpowiedź zgłaszającego")
     parameter_name = "odpowiedz"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
         return [("nowa", _("czeka na obsługę"))]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "nowa":
             return queryset.filter(status__in=Ticket.OPEN_STATUSES, reporter_replied_at__isnull=False).filter(
                 Q(staff_answered_at__isnull=True) | Q(reporter_replied_at__gt=F("staff_answered_at"))
@@ -127,7 +128,7 @@ class NewReplyFilter(admin.SimpleListFilter):
 # --- tickets ------------------------------------------------------------------------------------
 
 
-class TicketStaffForm(forms.ModelForm):
+class TicketStaffForm(forms.ModelForm[Ticket]):
     new_status = forms.ChoiceField(label=_("Zmień status na"), required=False)
     public_answer = forms.CharField(
         label=_("Odpowiedź dla zgłaszającego"),
@@ -148,23 +149,30 @@ class TicketStaffForm(forms.ModelForm):
         model = Ticket
         fields = ["assignee"]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         ticket = self.instance
-        choices = [("", _("— bez zmiany (teraz: %(status)s) —") % {"status": ticket.get_status_display()})]
-        choices += [(status, Ticket.Status(status).label) for status in Ticket.TRANSITIONS.get(ticket.status, ())]
-        self.fields["new_status"].choices = choices
-        self.fields["assignee"].queryset = User.objects.filter(is_staff=True, is_active=True).order_by("username")
+        choices: list[tuple[str, StrOrPromise]] = [
+            ("", _("— bez zmiany (teraz: %(status)s) —") % {"status": ticket.get_status_display()})
+        ]
+        choices += [
+            (status, Ticket.Status(status).label) for status in Ticket.TRANSITIONS.get(Ticket.Status(ticket.status), ())
+        ]
+        # The two fields are declared above (new_status) and made from the model's foreign key (assignee).
+        new_status = cast(forms.ChoiceField, self.fields["new_status"])
+        assignee = cast("forms.ModelChoiceField[User]", self.fields["assignee"])
+        new_status.choices = choices
+        assignee.queryset = User.objects.filter(is_staff=True, is_active=True).order_by("username")
 
     def clean_new_status(self) -> str:
-        status = self.cleaned_data["new_status"]
+        status: str = self.cleaned_data["new_status"]
         if status and not self.instance.can_move_to(status):
             raise ValidationError(_("Tej zmiany statusu nie można wykonać."))
         return status
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(admin.ModelAdmin[Ticket]):
     form = TicketStaffForm
     list_display = [
         "number",
@@ -242,17 +250,17 @@ class TicketAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("unit__building", "reporter", "assignee")
 
     # list columns
 
     @admin.display(description=_("budynek"), ordering="unit__building")
-    def building(self, obj: Ticket):
-        return obj.unit.building if obj.unit_id else (obj.location or "—")
+    def building(self, obj: Ticket) -> str:
+        return str(obj.unit.building) if obj.unit is not None else (obj.location or "—")
 
     @admin.display(description=_("zgłaszający"))
     def reporter_column(self, obj: Ticket) -> str:
@@ -285,9 +293,9 @@ class TicketAdmin(admin.ModelAdmin):
     # change form
 
     @admin.display(description=_("zgłaszający"))
-    def reporter_details(self, obj: Ticket):
-        if obj.reporter_id:
-            user = obj.reporter
+    def reporter_details(self, obj: Ticket) -> SafeString:
+        user = obj.reporter
+        if user is not None:
             return format_html(
                 '<a href="{}">{}</a> — {} {}',
                 reverse("admin:accounts_user_change", args=[user.pk]),
@@ -309,71 +317,32 @@ class TicketAdmin(admin.ModelAdmin):
         return format_date(obj.event_date)
 
     @admin.display(description=_("załączniki"))
-    def attachments_list(self, obj: Ticket):
+    def attachments_list(self, obj: Ticket) -> str:
         attachments = list(obj.attachments.all())
         if not attachments:
             return "—"
-        return format_html_join(
-            "",
-            '<p><a href="{}">{}</a> ({}, {} B)</p>',
-            (
-                (
-                    reverse("admin:tickets_ticket_attachment", args=[obj.pk, a.pk]),
-                    a.original_name,
-                    a.get_content_type_display(),
-                    a.size,
-                )
-                for a in attachments
-            ),
-        )
+        return render_to_string("admin/tickets/ticket/attachments.html", {"ticket": obj, "attachments": attachments})
 
     @admin.display(description=_("rozmowa i notatki"))
-    def conversation(self, obj: Ticket):
+    def conversation(self, obj: Ticket) -> str:
         entries = list(obj.messages.select_related("author"))
         if not entries:
             return "—"
-        return format_html_join(
-            "",
-            '<div class="ticket-entry ticket-entry-{}"><p><strong>{}</strong> — {} — {}</p>{}</div>',
-            (
-                (
-                    entry.kind,
-                    entry.get_kind_display(),
-                    entry.author.get_username() if entry.author else obj.reporter_label,
-                    format_date(entry.created_at, with_time=True),
-                    # The template filter escapes the text and marks its own <p>/<br> safe;
-                    # django.utils.html.linebreaks returns a plain str that format_html would escape again.
-                    linebreaks_filter(entry.body, autoescape=True),
-                )
-                for entry in entries
-            ),
-        )
+        return render_to_string("admin/tickets/ticket/conversation.html", {"ticket": obj, "entries": entries})
 
     @admin.display(description=_("historia statusu"))
-    def history(self, obj: Ticket):
+    def history(self, obj: Ticket) -> str:
         changes = list(obj.status_changes.select_related("changed_by"))
         if not changes:
             return "—"
-        return format_html_join(
-            "",
-            "<p>{}: {} → {} ({})</p>",
-            (
-                (
-                    format_date(change.changed_at, with_time=True),
-                    change.get_from_status_display(),
-                    change.get_to_status_display(),
-                    change.changed_by.get_username() if change.changed_by else "—",
-                )
-                for change in changes
-            ),
-        )
+        return render_to_string("admin/tickets/ticket/history.html", {"changes": changes})
 
     def save_model(self, request: HttpRequest, obj: Ticket, form: TicketStaffForm, change: bool) -> None:
         data = form.cleaned_data
         try:
             services.ticket_staff_update(
                 ticket=obj,
-                by=request.user,
+                by=staff_member(request),
                 status=data.get("new_status") or None,
                 answer=data.get("public_answer", ""),
                 note=data.get("internal_note", ""),
@@ -385,10 +354,12 @@ class TicketAdmin(admin.ModelAdmin):
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
 
     @admin.action(description=_("Przypisz zaznaczone zgłoszenia do mnie"))
-    def assign_to_me(self, request: HttpRequest, queryset) -> None:
+    def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         count = 0
         for ticket in queryset:
-            services.ticket_staff_update(ticket=ticket, by=request.user, assignee=request.user, request=request)
+            services.ticket_staff_update(
+                ticket=ticket, by=staff_member(request), assignee=request.user, request=request
+            )
             count += 1
         self.message_user(
             request,
@@ -398,7 +369,7 @@ class TicketAdmin(admin.ModelAdmin):
 
     # attachments, served only here (staff with a second factor) and to the reporter
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         return [
             path(
                 "<id:ticket_id>/zalaczniki/<id:attachment_id>/",
@@ -412,17 +383,12 @@ class TicketAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         attachment = get_object_or_404(TicketAttachment, pk=attachment_id, ticket_id=ticket_id)
-        audit_log(
-            action="ticket.attachment_view",
-            request=request,
-            obj=attachment.ticket,
-            details={"attachment": attachment.pk},
-        )
+        services.ticket_attachment_open(attachment=attachment, by=staff_member(request), request=request)
         return serve_attachment(attachment)
 
 
 @admin.register(TicketMessage)
-class TicketMessageAdmin(admin.ModelAdmin):
+class TicketMessageAdmin(admin.ModelAdmin[TicketMessage]):
     """Read-only search over answers, replies and notes (kept with their ticket)."""
 
     list_display = ["ticket", "kind", "author", "created_at"]
@@ -433,38 +399,38 @@ class TicketMessageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 # --- announcements ----------------------------------------------------------------------------------
 
 
-class AnnouncementForm(forms.ModelForm):
+class AnnouncementForm(forms.ModelForm[Announcement]):
     class Meta:
         model = Announcement
         fields = ["title", "body", "valid_from", "valid_until", "for_all", "buildings"]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         valid_from, valid_until = data.get("valid_from"), data.get("valid_until")
         if valid_from and valid_until and valid_until <= valid_from:
             self.add_error("valid_until", _("Koniec ważności musi być późniejszy niż jej początek."))
-        if not data.get("for_all") and not data.get("buildings"):
-            self.add_error("buildings", _("Wskaż budynki albo zaznacz „dla wszystkich”."))
-        if data.get("for_all") and data.get("buildings"):
-            self.add_error(
-                "buildings",
-                _("Ogłoszenie „dla wszystkich” nie wskazuje budynków: usuń je albo odznacz „dla wszystkich”."),
-            )
+        if "buildings" in data:
+            try:
+                services.announcement_audience_check(
+                    for_all=bool(data.get("for_all")), building_count=len(data["buildings"])
+                )
+            except ValidationError as exc:
+                self.add_error(None, exc)
         return data
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(admin.ModelAdmin):
+class AnnouncementAdmin(admin.ModelAdmin[Announcement]):
     form = AnnouncementForm
     list_display = ["title", "valid_from", "valid_until", "for_all", "is_current_column", "emailed_at"]
     list_filter = ["for_all", ("valid_from", admin.DateFieldListFilter)]
@@ -476,20 +442,20 @@ class AnnouncementAdmin(admin.ModelAdmin):
     def is_current_column(self, obj: Announcement) -> bool:
         return obj.is_current()
 
-    def save_model(self, request, obj, form, change) -> None:
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    def save_model(self, request: HttpRequest, obj: Announcement, form: AnnouncementForm, change: bool) -> None:
+        services.announcement_save(
+            announcement=obj, buildings=form.cleaned_data["buildings"], by=staff_member(request), request=request
+        )
 
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        services.announcement_saved(announcement=form.instance, by=request.user, created=not change, request=request)
+    def save_related(self, request: HttpRequest, form: AnnouncementForm, formsets: list[Any], change: bool) -> None:
+        # The buildings were saved with the announcement by the service; only inlines are left.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
-    def delete_model(self, request, obj) -> None:
-        audit_log(action="announcement.delete", request=request, obj=obj, details={"title": obj.title})
-        super().delete_model(request, obj)
+    def delete_model(self, request: HttpRequest, obj: Announcement) -> None:
+        services.announcement_delete(announcement=obj, by=staff_member(request), request=request)
 
-    def delete_queryset(self, request, queryset) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Announcement]) -> None:
         for announcement in queryset:
             self.delete_model(request, announcement)
 
@@ -497,12 +463,12 @@ class AnnouncementAdmin(admin.ModelAdmin):
 # --- forms to download --------------------------------------------------------------------------------
 
 
-class DownloadFormForm(forms.ModelForm):
+class DownloadFormForm(forms.ModelForm[DownloadForm]):
     class Meta:
         model = DownloadForm
         fields = ["title", "description", "file", "is_published", "position"]
 
-    def clean_file(self):
+    def clean_file(self) -> Any:
         upload = self.cleaned_data.get("file")
         if upload is not None and hasattr(upload, "content_type"):  # a new upload, not the stored file
             files.detect_content_type(upload, (files.PDF,))
@@ -510,80 +476,60 @@ class DownloadFormForm(forms.ModelForm):
 
 
 @admin.register(DownloadForm)
-class DownloadFormAdmin(admin.ModelAdmin):
+class DownloadFormAdmin(admin.ModelAdmin[DownloadForm]):
     form = DownloadFormForm
     list_display = ["title", "is_published", "position", "size", "updated_at"]
     list_editable = ["is_published", "position"]
     search_fields = ["title", "description"]
 
-    def save_model(self, request, obj, form, change) -> None:
-        replaced = None
-        if "file" in form.changed_data and obj.file:
-            obj.size = obj.file.size
-            if change:
-                replaced = DownloadForm.objects.filter(pk=obj.pk).values_list("file", flat=True).first()
-        super().save_model(request, obj, form, change)
-        audit_log(
-            action="download_form.change" if change else "download_form.upload",
-            request=request,
-            obj=obj,
-            details={"changed": form.changed_data},
+    def save_model(self, request: HttpRequest, obj: DownloadForm, form: DownloadFormForm, change: bool) -> None:
+        services.download_form_save(
+            download_form=obj, changed=form.changed_data, by=staff_member(request), request=request
         )
-        if replaced and replaced != obj.file.name:
-            _delete_file_after_commit(replaced)
 
-    def delete_model(self, request, obj) -> None:
-        audit_log(action="download_form.delete", request=request, obj=obj, details={"title": obj.title})
-        name = obj.file.name
-        super().delete_model(request, obj)
-        _delete_file_after_commit(name)
+    def delete_model(self, request: HttpRequest, obj: DownloadForm) -> None:
+        services.download_form_delete(download_form=obj, by=staff_member(request), request=request)
 
-    def delete_queryset(self, request, queryset) -> None:
-        for form in queryset:
-            self.delete_model(request, form)
-
-
-def _delete_file_after_commit(name: str) -> None:
-    """Remove a stored file once the row that pointed at it is gone for good."""
-    transaction.on_commit(lambda: default_storage.delete(name))
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[DownloadForm]) -> None:
+        for download_form in queryset:
+            self.delete_model(request, download_form)
 
 
 # --- newsletter -----------------------------------------------------------------------------------------
 
 
 @admin.register(Newsletter)
-class NewsletterAdmin(admin.ModelAdmin):
+class NewsletterAdmin(admin.ModelAdmin[Newsletter]):
     list_display = ["subject", "created_at", "sent_at", "recipients"]
     search_fields = ["subject", "body"]
     actions = ["send"]
     change_form_template = "admin/tickets/newsletter/change_form.html"
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         common = ["created_by", "created_at", "sent_at", "sent_by", "recipients", "consenting_now"]
         if obj is not None and obj.sent_at:
             return ["subject", "body", *common]
         return common
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # what was sent stays on record
 
     @admin.display(description=_("użytkownicy ze zgodą na newsletter (teraz)"))
     def consenting_now(self, obj: Newsletter | None) -> int:
         return services.newsletter_recipients().count()
 
-    def save_model(self, request, obj, form, change) -> None:
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-        audit_log(action="newsletter.change" if change else "newsletter.create", request=request, obj=obj)
+    def save_model(
+        self, request: HttpRequest, obj: Newsletter, form: forms.ModelForm[Newsletter], change: bool
+    ) -> None:
+        services.newsletter_save(newsletter=obj, by=staff_member(request), request=request)
 
-    def response_change(self, request, obj):
+    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
         if "_send" in request.POST:
             self._send(request, obj)
             return HttpResponseRedirect(reverse("admin:tickets_newsletter_change", args=[obj.pk]))
         return super().response_change(request, obj)
 
-    def response_add(self, request, obj, post_url_continue=None):
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: str | None = None) -> HttpResponse:
         if "_send" in request.POST:
             self._send(request, obj)
             return HttpResponseRedirect(reverse("admin:tickets_newsletter_change", args=[obj.pk]))
@@ -591,7 +537,7 @@ class NewsletterAdmin(admin.ModelAdmin):
 
     def _send(self, request: HttpRequest, newsletter: Newsletter) -> bool:
         try:
-            sent = services.newsletter_send(newsletter=newsletter, by=request.user, request=request)
+            sent = services.newsletter_send(newsletter=newsletter, by=staff_member(request), request=request)
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return False
@@ -608,6 +554,6 @@ class NewsletterAdmin(admin.ModelAdmin):
         return True
 
     @admin.action(description=_("Wyślij zaznaczone newslettery do użytkowników ze zgodą"))
-    def send(self, request: HttpRequest, queryset) -> None:
+    def send(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for newsletter in queryset:
             self._send(request, newsletter)

@@ -4,7 +4,7 @@ writes its audit entries and queues its e-mails through the outbox."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,13 +14,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import units_for_user
-from billing.models import Unit
+from billing.models import Building, Unit
 from portal.formats import format_date
 from portal.links import absolute_reverse
 from portal.models import EmailMessage, Operator
@@ -29,6 +30,7 @@ from portal.services.mail import email_queue, list_unsubscribe_headers
 from tickets import files
 from tickets.models import (
     Announcement,
+    DownloadForm,
     Newsletter,
     Ticket,
     TicketAttachment,
@@ -252,7 +254,7 @@ def ticket_file(
                     ticket=ticket,
                     original_name=_label(upload.name),
                     content_type=content_type,
-                    size=content.size,
+                    size=content.size or 0,
                 )
                 attachment.file.save(upload.name or "plik", content, save=False)
                 stored.append(attachment.file.name)
@@ -305,6 +307,8 @@ def accessibility_request_file(
     secret = new_secret()
     with transaction.atomic():
         now = timezone.now()
+        # Art. 18(1): "niezwłocznie, nie później niż w ciągu 7 dni od dnia wystąpienia z żądaniem".
+        due_on = timezone.localdate(now) + dt.timedelta(days=ACCESSIBILITY_DEADLINE_DAYS)
         ticket = Ticket.objects.create(
             number=ticket_number_next(timezone.localdate(now).year),
             kind=Ticket.Kind.ACCESSIBILITY,
@@ -317,15 +321,14 @@ def accessibility_request_file(
             description=text[:5000],
             secret_hash=hash_secret(secret),
             created_at=now,
-            # Art. 18(1): "niezwłocznie, nie później niż w ciągu 7 dni od dnia wystąpienia z żądaniem".
-            due_on=timezone.localdate(now) + dt.timedelta(days=ACCESSIBILITY_DEADLINE_DAYS),
+            due_on=due_on,
         )
         audit_log(
             action="ticket.create",
             actor=reporter,
             obj=ticket,
             request=request,
-            details={"kind": ticket.kind, "due_on": ticket.due_on.isoformat()},
+            details={"kind": ticket.kind, "due_on": due_on.isoformat()},
             actor_label="" if reporter else f"{ticket.reporter_name} (bez konta)",
         )
         _email_reporter_received(ticket, secret)
@@ -367,6 +370,20 @@ def _admin_url(ticket: Ticket) -> str:
     return absolute_reverse("admin:tickets_ticket_change", ticket.pk)
 
 
+def ticket_attachment_open(
+    *, attachment: TicketAttachment, by: User, request: HttpRequest | None = None
+) -> TicketAttachment:
+    """Staff open a ticket's attachment in admin: personal data read by staff is on record."""
+    audit_log(
+        action="ticket.attachment_view",
+        actor=by,
+        obj=attachment.ticket,
+        request=request,
+        details={"attachment": attachment.pk},
+    )
+    return attachment
+
+
 # --- the reporter answers back -------------------------------------------------------------
 
 
@@ -405,7 +422,8 @@ def ticket_reporter_reply(
             request=request,
             actor_label="" if author else _("zgłaszający (link do statusu)"),
         )
-        to = [locked.assignee.email] if locked.assignee_id and locked.assignee.email else settings.TICKETS_NOTIFY_EMAILS
+        assignee = locked.assignee
+        to = [assignee.email] if assignee is not None and assignee.email else settings.TICKETS_NOTIFY_EMAILS
         if to:
             email_queue(
                 to=list(to),
@@ -531,28 +549,71 @@ def announcement_recipients(announcement: Announcement):
     return users.filter(pk__in=granted).order_by("pk")
 
 
-def announcement_saved(
-    *, announcement: Announcement, by: User, created: bool, request: HttpRequest | None = None
-) -> None:
-    """After staff publish or edit an announcement: audit it and e-mail it (once per user) if current."""
-    if not announcement.for_all and not announcement.buildings.exists():
-        raise ValidationError(_("Wskaż budynki albo zaznacz „dla wszystkich”."))
-    audit_log(
-        action="announcement.publish" if created else "announcement.change",
-        actor=by,
-        obj=announcement,
-        request=request,
-        details={
-            "for_all": announcement.for_all,
-            "buildings": sorted(announcement.buildings.values_list("pk", flat=True)),
-            "valid_from": announcement.valid_from.isoformat(),
-            "valid_until": announcement.valid_until.isoformat(),
-        },
-    )
-    if announcement.is_current():
-        from tickets.tasks import announcement_email
+def announcement_audience_check(*, for_all: bool, building_count: int) -> None:
+    """D5: an announcement is addressed to everyone or to chosen buildings — exactly one of
+    the two. The one definition of the rule: the admin form shows its errors by the field."""
+    if not for_all and not building_count:
+        raise ValidationError(
+            {"buildings": ValidationError(_("Wskaż budynki albo zaznacz „dla wszystkich”."), code="no_audience")}
+        )
+    if for_all and building_count:
+        raise ValidationError(
+            {
+                "buildings": ValidationError(
+                    _("Ogłoszenie „dla wszystkich” nie wskazuje budynków: usuń je albo odznacz „dla wszystkich”."),
+                    code="two_audiences",
+                )
+            }
+        )
 
-        announcement_email.delay_on_commit(announcement.pk)
+
+def announcement_save(
+    *,
+    announcement: Announcement,
+    buildings: Iterable[Building],
+    by: User,
+    request: HttpRequest | None = None,
+) -> Announcement:
+    """Staff publish or edit an announcement: save it with its buildings, audit it, and e-mail it
+    (once per user) if it is current."""
+    chosen = list(buildings)
+    announcement_audience_check(for_all=announcement.for_all, building_count=len(chosen))
+    created = announcement.pk is None
+    with transaction.atomic():
+        if created:
+            announcement.created_by = by
+        announcement.save()
+        announcement.buildings.set(chosen)
+        audit_log(
+            action="announcement.publish" if created else "announcement.change",
+            actor=by,
+            obj=announcement,
+            request=request,
+            details={
+                "for_all": announcement.for_all,
+                "buildings": sorted(building.pk for building in chosen),
+                "valid_from": announcement.valid_from.isoformat(),
+                "valid_until": announcement.valid_until.isoformat(),
+            },
+        )
+        if announcement.is_current():
+            from tickets.tasks import announcement_email
+
+            announcement_email.delay_on_commit(announcement.pk)
+    return announcement
+
+
+def announcement_delete(*, announcement: Announcement, by: User, request: HttpRequest | None = None) -> None:
+    """Staff remove an announcement; audited (the title stays in the entry)."""
+    with transaction.atomic():
+        audit_log(
+            action="announcement.delete",
+            actor=by,
+            obj=announcement,
+            request=request,
+            details={"title": announcement.title},
+        )
+        announcement.delete()
 
 
 def announcement_email_send(*, announcement_id: int) -> int:
@@ -591,7 +652,8 @@ def announcements_email_due() -> int:
 # --- newsletter ----------------------------------------------------------------------------------
 
 
-def newsletter_recipients():
+def newsletter_recipients() -> QuerySet[User]:
+    """Active accounts with an address that consented to the newsletter."""
     return (
         User.objects.filter(consent_newsletter=True, is_active=True, closed_at__isnull=True, blocked_at__isnull=True)
         .exclude(email="")
@@ -620,6 +682,73 @@ def newsletter_send(*, newsletter: Newsletter, by: User, request: HttpRequest | 
 
         newsletter_deliver.delay_on_commit(locked.pk)
     return locked
+
+
+def newsletter_save(*, newsletter: Newsletter, by: User, request: HttpRequest | None = None) -> Newsletter:
+    """Staff write or edit a newsletter before sending it; audited."""
+    created = newsletter.pk is None
+    with transaction.atomic():
+        if created:
+            newsletter.created_by = by
+        newsletter.save()
+        audit_log(
+            action="newsletter.create" if created else "newsletter.change", actor=by, obj=newsletter, request=request
+        )
+    return newsletter
+
+
+# --- forms to download ----------------------------------------------------------------------------
+
+
+def download_form_save(
+    *, download_form: DownloadForm, changed: Sequence[str], by: User, request: HttpRequest | None = None
+) -> DownloadForm:
+    """Staff upload a form to download (D5) or change it; a replaced PDF leaves the storage
+    once the new one is committed. Audited."""
+    created = download_form.pk is None
+    replaced: str | None = None
+    with transaction.atomic():
+        if "file" in changed and download_form.file:
+            download_form.size = download_form.file.size
+            if not created:
+                # Race: two clerks replacing the same PDF; the row lock makes the second see the first's file.
+                replaced = (
+                    DownloadForm.objects.select_for_update()
+                    .filter(pk=download_form.pk)
+                    .values_list("file", flat=True)
+                    .first()
+                )
+        download_form.save()
+        audit_log(
+            action="download_form.upload" if created else "download_form.change",
+            actor=by,
+            obj=download_form,
+            request=request,
+            details={"changed": list(changed)},
+        )
+        if replaced and replaced != download_form.file.name:
+            _storage_delete_on_commit(replaced)
+    return download_form
+
+
+def download_form_delete(*, download_form: DownloadForm, by: User, request: HttpRequest | None = None) -> None:
+    """Staff remove a form to download and, once that is committed, its PDF; audited."""
+    with transaction.atomic():
+        audit_log(
+            action="download_form.delete",
+            actor=by,
+            obj=download_form,
+            request=request,
+            details={"title": download_form.title},
+        )
+        name = download_form.file.name
+        download_form.delete()
+        _storage_delete_on_commit(name)
+
+
+def _storage_delete_on_commit(name: str) -> None:
+    """Remove a stored file once the row that pointed at it is gone for good (a rollback keeps it)."""
+    transaction.on_commit(lambda: default_storage.delete(name))
 
 
 def unsubscribe_token(user: User) -> str:

@@ -9,11 +9,14 @@ from accounts.services.applications import (
     application_activate,
     application_confirm_email,
     application_confirmation_resend,
+    application_person_match,
     application_reject,
+    application_save_by_staff,
     application_submit,
+    application_unit_match,
     applications_purge_unconfirmed,
 )
-from accounts.services.grants import grants_end_for_title, grants_give
+from accounts.services.grants import grant_delete, grant_save, grants_end_for_title, grants_give
 from accounts.services.password_reset import password_reset_request, password_reset_send
 from accounts.services.personal_data import personal_data_export
 from accounts.services.staff import StaffCredentials, staff_provision
@@ -26,6 +29,8 @@ from accounts.services.users import (
     user_new_first_password,
     user_password_changed,
     user_password_reset,
+    user_password_set_by_staff,
+    user_save_by_staff,
     user_unblock,
 )
 
@@ -35,9 +40,14 @@ __all__ = [
     "application_activate",
     "application_confirm_email",
     "application_confirmation_resend",
+    "application_person_match",
     "application_reject",
+    "application_save_by_staff",
     "application_submit",
+    "application_unit_match",
     "applications_purge_unconfirmed",
+    "grant_delete",
+    "grant_save",
     "grants_end_for_title",
     "grants_give",
     "lockout_reset",
@@ -54,5 +64,7 @@ __all__ = [
     "user_new_first_password",
     "user_password_changed",
     "user_password_reset",
+    "user_password_set_by_staff",
+    "user_save_by_staff",
     "user_unblock",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from accounts.password_validation import login_generate, password_generate
 from accounts.pdf import application_pdf
 from accounts.services.grants import grants_give
 from accounts.services.users import credentials_email
+from billing.models import Person, Unit
 from portal.formats import format_date
 from portal.links import absolute_url
 from portal.services.audit import audit_log, client_ip
@@ -383,6 +385,79 @@ def application_reject(
             template="application_rejected",
             context={"application": application, "reason": reason},
             dedup_key=f"application-rejected:{application.pk}",
+        )
+    return application
+
+
+def _pending_for_matching(application: Application) -> Application:
+    # Race: a clerk links a person or unit while another activates or rejects the application;
+    # the row lock orders them, and a decided application keeps the data it was decided on.
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if locked.status != Application.Status.PENDING:
+        raise ValidationError(
+            _("Dopasowanie można zmienić tylko we wniosku czekającym na weryfikację."), code="not_pending"
+        )
+    return locked
+
+
+def application_person_match(
+    *, application: Application, person_id: int, by: User, request: HttpRequest | None = None
+) -> Application:
+    """Staff link a pending application to a person of the back-office (A3, the matching panel)."""
+    with transaction.atomic():
+        locked = _pending_for_matching(application)
+        person = Person.objects.filter(pk=person_id).first()
+        if person is None:
+            raise ValidationError(_("Nie ma takiej osoby w systemie źródłowym."), code="unknown_person")
+        previous = locked.person.external_id if locked.person else ""
+        locked.person = person
+        locked.save(update_fields=["person"])
+        audit_log(
+            action="application.match_person",
+            actor=by,
+            obj=locked,
+            request=request,
+            details={"person": person.external_id, "previous": previous},
+        )
+    application.person = person
+    return locked
+
+
+def application_unit_match(
+    *, application: Application, application_unit_id: int, unit_id: int, by: User, request: HttpRequest | None = None
+) -> ApplicationUnit:
+    """Staff assign a unit of the back-office to one unit named in a pending application (A3)."""
+    with transaction.atomic():
+        locked = _pending_for_matching(application)
+        requested = ApplicationUnit.objects.filter(pk=application_unit_id, application=locked).first()
+        unit = Unit.objects.filter(pk=unit_id).first()
+        if requested is None or unit is None:
+            raise ValidationError(_("Nie ma takiego lokalu we wniosku albo w systemie źródłowym."), code="unknown_unit")
+        previous = requested.unit.external_id if requested.unit else ""
+        requested.unit = unit
+        requested.save(update_fields=["unit"])
+        audit_log(
+            action="application.match_unit",
+            actor=by,
+            obj=locked,
+            request=request,
+            details={"requested": requested.label, "unit": unit.external_id, "previous": previous},
+        )
+    return requested
+
+
+def application_save_by_staff(
+    *, application: Application, changed: Sequence[str], by: User, request: HttpRequest | None = None
+) -> Application:
+    """Staff save the fields of the application form in admin (the person, their note); audited."""
+    with transaction.atomic():
+        application.save()
+        audit_log(
+            action="application.change",
+            actor=by,
+            obj=application,
+            request=request,
+            details={"fields": sorted(changed)},
         )
     return application
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpRequest
 
 from accounts.models import UnitGrant, User
 from billing.models import Title, Unit
@@ -14,7 +15,13 @@ from portal.services.audit import audit_log
 
 
 def grants_give(
-    *, user: User, units: Iterable[Unit], source: str, since: dt.date, by: User | None = None, request=None
+    *,
+    user: User,
+    units: Iterable[Unit],
+    source: str,
+    since: dt.date,
+    by: User | None = None,
+    request: HttpRequest | None = None,
 ) -> list[UnitGrant]:
     """Grant ``user`` access to each unit they do not already have open access to."""
     created = []
@@ -72,3 +79,35 @@ def grants_end_for_title(*, title_id: int, on: dt.date) -> int:
             )
             count += 1
         return count
+
+
+def grant_save(*, grant: UnitGrant, changed: Sequence[str], by: User, request: HttpRequest | None = None) -> UnitGrant:
+    """Staff give or change one unit access in admin (the user's inline or the grants list); audited."""
+    with transaction.atomic():
+        if grant.pk is not None:
+            # Race: the nightly sync ending this grant (grants_end_for_title) while staff edit it;
+            # the row lock orders them.
+            UnitGrant.objects.select_for_update().filter(pk=grant.pk).first()
+        grant.save()
+        audit_log(
+            action="grant.save",
+            actor=by,
+            obj=grant,
+            request=request,
+            details={
+                "unit": grant.unit.external_id,
+                "since": str(grant.since),
+                "until": str(grant.until or ""),
+                "fields": sorted(changed),
+            },
+        )
+    return grant
+
+
+def grant_delete(*, grant: UnitGrant, by: User, request: HttpRequest | None = None) -> None:
+    """Staff remove a unit access in admin; the entry is written on the user, as the grant is gone."""
+    with transaction.atomic():
+        audit_log(
+            action="grant.delete", actor=by, obj=grant.user, request=request, details={"unit": grant.unit.external_id}
+        )
+        grant.delete()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -211,3 +212,41 @@ def user_close(*, user: User, request: HttpRequest | None = None) -> None:
         user.closed_at = timezone.now()
         user.set_unusable_password()
         user.save()
+
+
+# --- accounts staff edit in admin ----------------------------------------------------------------
+
+
+def _password_typed_by_someone_else(*, user: User, by: User) -> bool:
+    """A5: a password someone other than the account holder typed is a staff-generated one,
+    so it must be changed at the next login; staff setting their own password keep it.
+    The one definition of the rule: admin's add form and its password form both use it."""
+    return user.pk != by.pk
+
+
+def user_save_by_staff(
+    *, user: User, changed: Sequence[str], created: bool, by: User, request: HttpRequest | None = None
+) -> User:
+    """Staff add an account (with a password they typed) or change one in admin; audited."""
+    with transaction.atomic():
+        if created and _password_typed_by_someone_else(user=user, by=by):
+            user.must_change_password = True
+        user.save()
+        audit_log(
+            action="account.create" if created else "account.change",
+            actor=by,
+            obj=user,
+            request=request,
+            details={"fields": sorted(changed)},
+        )
+    return user
+
+
+def user_password_set_by_staff(*, user: User, by: User, request: HttpRequest | None = None) -> None:
+    """After staff typed a new password for an account in admin (the password itself is set by
+    Django's form): someone else's must be changed at the next login (A5); audited."""
+    with transaction.atomic():
+        if _password_typed_by_someone_else(user=user, by=by):
+            User.objects.filter(pk=user.pk).update(must_change_password=True)
+            user.must_change_password = True
+        audit_log(action="account.password_set_by_staff", actor=by, obj=user, request=request)

@@ -49,6 +49,8 @@ ACTION_LABELS: dict[str, Any] = {
     "application.change": _("zmiana wniosku"),
     "application.confirm_email": _("potwierdzenie e-maila wniosku"),
     "application.confirmation_resend": _("ponowne wysłanie linku potwierdzającego"),
+    "application.match_person": _("powiązanie wniosku z osobą"),
+    "application.match_unit": _("przypisanie lokalu we wniosku"),
     "application.reject": _("odrzucenie wniosku"),
     "application.submit": _("złożenie wniosku"),
     "consent.newsletter_withdrawn": _("wycofanie zgody na newsletter"),

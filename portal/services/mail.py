@@ -12,11 +12,13 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from portal.links import absolute_url
 from portal.models import EmailAttachment, EmailMessage
+from portal.services.audit import audit_log
 
 logger = logging.getLogger(__name__)
 
@@ -84,12 +86,20 @@ def _queue_delivery(message_id: int) -> None:
     email_deliver.delay_on_commit(message_id)
 
 
-def email_resend(*, message: EmailMessage) -> None:
-    """Staff action: give a failed or cancelled message a fresh set of attempts."""
-    EmailMessage.objects.filter(pk=message.pk).exclude(status=EmailMessage.Status.SENT).update(
-        status=EmailMessage.Status.QUEUED, attempts=0, last_error=""
-    )
-    _queue_delivery(message.pk)
+def email_resend(*, message: EmailMessage, by: Any, request: HttpRequest | None = None) -> bool:
+    """Staff action: give a failed or cancelled message a fresh set of attempts; audited.
+    A message sent meanwhile is left alone (False)."""
+    with transaction.atomic():
+        reset = (
+            EmailMessage.objects.filter(pk=message.pk)
+            .exclude(status=EmailMessage.Status.SENT)
+            .update(status=EmailMessage.Status.QUEUED, attempts=0, last_error="")
+        )
+        if not reset:
+            return False
+        audit_log(action="email.resend", actor=by, obj=message, request=request)
+        _queue_delivery(message.pk)
+    return True
 
 
 def retry_delay(attempts: int) -> float:
