@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from axes.models import AccessFailureLog, AccessLog
 from django.conf import settings
@@ -37,9 +37,6 @@ from portal.models import AuditEntry, EmailMessage
 from portal.services.audit import audit_log
 from sync.models import ConsentChange
 from tickets.models import Ticket, TicketAttachment, TicketMessage, TicketStatusChange
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise  # typing only: django-stubs-ext is a test requirement
 
 FORMAT_VERSION = 1
 
