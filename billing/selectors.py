@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import UnitGrant, User
-from accounts.selectors import granted_units, granted_units_condition, units_for_user
+from accounts.selectors import granted_units, units_for_user
 from billing.models import Document, DocumentRead, Invoice, InvoiceLine, LedgerEntry, Person, Unit
 from portal import sql
 from portal.formats import ZERO
@@ -73,20 +73,18 @@ class UnitSummary:
         return -self.balance if self.balance < 0 else ZERO
 
 
-# The sums of each unit's ledger in ONE pass over its entries (a grouped derived table,
-# limited to the user's units), the sum due on the next due date in a second look at them.
+# The sums of each unit's ledger, one unit at a time (a lateral join over the ledger's unit
+# index), so the page names the user's units once: through ``granted_units``' rule.
 _SUMMARY_COLUMNS = (
     "s.balance, s.interest, s.next_due_on, CASE WHEN s.next_due_on IS NOT NULL THEN "  # noqa: S608 - constant SQL
     f"(SELECT SUM(n.amount) FROM {LedgerEntry._meta.db_table} n "
     "WHERE n.unit_id = u.external_id AND n.amount > 0 AND n.due_on = s.next_due_on) END"
 )
 _SUMMARY_JOIN = (
-    "LEFT JOIN (SELECT l.unit_id, SUM(l.amount) AS balance, "  # noqa: S608 - constant SQL
+    "LEFT JOIN LATERAL (SELECT SUM(l.amount) AS balance, "  # noqa: S608 - constant SQL
     "SUM(CASE WHEN l.kind = 'interest' THEN l.amount END) AS interest, "
     "MIN(CASE WHEN l.due_on >= %s AND l.amount > 0 THEN l.due_on END) AS next_due_on "
-    f"FROM {LedgerEntry._meta.db_table} l WHERE l.unit_id IN "
-    f"(SELECT v.external_id FROM {Unit._meta.db_table} v WHERE {{units}}) GROUP BY l.unit_id) s "
-    "ON s.unit_id = u.external_id"
+    f"FROM {LedgerEntry._meta.db_table} l WHERE l.unit_id = u.external_id) s ON TRUE"
 )
 
 
@@ -96,13 +94,12 @@ def unit_summaries(user: User, *, today: dt.date | None = None) -> list[UnitSumm
     The next due payment is the earliest due date from today on among the charges, with
     the sum of the charges due that day."""
     today = today or timezone.localdate()
-    units, units_params = granted_units_condition(user, today, alias="v")
     summaries = []
     for unit, (balance, interest, next_due_on, next_due_amount, as_of) in granted_units(
         user,
         extra_columns=f"{_SUMMARY_COLUMNS}, {_as_of_column()}",
-        extra_joins=_SUMMARY_JOIN.format(units=units),
-        extra_params=(today, *units_params),
+        extra_joins=_SUMMARY_JOIN,
+        extra_params=(today,),
         today=today,
     ):
         summaries.append(

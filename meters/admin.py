@@ -30,7 +30,7 @@ from meters import services
 from meters.formats import format_quantity
 from meters.models import Meter, Reading, ReadingSubmission
 from portal.admin import ReadOnlyAdminMixin
-from tickets.files import serve_private_file
+from portal.files import serve_private_file
 
 
 class BuildingFilter(admin.SimpleListFilter):

@@ -25,11 +25,12 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from billing.models import Building
+from portal import files
+from portal.files import serve_attachment
 from portal.formats import format_date
 from portal.services.audit import audit_log
 from portal.workdays import working_days_between
-from tickets import files, services
-from tickets.files import serve_attachment
+from tickets import services
 from tickets.models import Announcement, DownloadForm, Newsletter, Ticket, TicketAttachment, TicketMessage
 
 # --- the queue's filters ------------------------------------------------------------------------

@@ -1,5 +1,8 @@
-"""Checking uploaded files by their content: a JPEG, PNG or PDF is recognised by its
-first bytes (and images by Pillow), never by its name or the browser's type.
+"""Uploaded and private files, shared by ticket attachments, meter photos and downloadable
+forms (on the ground floor, so that meters need not import tickets).
+
+Uploads are checked by their content: a JPEG, PNG or PDF is recognised by its first bytes
+(and images by Pillow), never by its name or the browser's type.
 
 Accepted images are stored re-encoded (``image_reencoded``): only the pixels are kept, so
 EXIF data with the GPS position of the phone, comments and anything appended after the
@@ -11,6 +14,7 @@ can describe a huge image that would take gigabytes of memory to decode).
 from __future__ import annotations
 
 import io
+from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -172,5 +176,16 @@ def serve_private_file(field_file: FieldFile, *, filename: str, content_type: st
     return response
 
 
-def serve_attachment(attachment) -> FileResponse:
+class Attachment(Protocol):
+    """A stored upload with the name and type it is served under (e.g. ``TicketAttachment``)."""
+
+    @property
+    def file(self) -> FieldFile: ...
+    @property
+    def download_name(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+
+
+def serve_attachment(attachment: Attachment) -> FileResponse:
     return serve_private_file(attachment.file, filename=attachment.download_name, content_type=attachment.content_type)
