@@ -213,9 +213,10 @@ class Application(models.Model):
         """Which terms the applicant accepted. The form is not sent without accepting them (A1):
         the version shown then, or the portal's basic terms while no version was published."""
         submitted = format_date(self.created_at, with_time=True)
-        if self.terms_version_id:
+        terms = self.terms_version if self.terms_version_id else None
+        if terms is not None:
             return _("wersja %(version)s, zaakceptowana %(date)s") % {
-                "version": self.terms_version.version,
+                "version": terms.version,
                 "date": submitted,
             }
         return _(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -39,7 +40,7 @@ def granted_units(
     extra_params: Sequence[Any] = (),
     unit_id: int | None = None,
     today: dt.date | None = None,
-) -> list[tuple[Unit, tuple]]:
+) -> list[tuple[Unit, tuple[Any, ...]]]:
     """What ``units_for_user`` selects (units with their buildings, ordered as
     ``Unit.Meta.ordering``: the building's address, then the unit's number) in ONE query,
     each unit with the values of ``extra_columns`` (SQL over the unit's alias ``u`` and
@@ -97,7 +98,8 @@ def login_info(user: User) -> LoginInfo:
         "AND (p.previous IS NULL OR f.created_at > p.previous) GROUP BY p.previous"
     )
     who = [User._meta.label_lower, str(user.pk)]
-    previous, failed, last_failed = sql.fetch_one(query, [*who, *who, *FAILED_LOGIN_ACTIONS])
+    # Always one row (the derived table ``p`` has one); the fallback says what "nothing" reads as.
+    previous, failed, last_failed = sql.fetch_one(query, [*who, *who, *FAILED_LOGIN_ACTIONS]) or (None, 0, None)
     return LoginInfo(
         previous_login_at=sql.as_datetime(previous), failed_since=failed, last_failed_at=sql.as_datetime(last_failed)
     )
@@ -116,7 +118,7 @@ CURRENT_TERMS_ID: Memo[int | None] = Memo(_current_terms_id)
 TERMS_SESSION_KEY = "accounts_terms_accepted"
 
 
-def user_has_accepted_current_terms(user: User, session=None) -> bool:
+def user_has_accepted_current_terms(user: User, session: SessionBase | None = None) -> bool:
     """Checked on every request (accounts.middleware). The user's acceptance of the current
     version is looked up once, then remembered in ``session``: usually no query at all."""
     current = CURRENT_TERMS_ID.get()

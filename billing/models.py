@@ -17,6 +17,7 @@ ledger rows). Only the import writes these tables.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import ClassVar
 
 from django.conf import settings
@@ -218,6 +219,9 @@ class Invoice(models.Model):
     vat = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2)
     gross = models.DecimalField(_("brutto"), max_digits=12, decimal_places=2)
     ksef_number = models.CharField(_("numer KSeF"), max_length=64, blank=True)
+    # Not columns: what billing.selectors compute with the invoice's own query for its pages.
+    outstanding: Decimal
+    data_as_of: dt.datetime | None
 
     class Meta:
         verbose_name = _("faktura")

@@ -14,7 +14,7 @@ can describe a huge image that would take gigabytes of memory to decode).
 from __future__ import annotations
 
 import io
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -40,7 +40,7 @@ EXTENSIONS = {JPEG: ".jpg", PNG: ".png", PDF: ".pdf"}
 
 
 def max_attachment_bytes() -> int:
-    return settings.TICKETS_ATTACHMENT_MAX_MB * 1024 * 1024
+    return int(settings.TICKETS_ATTACHMENT_MAX_MB) * 1024 * 1024
 
 
 def sniff(head: bytes) -> str | None:
@@ -117,7 +117,7 @@ def _check_pixels(image: Image.Image, name: str) -> None:
         raise _too_many_pixels(name, image.size)
 
 
-def image_reencoded(upload: File, content_type: str, *, name: str) -> ContentFile:
+def image_reencoded(upload: File[Any], content_type: str, *, name: str) -> ContentFile[bytes]:
     """The image of ``upload`` (checked by ``detect_content_type``) encoded anew in its own
     format as the file ``name`` + its extension: the pixels only, turned upright as its EXIF
     orientation said; no EXIF, GPS, comments or trailing data. The colour profile stays."""

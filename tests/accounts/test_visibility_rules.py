@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from django.db import transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -201,7 +202,7 @@ def _seen_on_every_path(built: Built, today: dt.date) -> dict[str, set[tuple[int
     return paths
 
 
-HYPOTHESIS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+HYPOTHESIS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @HYPOTHESIS
@@ -263,3 +264,29 @@ def test_after_the_nightly_access_ending_no_path_shows_a_unit_whose_title_has_en
         for name in ("orm", "access", "sql_list", "sql_page", "summaries"):
             assert paths[name] == expected, name
         transaction.set_rollback(True)
+
+
+# --- the same rule, one example per path a careless edit once left open (issue 15, item 7) ---
+
+
+def test_a_withdrawn_unit_with_a_still_active_grant_answers_404_on_its_unit_page(client, owner, unit) -> None:
+    client.force_login(owner)
+    page, invoices = reverse("billing:unit", args=[unit.pk]), reverse("billing:invoices", args=[unit.pk])
+    assert client.get(page).status_code == 200
+    Unit.objects.filter(pk=unit.pk).update(withdrawn_at=timezone.now())
+    assert client.get(page).status_code == 404
+    assert client.get(invoices).status_code == 404
+
+
+def test_an_announcement_is_not_emailed_to_a_tenant_whose_only_unit_in_the_building_is_withdrawn(owner, unit) -> None:
+    User.objects.filter(pk=owner.pk).update(notify_announcements=True)
+    announcement = Announcement.objects.create(
+        title="Przerwa w dostawie wody",
+        body="…",
+        valid_from=timezone.now() - dt.timedelta(hours=1),
+        valid_until=timezone.now() + dt.timedelta(days=1),
+    )
+    announcement.buildings.set([unit.building])
+    assert list(announcement_recipients(announcement)) == [owner]
+    Unit.objects.filter(pk=unit.pk).update(withdrawn_at=timezone.now())
+    assert list(announcement_recipients(announcement)) == []
