@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.matching import normalize_street, normalize_token
 from billing.models import Title
 from portal.formats import format_date
+from portal.periods import Period
 
 
 class User(AbstractUser):
@@ -81,11 +83,13 @@ class UnitGrant(models.Model):
     def __str__(self) -> str:
         return f"{self.user} → {self.unit}"
 
-    @staticmethod
-    def active_q(on: dt.date, prefix: str = "") -> Q:
-        return Q(**{f"{prefix}since__lte": on}) & (
-            Q(**{f"{prefix}until__isnull": True}) | Q(**{f"{prefix}until__gte": on})
-        )
+    # "A grant is active on D": from ``since`` through ``until``, open when empty. Whether the
+    # unit is then visible is accounts.access's rule (it adds the withdrawn units).
+    PERIOD: ClassVar[Period] = Period("since", "until")
+
+    @classmethod
+    def active_q(cls, on: dt.date, prefix: str = "") -> Q:
+        return cls.PERIOD.q(on, prefix)
 
 
 class TermsVersion(models.Model):
@@ -209,9 +213,10 @@ class Application(models.Model):
         """Which terms the applicant accepted. The form is not sent without accepting them (A1):
         the version shown then, or the portal's basic terms while no version was published."""
         submitted = format_date(self.created_at, with_time=True)
-        if self.terms_version_id:
+        terms = self.terms_version if self.terms_version_id else None
+        if terms is not None:
             return _("wersja %(version)s, zaakceptowana %(date)s") % {
-                "version": self.terms_version.version,
+                "version": terms.version,
                 "date": submitted,
             }
         return _(

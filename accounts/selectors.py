@@ -11,55 +11,44 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import TermsAcceptance, TermsVersion, UnitGrant, User
+from accounts import access
+from accounts.models import TermsAcceptance, TermsVersion, User
 from billing.models import Building, Unit
 from portal import sql
 from portal.memo import Memo
 from portal.models import AuditEntry
 
 
-def units_for_user(user: User) -> QuerySet[Unit]:
-    """Units the user has an active grant for today."""
-    if not user.is_authenticated:
+def units_for_user(user: User | AnonymousUser) -> QuerySet[Unit]:
+    """Units the user may see today (``accounts.access``)."""
+    if not isinstance(user, User):
         return Unit.objects.none()
-    today = timezone.localdate()
-    unit_ids = UnitGrant.objects.filter(UnitGrant.active_q(today), user=user).values("unit_id")
-    # A unit the back-office no longer sends (withdrawn, kept for portal data) is hidden.
-    return Unit.objects.filter(pk__in=unit_ids, withdrawn_at__isnull=True).select_related("building")
-
-
-def granted_units_condition(user: User, today: dt.date, alias: str = "u") -> tuple[str, list]:
-    """``units_for_user``'s rule as an SQL condition on a unit row (``billing_unit`` as
-    ``alias``) and its parameters: not withdrawn, and an active grant of the user today
-    (``UnitGrant.active_q``)."""
-    condition = (
-        f"{alias}.withdrawn_at IS NULL AND {alias}.id IN (SELECT g.unit_id FROM {UnitGrant._meta.db_table} g "  # noqa: S608 - constant SQL
-        "WHERE g.user_id = %s AND g.since <= %s AND (g.until IS NULL OR g.until >= %s))"
-    )
-    return condition, [user.pk, today, today]
+    return access.visible_units(user, timezone.localdate()).select_related("building")
 
 
 def granted_units(
-    user: User,
+    user: User | AnonymousUser,
     *,
     extra_columns: str = "",
     extra_joins: str = "",
     extra_params: Sequence[Any] = (),
     unit_id: int | None = None,
     today: dt.date | None = None,
-) -> list[tuple[Unit, tuple]]:
+) -> list[tuple[Unit, tuple[Any, ...]]]:
     """What ``units_for_user`` selects (units with their buildings, ordered as
     ``Unit.Meta.ordering``: the building's address, then the unit's number) in ONE query,
     each unit with the values of ``extra_columns`` (SQL over the unit's alias ``u`` and
     the tables of ``extra_joins``, e.g. the sums of its ledger; ``extra_params`` are the
     parameters of both, in that order); only ``unit_id`` if given."""
-    if not user.is_authenticated:
+    if not isinstance(user, User):
         return []
-    condition, params = granted_units_condition(user, today or timezone.localdate())
+    condition, params = access.visible_units_condition(user.pk, today or timezone.localdate())
     if unit_id is not None:
         condition += " AND u.id = %s"
         params.append(unit_id)
@@ -79,7 +68,7 @@ def granted_units(
     return result
 
 
-def unit_for_user(user: User, unit_id: int) -> Unit:
+def unit_for_user(user: User | AnonymousUser, unit_id: int) -> Unit:
     """The unit if the user has an active grant for it; 404 for anyone else."""
     found = granted_units(user, unit_id=unit_id)
     if not found:
@@ -109,7 +98,8 @@ def login_info(user: User) -> LoginInfo:
         "AND (p.previous IS NULL OR f.created_at > p.previous) GROUP BY p.previous"
     )
     who = [User._meta.label_lower, str(user.pk)]
-    previous, failed, last_failed = sql.fetch_one(query, [*who, *who, *FAILED_LOGIN_ACTIONS])
+    # Always one row (the derived table ``p`` has one); the fallback says what "nothing" reads as.
+    previous, failed, last_failed = sql.fetch_one(query, [*who, *who, *FAILED_LOGIN_ACTIONS]) or (None, 0, None)
     return LoginInfo(
         previous_login_at=sql.as_datetime(previous), failed_since=failed, last_failed_at=sql.as_datetime(last_failed)
     )
@@ -128,7 +118,7 @@ CURRENT_TERMS_ID: Memo[int | None] = Memo(_current_terms_id)
 TERMS_SESSION_KEY = "accounts_terms_accepted"
 
 
-def user_has_accepted_current_terms(user: User, session=None) -> bool:
+def user_has_accepted_current_terms(user: User, session: SessionBase | None = None) -> bool:
     """Checked on every request (accounts.middleware). The user's acceptance of the current
     version is looked up once, then remembered in ``session``: usually no query at all."""
     current = CURRENT_TERMS_ID.get()

@@ -17,6 +17,8 @@ ledger rows). Only the import writes these tables.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -24,6 +26,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from billing.fields import BackOfficeIdField
+from portal.periods import Period
 
 
 class Building(models.Model):
@@ -133,15 +136,16 @@ class Title(models.Model):
     def __str__(self) -> str:
         return f"{self.person} — {self.unit} ({self.get_kind_display()})"
 
-    def is_active(self, on: dt.date) -> bool:
-        """A title ends at the end of its ``valid_to`` day."""
-        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+    # "A title is active on D" (A10): ends at the end of its ``valid_to`` day, open when empty.
+    # The one definition the ORM, the SQL of the sync and Python all render (portal.periods).
+    PERIOD: ClassVar[Period] = Period("valid_from", "valid_to")
 
-    @staticmethod
-    def active_q(on: dt.date, prefix: str = "") -> Q:
-        return Q(**{f"{prefix}valid_from__lte": on}) & (
-            Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": on})
-        )
+    def is_active(self, on: dt.date) -> bool:
+        return self.PERIOD.contains(self.valid_from, self.valid_to, on)
+
+    @classmethod
+    def active_q(cls, on: dt.date, prefix: str = "") -> Q:
+        return cls.PERIOD.q(on, prefix)
 
 
 class LedgerEntry(models.Model):
@@ -215,6 +219,9 @@ class Invoice(models.Model):
     vat = models.DecimalField(_("VAT"), max_digits=12, decimal_places=2)
     gross = models.DecimalField(_("brutto"), max_digits=12, decimal_places=2)
     ksef_number = models.CharField(_("numer KSeF"), max_length=64, blank=True)
+    # Not columns: what billing.selectors compute with the invoice's own query for its pages.
+    outstanding: Decimal
+    data_as_of: dt.datetime | None
 
     class Meta:
         verbose_name = _("faktura")

@@ -12,32 +12,30 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import UnitGrant, User
-from accounts.selectors import granted_units, granted_units_condition, units_for_user
+from accounts.selectors import granted_units, units_for_user
 from billing.models import Document, DocumentRead, Invoice, InvoiceLine, LedgerEntry, Person, Unit
 from portal import sql
 from portal.formats import ZERO
+from sync.models import DATA_AS_OF_SQL
 
 # --- data as of -------------------------------------------------------------------------------
 
 
 def data_as_of() -> dt.datetime | None:
     """B3: the back-office's ``as_of`` of the last imported bundle (None before the first)."""
-    from sync.selectors import data_as_of as sync_data_as_of
-
-    return sync_data_as_of()
+    row = sql.fetch_one(f"SELECT {DATA_AS_OF_SQL}")
+    return sql.as_datetime(row[0] if row else None)
 
 
 def _as_of_column() -> str:
     """``data_as_of()`` as one more column of a page's own query (no query of its own)."""
-    from sync.selectors import DATA_AS_OF_SQL
-
     return DATA_AS_OF_SQL
 
 
@@ -73,20 +71,18 @@ class UnitSummary:
         return -self.balance if self.balance < 0 else ZERO
 
 
-# The sums of each unit's ledger in ONE pass over its entries (a grouped derived table,
-# limited to the user's units), the sum due on the next due date in a second look at them.
+# The sums of each unit's ledger, one unit at a time (a lateral join over the ledger's unit
+# index), so the page names the user's units once: through ``granted_units``' rule.
 _SUMMARY_COLUMNS = (
     "s.balance, s.interest, s.next_due_on, CASE WHEN s.next_due_on IS NOT NULL THEN "  # noqa: S608 - constant SQL
     f"(SELECT SUM(n.amount) FROM {LedgerEntry._meta.db_table} n "
     "WHERE n.unit_id = u.external_id AND n.amount > 0 AND n.due_on = s.next_due_on) END"
 )
 _SUMMARY_JOIN = (
-    "LEFT JOIN (SELECT l.unit_id, SUM(l.amount) AS balance, "  # noqa: S608 - constant SQL
+    "LEFT JOIN LATERAL (SELECT SUM(l.amount) AS balance, "  # noqa: S608 - constant SQL
     "SUM(CASE WHEN l.kind = 'interest' THEN l.amount END) AS interest, "
     "MIN(CASE WHEN l.due_on >= %s AND l.amount > 0 THEN l.due_on END) AS next_due_on "
-    f"FROM {LedgerEntry._meta.db_table} l WHERE l.unit_id IN "
-    f"(SELECT v.external_id FROM {Unit._meta.db_table} v WHERE {{units}}) GROUP BY l.unit_id) s "
-    "ON s.unit_id = u.external_id"
+    f"FROM {LedgerEntry._meta.db_table} l WHERE l.unit_id = u.external_id) s ON TRUE"
 )
 
 
@@ -96,13 +92,12 @@ def unit_summaries(user: User, *, today: dt.date | None = None) -> list[UnitSumm
     The next due payment is the earliest due date from today on among the charges, with
     the sum of the charges due that day."""
     today = today or timezone.localdate()
-    units, units_params = granted_units_condition(user, today, alias="v")
     summaries = []
     for unit, (balance, interest, next_due_on, next_due_amount, as_of) in granted_units(
         user,
         extra_columns=f"{_SUMMARY_COLUMNS}, {_as_of_column()}",
-        extra_joins=_SUMMARY_JOIN.format(units=units),
-        extra_params=(today, *units_params),
+        extra_joins=_SUMMARY_JOIN,
+        extra_params=(today,),
         today=today,
     ):
         summaries.append(
@@ -150,8 +145,9 @@ class LedgerFilter:
     def is_empty(self) -> bool:
         return self.date_from is None and self.date_to is None and not self.kinds
 
-    def sql(self, alias: str) -> tuple[str, list]:
-        parts, params = [], []
+    def sql(self, alias: str) -> tuple[str, list[Any]]:
+        parts: list[str] = []
+        params: list[Any] = []
         if self.date_from:
             parts.append(f"{alias}.booked_on >= %s")
             params.append(self.date_from)
@@ -231,7 +227,7 @@ def unit_with_totals(user: User, unit_id: int, flt: LedgerFilter) -> tuple[Unit,
             f"SUM(CASE WHEN {cond} AND l.kind = 'interest' THEN l.amount END) AS interest_in_period"
         )
     )
-    totals = (
+    totals_join = (
         "LEFT JOIN (SELECT l.unit_id, SUM(l.amount) AS balance, "  # noqa: S608 - constant SQL
         "SUM(CASE WHEN l.kind = 'interest' THEN l.amount END) AS interest, "
         + ("COUNT(*) AS n" if flt.is_empty else f"COUNT(CASE WHEN {cond} THEN 1 END) AS n")
@@ -244,7 +240,7 @@ def unit_with_totals(user: User, unit_id: int, flt: LedgerFilter) -> tuple[Unit,
         user,
         unit_id=unit_id,
         extra_columns=f"{columns}, {_as_of_column()}",
-        extra_joins=totals,
+        extra_joins=totals_join,
         extra_params=[*cond_params * 4, unit_id],
     )
     if not found:
@@ -295,17 +291,17 @@ def ledger_rows(
     )
     total_params = [unit.external_id] if balance is None else []
     rows = sql.fetch_all(query, [*total_params, unit.external_id, *params, limit, offset])
-    if rows and balance is None:
-        balance = sql.as_money(rows[0][9])
+    if balance is None:
+        balance = sql.as_money(rows[0][9]) if rows else ZERO
     return [_row(r, balance) for r in rows]
 
 
-def _row(r: Sequence, balance: Decimal) -> LedgerRow:
+def _row(r: Sequence[Any], balance: Decimal) -> LedgerRow:
     # Positionally: a page builds dozens of rows. SQLite hands dates back as text in raw queries.
     return LedgerRow(
         r[0],
         r[1],
-        sql.as_date(r[2]),
+        cast(dt.date, sql.as_date(r[2])),  # booked_on is NOT NULL
         sql.as_date(r[3]),
         r[4],
         r[5],
@@ -327,7 +323,7 @@ class _PageSource:
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, key: slice) -> list:
+    def __getitem__(self, key: slice) -> list[Any]:
         if not isinstance(key, slice):
             raise TypeError("pages are sliced")
         start, stop = key.start or 0, key.stop if key.stop is not None else self._count
@@ -335,7 +331,7 @@ class _PageSource:
             return []
         return self._page(start, stop - start)
 
-    def _page(self, offset: int, limit: int) -> list:
+    def _page(self, offset: int, limit: int) -> list[Any]:
         raise NotImplementedError
 
 
@@ -385,7 +381,7 @@ def statement(unit: Unit, *, date_from: dt.date | None, date_to: dt.date) -> Sta
         f"SELECT SUM(l.amount), SUM(CASE WHEN l.booked_on < %s THEN l.amount END) "  # noqa: S608 - constant SQL
         f"FROM {_LEDGER} l WHERE l.unit_id = %s",
         [date_from or dt.date.min, unit.external_id],
-    )
+    ) or (None, None)
     balance, opening = sql.as_money(balance), sql.as_money(opening)
     rows = ledger_rows(unit, flt, balance=balance, offset=0, limit=1_000_000, newest_first=False)
     totals: dict[str, Decimal] = dict.fromkeys(LedgerEntry.Kind.values, ZERO)
@@ -400,7 +396,7 @@ def statement(unit: Unit, *, date_from: dt.date | None, date_to: dt.date) -> Sta
 # --- invoices ---------------------------------------------------------------------------------
 
 
-def _outstanding(gross: Decimal, balance, newer_gross) -> Decimal:
+def _outstanding(gross: Decimal, balance: Any, newer_gross: Any) -> Decimal:
     """What is still to pay on an invoice (see ``invoices_of_unit``)."""
     left = sql.as_money(balance) - sql.as_money(newer_gross)
     if gross <= 0 or left <= 0:
@@ -446,7 +442,7 @@ def invoices_of_unit(unit: Unit, *, offset: int, limit: int) -> list[InvoiceRow]
         InvoiceRow(
             id=pk,
             number=number,
-            issued_on=sql.as_date(issued_on),
+            issued_on=cast(dt.date, sql.as_date(issued_on)),  # NOT NULL
             due_on=sql.as_date(due_on),
             gross=sql.as_money(gross),
             outstanding=_outstanding(sql.as_money(gross), balance, newer_gross),
@@ -517,7 +513,7 @@ def invoice_add_outstanding(invoice: Invoice) -> Invoice:
     balance, newer_gross, as_of = sql.fetch_one(
         f"SELECT {_OUTSTANDING_COLUMNS}, {_as_of_column()} FROM {Invoice._meta.db_table} i WHERE i.id = %s",  # noqa: S608
         [invoice.pk],
-    )
+    ) or (None, None, None)
     invoice.outstanding = _outstanding(invoice.gross, balance, newer_gross)
     invoice.data_as_of = sql.as_datetime(as_of)
     return invoice

@@ -75,6 +75,13 @@ def _transfer_context(transfer: Transfer) -> dict:
 # --- dashboard --------------------------------------------------------------------------------
 
 
+def home(request: HttpRequest) -> HttpResponse:
+    """The address ``/``: the landing page for a visitor, the tenant's dashboard after login."""
+    if not request.user.is_authenticated:
+        return render(request, "portal/landing.html")
+    return dashboard(request)
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """B3: each unit with its balance in words and colour, the next payment, data as of."""

@@ -33,7 +33,7 @@ from meters.models import Meter, Reading, ReadingSubmission
 from meters.selectors import legalization_warning_ends, meters_due_for_legalization
 from portal.admin import ReadOnlyAdminMixin
 from portal.admin_site import staff_member
-from tickets.files import serve_private_file
+from portal.files import serve_private_file
 
 
 class BuildingFilter(admin.SimpleListFilter):

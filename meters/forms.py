@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meters.consumption import add_months, month_start, next_month
 from meters.formats import format_reading_value
-from tickets import files
+from portal import files
 
 # A meter shows at most 9 digits before the comma (the largest ones have 8) and 3 after it.
 MAX_WHOLE_DIGITS = 9

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.utils import timezone
 
-from tickets import files
+from portal import files
 
 STASH_DIR = "meters/pending"
 _SESSION_KEY = "meters_pending_photos"
@@ -39,7 +39,7 @@ class StashedPhoto:
 def photo_stash(request: HttpRequest, *, token: str, upload: UploadedFile) -> StashedPhoto:
     """Keep a checked photo for the form with ``token`` (replacing one kept before).
 
-    Kept re-encoded like a stored photo (tickets.files.image_reencoded): not even for a day
+    Kept re-encoded like a stored photo (portal.files.image_reencoded): not even for a day
     does the storage hold the phone's EXIF/GPS data or anything appended to the image. The
     upload's ``content_type`` is the one its content was checked to be (meters.forms)."""
     content_type = upload.content_type

@@ -17,16 +17,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import access
 from accounts.models import User
 from meters import selectors
 from meters.formats import format_quantity
 from meters.models import Meter, Plausibility, Reading, ReadingSubmission
 from meters.window import reading_window, window_state
+from portal import files
 from portal.formats import format_date
 from portal.models import EmailMessage
 from portal.services.audit import audit_log
 from portal.services.mail import email_queue
-from tickets import files
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def reading_submit(
         raise ValidationError(state.message, code="window_closed")
     photo_type = _sniffed_photo_type(photo) if photo is not None else ""
     # Re-encoded before the meter's row is locked (it decodes the whole image): what is
-    # stored is the pixels only, without EXIF/GPS or anything appended (tickets.files).
+    # stored is the pixels only, without EXIF/GPS or anything appended (portal.files).
     try:
         stored_photo = files.image_reencoded(photo, photo_type, name="zdjecie-licznika") if photo else None
     except ValidationError as exc:
@@ -235,13 +236,7 @@ def reading_reject(*, reading: Reading, by: User, reason: str, request: HttpRequ
 
 
 def reminder_recipients() -> QuerySet[User]:
-    return (
-        User.objects.filter(
-            notify_reading_reminders=True, is_active=True, closed_at__isnull=True, blocked_at__isnull=True
-        )
-        .exclude(email="")
-        .order_by("pk")
-    )
+    return access.reachable_users().filter(notify_reading_reminders=True).order_by("pk")
 
 
 def reading_reminders_send(*, today: dt.date) -> int:

@@ -23,9 +23,9 @@ from meters.formats import format_quantity, format_reading_value
 from meters.forms import PeriodForm, ReadingForm, new_submission_token
 from meters.models import Meter
 from meters.window import window_state
+from portal.files import serve_private_file
 from portal.formats import format_date
 from portal.spreadsheet import csv_date, csv_month, csv_number, csv_response, csv_text
-from tickets.files import serve_private_file
 
 READINGS_PER_PAGE = 100
 

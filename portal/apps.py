@@ -27,7 +27,7 @@ class PortalConfig(AppConfig):
         # <id:…> in every urls.py: ids bounded to bigint (portal/converters.py). Registered before
         # any URLconf is imported, which is when the patterns are compiled.
         register_converter(IdConverter, "id")
-        # Uploaded images (tickets.files): Pillow refuses an image of more pixels than the limit
+        # Uploaded images (portal.files): Pillow refuses an image of more pixels than the limit
         # instead of only warning (it refuses at twice the limit otherwise), wherever it opens one.
         Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS
         warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -430,7 +430,7 @@ CELERY_BEAT_SCHEDULE["portal-ratelimit-purge"] = {
 # --- Issue 13, items 9 and 11–13: security headers, ids, uploaded images, admin login ------------
 # Uploaded images (meter photos, ticket attachments) of more pixels than this are refused
 # before they are decoded (a 140 kB PNG can describe 12000 × 12000 pixels); accepted ones are
-# stored re-encoded, without EXIF/GPS data or anything appended (tickets/files.py).
+# stored re-encoded, without EXIF/GPS data or anything appended (portal/files.py).
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 # Content-Security-Policy (django-csp 4): scripts, styles, fonts and frames only from the portal
 # itself, no inline script or style anywhere (templates keep both in static/). Images may also

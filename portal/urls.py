@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from billing import views as billing_views
 from portal import demo, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", billing_views.home, name="home"),
     path("regulamin/", views.terms, name="terms"),
     path("prywatnosc/", views.privacy, name="privacy"),
     # Answered by portal.ops_middleware.OperationsMiddleware before any host check; the

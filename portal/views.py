@@ -1,4 +1,5 @@
 import hmac
+from typing import TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotFound, JsonResponse
@@ -6,18 +7,11 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
 
-from billing.views import dashboard
 from portal import health as health_checks
 from portal import metrics as prometheus
 from portal.accessibility import accessibility_statement
 from portal.links import absolute_url
 from portal.models import Operator
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return render(request, "portal/landing.html")
-    return dashboard(request)
 
 
 def terms(request: HttpRequest) -> HttpResponse:
@@ -66,7 +60,10 @@ def metrics(request: HttpRequest) -> HttpResponse:
     return _no_store(HttpResponse(body, content_type=content_type))
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
+Response = TypeVar("Response", bound=HttpResponse)
+
+
+def _no_store(response: Response) -> Response:
     # Answered before the session is read, so PrivateCacheMiddleware never sees them: the same
     # header as every other page, said here.
     response["Cache-Control"] = "private, no-store"

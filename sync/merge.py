@@ -493,13 +493,13 @@ class Merger:
                 "SELECT COUNT(*) FROM billing_title t WHERE t.unit_id = %s AND t.person_id = %s "
                 "AND t.external_id NOT IN (SELECT k FROM r_titles) "
                 "AND NOT EXISTS (SELECT 1 FROM b_titles s WHERE s.title_id = t.external_id) "
-                "AND t.valid_from <= %s AND (t.valid_to IS NULL OR t.valid_to >= %s)",
-                [unit_id, person_id, today, today],
+                f"AND {Title.PERIOD.sql('t')}",
+                [unit_id, person_id, *Title.PERIOD.params(today)],
             ) + db.scalar(
                 "SELECT COUNT(*) FROM b_titles s JOIN billing_unit u ON u.external_id = s.unit_id "
                 "JOIN billing_person p ON p.external_id = s.person_id WHERE u.id = %s AND p.id = %s "
-                "AND s.valid_from <= %s AND (s.valid_to IS NULL OR s.valid_to >= %s)",
-                [unit_id, person_id, today, today],
+                f"AND {Title.PERIOD.sql('s')}",
+                [unit_id, person_id, *Title.PERIOD.params(today)],
             )
             if not stays:
                 yesterday = today - dt.timedelta(days=1)

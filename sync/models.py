@@ -65,6 +65,15 @@ class ImportRun(models.Model):
         return self.timings.get("total") if self.timings else None
 
 
+# B3: the back-office's ``as_of`` of the last imported bundle (the imported run that finished
+# last), as an SQL expression: a tenant page's own query reads it as one more column. Beside
+# the model (not in sync.selectors) so that billing's pages read it without importing the sync.
+DATA_AS_OF_SQL = (
+    f"(SELECT r.as_of FROM {ImportRun._meta.db_table} r "  # noqa: S608 - constant SQL
+    f"WHERE r.status = '{ImportRun.Status.IMPORTED.value}' ORDER BY r.finished_at DESC, r.id DESC LIMIT 1)"
+)
+
+
 class ImportProblem(models.Model):
     """One problem found in a refused bundle: where (file, line, column), what (value) and why."""
 

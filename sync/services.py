@@ -21,10 +21,11 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import grant_running_after_q
 from accounts.models import UnitGrant
 from accounts.services import grants_end_for_title
 from billing.models import Document, Title
@@ -353,8 +354,8 @@ def titles_end_access(*, today: dt.date | None = None) -> int:
     later_ended = Title.objects.filter(
         unit=OuterRef("unit"), person=OuterRef("person"), valid_to__lt=today, valid_to__gt=OuterRef("valid_to")
     )
-    running_grant = UnitGrant.objects.filter(unit=OuterRef("unit"), user__person=OuterRef("person")).filter(
-        Q(until__isnull=True) | Q(until__gt=OuterRef("valid_to"))
+    running_grant = UnitGrant.objects.filter(
+        grant_running_after_q(OuterRef("valid_to")), unit=OuterRef("unit"), user__person=OuterRef("person")
     )
     ended = (
         Title.objects.filter(valid_to__lt=today)

@@ -26,11 +26,12 @@ from django_stubs_ext import StrOrPromise
 
 from accounts.models import User
 from billing.models import Building
+from portal import files
 from portal.admin_site import staff_member
+from portal.files import serve_attachment
 from portal.formats import format_date
 from portal.workdays import working_days_between
-from tickets import files, services
-from tickets.files import serve_attachment
+from tickets import services
 from tickets.models import Announcement, DownloadForm, Newsletter, Ticket, TicketAttachment, TicketMessage
 
 # --- the queue's filters ------------------------------------------------------------------------

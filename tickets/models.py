@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.periods import Period
 from portal.workdays import add_working_days, working_days_between
 
 # Readable and easy to dictate over the phone: no 0/O, 1/I/L.
@@ -353,13 +354,16 @@ class Announcement(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def is_current(self, now: dt.datetime | None = None) -> bool:
-        now = now or timezone.now()
-        return self.valid_from <= now < self.valid_until
+    # "An announcement is current at T": from ``valid_from`` up to, not including,
+    # ``valid_until`` (always set). Rendered for the ORM, the dashboard's SQL and Python.
+    PERIOD: ClassVar[Period] = Period("valid_from", "valid_until", end_inclusive=False, open_end=False)
 
-    @staticmethod
-    def current_q(now: dt.datetime) -> Q:
-        return Q(valid_from__lte=now, valid_until__gt=now)
+    def is_current(self, now: dt.datetime | None = None) -> bool:
+        return self.PERIOD.contains(self.valid_from, self.valid_until, now or timezone.now())
+
+    @classmethod
+    def current_q(cls, now: dt.datetime) -> Q:
+        return cls.PERIOD.q(now)
 
 
 class DownloadForm(models.Model):

@@ -10,8 +10,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import access
 from accounts.models import User
-from accounts.selectors import granted_units_condition
 from billing.models import Unit
 from portal import sql
 from tickets.models import Announcement, DownloadForm, Ticket, TicketMessage
@@ -57,16 +57,19 @@ def announcements_for_user(user: User, now: dt.datetime | None = None, *, limit:
     """Current announcements addressed to everyone or to a building where the user has a
     unit, newest first. On every dashboard view, so in plain SQL (see ``portal.sql``)."""
     now = now or timezone.now()
-    units, params = granted_units_condition(user, timezone.localtime(now).date())
+    units, params = access.visible_units_condition(user.pk, timezone.localtime(now).date())
     table, links = Announcement._meta.db_table, Announcement.buildings.through._meta.db_table
     query = (
         f"SELECT {sql.columns(Announcement, 'a')} FROM {table} a "  # noqa: S608 - constant SQL
-        "WHERE a.valid_from <= %s AND a.valid_until > %s "  # Announcement.current_q
+        f"WHERE {Announcement.PERIOD.sql('a')} "
         f"AND (a.for_all OR EXISTS (SELECT 1 FROM {links} ab INNER JOIN {Unit._meta.db_table} u "
         f"ON u.building_id = ab.building_id WHERE ab.announcement_id = a.id AND {units})) "
         "ORDER BY a.valid_from DESC, a.id DESC LIMIT %s"
     )
-    return [sql.instance(Announcement, row) for row in sql.fetch_all(query, [now, now, *params, limit])]
+    return [
+        sql.instance(Announcement, row)
+        for row in sql.fetch_all(query, [*Announcement.PERIOD.params(now), *params, limit])
+    ]
 
 
 def published_forms() -> QuerySet[DownloadForm]:

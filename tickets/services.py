@@ -19,15 +19,16 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import access
 from accounts.models import User
 from accounts.selectors import units_for_user
 from billing.models import Building, Unit
+from portal import files
 from portal.formats import format_date
 from portal.links import absolute_reverse
 from portal.models import EmailMessage, Operator
 from portal.services.audit import audit_log
 from portal.services.mail import email_queue, list_unsubscribe_headers
-from tickets import files
 from tickets.models import (
     Announcement,
     DownloadForm,
@@ -533,20 +534,14 @@ def ticket_staff_update(
 # --- announcements ---------------------------------------------------------------------------
 
 
-def announcement_recipients(announcement: Announcement):
-    """Users who opted in to announcements by e-mail and to whom it is addressed."""
-    users = User.objects.filter(
-        notify_announcements=True, is_active=True, closed_at__isnull=True, blocked_at__isnull=True
-    ).exclude(email="")
-    if announcement.for_all:
-        return users.order_by("pk")
-    from accounts.models import UnitGrant
-
-    today = timezone.localdate()
-    granted = UnitGrant.objects.filter(
-        UnitGrant.active_q(today), unit__building__in=announcement.buildings.all()
-    ).values("user_id")
-    return users.filter(pk__in=granted).order_by("pk")
+def announcement_recipients(announcement: Announcement) -> QuerySet[User]:
+    """Users who opted in to announcements by e-mail and to whom it is addressed: everyone,
+    or who may see a unit in one of its buildings today (``accounts.access``)."""
+    users = access.reachable_users().filter(notify_announcements=True)
+    if not announcement.for_all:
+        seeing = access.users_seeing_buildings(announcement.buildings.all(), timezone.localdate())
+        users = users.filter(pk__in=seeing.values("pk"))
+    return users.order_by("pk")
 
 
 def announcement_audience_check(*, for_all: bool, building_count: int) -> None:
@@ -654,11 +649,7 @@ def announcements_email_due() -> int:
 
 def newsletter_recipients() -> QuerySet[User]:
     """Active accounts with an address that consented to the newsletter."""
-    return (
-        User.objects.filter(consent_newsletter=True, is_active=True, closed_at__isnull=True, blocked_at__isnull=True)
-        .exclude(email="")
-        .order_by("pk")
-    )
+    return access.reachable_users().filter(consent_newsletter=True).order_by("pk")
 
 
 def newsletter_send(*, newsletter: Newsletter, by: User, request: HttpRequest | None = None) -> Newsletter:

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tickets import files, ratelimit, selectors, services
-from tickets.files import serve_attachment, serve_private_file
+from portal import files
+from portal.files import serve_attachment, serve_private_file
+from tickets import ratelimit, selectors, services
 from tickets.forms import (
     AccessibilityRequestForm,
     AnonymousFailureForm,

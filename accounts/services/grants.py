@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest
 
+from accounts.access import grant_running_after_q
 from accounts.models import UnitGrant, User
 from billing.models import Title, Unit
 from portal.services.audit import audit_log
@@ -24,9 +24,9 @@ def grants_give(
     request: HttpRequest | None = None,
 ) -> list[UnitGrant]:
     """Grant ``user`` access to each unit they do not already have open access to."""
-    created = []
+    created: list[UnitGrant] = []
     for unit in units:
-        open_grant = UnitGrant.objects.filter(user=user, unit=unit).filter(Q(until__isnull=True) | Q(until__gte=since))
+        open_grant = UnitGrant.objects.filter(grant_running_after_q(since - dt.timedelta(days=1)), user=user, unit=unit)
         if open_grant.exists():
             continue
         grant = UnitGrant.objects.create(user=user, unit=unit, since=since, source=source)
@@ -64,7 +64,7 @@ def grants_end_for_title(*, title_id: int, on: dt.date) -> int:
         grants = (
             UnitGrant.objects.select_for_update()
             .filter(user__person_id=title.person_id, unit_id=title.unit_id)
-            .filter(Q(until__isnull=True) | Q(until__gt=on))
+            .filter(grant_running_after_q(on))
             .select_related("user")
         )
         count = 0

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts import access
 from accounts.models import TermsAcceptance, TermsVersion, User
 from portal.links import absolute_reverse
 from portal.models import EmailMessage
@@ -33,11 +34,7 @@ def terms_publish(*, version: str, text: str, by: User | None, request: HttpRequ
 def terms_change_recipients() -> QuerySet[User]:
     """Users the regulations bind: open, unblocked accounts with an e-mail (staff are employees,
     bound by their contracts, not by the tenants' regulations)."""
-    return (
-        User.objects.filter(is_active=True, is_staff=False, closed_at__isnull=True, blocked_at__isnull=True)
-        .exclude(email="")
-        .order_by("pk")
-    )
+    return access.reachable_users().filter(is_staff=False).order_by("pk")
 
 
 def terms_changed_email_send(*, terms_id: int) -> int:

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import grant_running_after_q
 from accounts.lockout import lockout_until
 from accounts.models import Application, UnitGrant, User
 from accounts.password_validation import password_generate
@@ -184,7 +185,7 @@ def user_close(*, user: User, request: HttpRequest | None = None) -> None:
         old_username, old_email = user.username, user.email.lower()
         audit_log(action="account.close", actor=user, obj=user, request=request)
         today = timezone.localdate()
-        UnitGrant.objects.filter(user=user).filter(Q(until__isnull=True) | Q(until__gt=today)).update(until=today)
+        UnitGrant.objects.filter(grant_running_after_q(today), user=user).update(until=today)
         for message in EmailMessage.objects.filter(status=EmailMessage.Status.QUEUED).only("pk", "to", "user_id"):
             if message.user_id == user.pk or old_email in [address.lower() for address in message.to]:
                 EmailMessage.objects.filter(pk=message.pk, status=EmailMessage.Status.QUEUED).update(

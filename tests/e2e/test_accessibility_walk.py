@@ -36,12 +36,12 @@ from django_otp.oath import totp
 from accounts.models import Application, TermsAcceptance
 from accounts.services.applications import confirm_token, pdf_token
 from meters.models import Meter
+from portal import files
 from portal.models import EmailMessage
 from sync.models import ConsentChange, ImportProblem, ImportRun, OutboundBundle
 from tests import factories
 from tests.billing.conftest import add_history
 from tests.portal.test_security_headers import NOT_WALKED, _routes
-from tickets import files
 from tickets.models import TicketAttachment, TicketMessage
 from tickets.services import status_token, unsubscribe_token
 

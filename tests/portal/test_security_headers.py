@@ -26,9 +26,9 @@ from django.utils import timezone
 
 from accounts.profil_zaufany.views import post_binding
 from accounts.services.applications import pdf_token
+from portal import files
 from tests import factories
 from tests.billing.conftest import add_history
-from tickets import files
 from tickets.models import TicketAttachment
 from tickets.services import status_token
 

@@ -3,8 +3,8 @@ import re
 
 import pytest
 
+from billing.selectors import data_as_of
 from meters.models import Reading
-from sync.selectors import data_as_of
 from sync.services import bundle_import
 from tests.factories import MeterFactory, TenantReadingFactory
 from tests.sync.bundles import EXAMPLE

@@ -1,4 +1,4 @@
-"""Uploaded images as ticket attachments, and the rules of tickets.files that meter photos
+"""Uploaded images as ticket attachments, and the rules of portal.files that meter photos
 share (issue 13, item 12; the photos: tests/meters/test_photo_uploads.py): stored re-encoded
 (no EXIF/GPS, nothing appended), refused above the pixel limit with a Polish message, and
 downloaded under a name and type taken from their checked content."""
@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from PIL import Image
 
+from portal import files
 from tests.tickets.helpers import APPENDED_PAGE, huge_png, jpeg_with_gps, png_bytes, stored_files, upload
-from tickets import files
 from tickets.models import TicketAttachment
 
 # As in the portal's processes (portal.apps; pytest resets the filters that Django's set-up made).

@@ -1,5 +1,8 @@
-"""Checking uploaded files by their content: a JPEG, PNG or PDF is recognised by its
-first bytes (and images by Pillow), never by its name or the browser's type.
+"""Uploaded and private files, shared by ticket attachments, meter photos and downloadable
+forms (on the ground floor, so that meters need not import tickets).
+
+Uploads are checked by their content: a JPEG, PNG or PDF is recognised by its first bytes
+(and images by Pillow), never by its name or the browser's type.
 
 Accepted images are stored re-encoded (``image_reencoded``): only the pixels are kept, so
 EXIF data with the GPS position of the phone, comments and anything appended after the
@@ -10,12 +13,8 @@ can describe a huge image that would take gigabytes of memory to decode).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from tickets.models import TicketAttachment
-
 import io
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -41,8 +40,7 @@ EXTENSIONS = {JPEG: ".jpg", PNG: ".png", PDF: ".pdf"}
 
 
 def max_attachment_bytes() -> int:
-    megabytes: int = settings.TICKETS_ATTACHMENT_MAX_MB
-    return megabytes * 1024 * 1024
+    return int(settings.TICKETS_ATTACHMENT_MAX_MB) * 1024 * 1024
 
 
 def sniff(head: bytes) -> str | None:
@@ -119,7 +117,7 @@ def _check_pixels(image: Image.Image, name: str) -> None:
         raise _too_many_pixels(name, image.size)
 
 
-def image_reencoded(upload: File[bytes], content_type: str, *, name: str) -> ContentFile[bytes]:
+def image_reencoded(upload: File[Any], content_type: str, *, name: str) -> ContentFile[bytes]:
     """The image of ``upload`` (checked by ``detect_content_type``) encoded anew in its own
     format as the file ``name`` + its extension: the pixels only, turned upright as its EXIF
     orientation said; no EXIF, GPS, comments or trailing data. The colour profile stays."""
@@ -178,5 +176,16 @@ def serve_private_file(field_file: FieldFile, *, filename: str, content_type: st
     return response
 
 
-def serve_attachment(attachment: TicketAttachment) -> FileResponse:
+class Attachment(Protocol):
+    """A stored upload with the name and type it is served under (e.g. ``TicketAttachment``)."""
+
+    @property
+    def file(self) -> FieldFile: ...
+    @property
+    def download_name(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+
+
+def serve_attachment(attachment: Attachment) -> FileResponse:
     return serve_private_file(attachment.file, filename=attachment.download_name, content_type=attachment.content_type)
