@@ -357,7 +357,7 @@ admin.site.unregister(AccessAttempt)
 
 
 @admin.register(AccessAttempt)
-class AuditedAccessAttemptAdmin(AccessAttemptAdmin):  # type: ignore[misc]  # django-axes has no type hints
+class AuditedAccessAttemptAdmin(AccessAttemptAdmin):  # django-axes has no type hints
     """Axes' failed-attempt records; removing them unlocks an account, which is audited."""
 
     actions = ["unlock_accounts", "cleanup_expired_attempts"]
@@ -809,11 +809,11 @@ class PolishOTPDeviceAdminMixin(admin.ModelAdmin[Any]):
         return bool(device.confirmed)
 
 
-class StaffStaticDeviceAdmin(PolishOTPDeviceAdminMixin, StaticDeviceAdmin):  # type: ignore[misc]  # django-otp has no type hints
+class StaffStaticDeviceAdmin(PolishOTPDeviceAdminMixin, StaticDeviceAdmin):  # django-otp has no type hints
     """django-otp's admin of backup codes, in Polish."""
 
 
-class StaffTOTPDeviceAdmin(PolishOTPDeviceAdminMixin, TOTPDeviceAdmin):  # type: ignore[misc]  # django-otp has no type hints
+class StaffTOTPDeviceAdmin(PolishOTPDeviceAdminMixin, TOTPDeviceAdmin):  # django-otp has no type hints
     """django-otp's admin of TOTP devices. Its two extra pages (the key and its QR code) look
     the device up with ``objects.get()``, so an unknown or out-of-range id was a 500
     (``DoesNotExist``); here it is a 404 like on every other page."""

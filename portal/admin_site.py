@@ -59,7 +59,7 @@ class PolishAdminMixin(ModelAdmin[Any]):
         return super().delete_view(request, object_id, extra_context)
 
 
-class PortalAdminSite(OTPAdminSite):  # type: ignore[misc]  # django-otp has no type hints
+class PortalAdminSite(OTPAdminSite):  # django-otp has no type hints
     """Every admin page requires a user verified by TOTP or a static token (A13)."""
 
     site_header = _("e-BOK — panel obsługi")

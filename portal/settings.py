@@ -10,6 +10,7 @@ project, Celery tasks run in-process, e-mail printed to the console.
 from __future__ import annotations
 
 import sys
+from typing import Any
 from datetime import timedelta
 from pathlib import Path
 
@@ -101,7 +102,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -136,7 +137,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-AUTH_PASSWORD_VALIDATORS = [
+AUTH_PASSWORD_VALIDATORS: list[dict[str, Any]] = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -200,6 +201,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # E-mail: every message goes through the outbox (portal.models.EmailMessage).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+EMAIL_BACKEND: str = EMAIL_CONFIG["EMAIL_BACKEND"]
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="e-BOK <ebok@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
@@ -238,7 +240,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
@@ -462,7 +464,7 @@ else:
     CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives}
 # No page of the portal uses the camera, microphone, location, payments or other device APIs
 # (the payment gateway is another site): a script injected anyhow could not use them either.
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",
@@ -626,7 +628,7 @@ if DEMO and not env.str("PORTAL_BASE_URL", default=""):
 # per e-mail (the messages are on the staff's "Poczta demo" page).
 if DEMO:
     MIDDLEWARE.append("portal.demo.DemoNotFoundMiddleware")
-    if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set from EMAIL_URL above
+    if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
         EMAIL_BACKEND = "portal.demo.OneLineConsoleBackend"
 # Item 21: newsletters and announcements carry List-Unsubscribe (one-click link and a mailto to this
 # mailbox, where a person handles the request; the operator's e-mail when empty).
