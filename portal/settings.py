@@ -10,9 +10,9 @@ project, Celery tasks run in-process, e-mail printed to the console.
 from __future__ import annotations
 
 import sys
-from typing import Any
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.management.utils import get_random_secret_key
