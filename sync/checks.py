@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from meters.models import PORTAL_READING_PREFIX
 from sync.db import Database, Target
-from sync.problems import Problem
-from sync.reader import FAST_ROW_CHECKS
+from sync.problems import Problem, bundle_amount
+from sync.reader import ROW_RULES
 from sync.schema import DELETABLE, FILES, KEY_OF
 
 LOOSE_FROM = 50_000  # rows of a table loaded straight (fast mode) from which references are checked per value
@@ -30,11 +30,6 @@ HELD = {
     "meters": ("meters_meter", "external_id", f"t.withdrawn_at IS NULL AND t.unit_id NOT IN ({DELETED_UNITS})"),
     "invoices": ("billing_invoice", "external_id", f"t.unit_id NOT IN ({DELETED_UNITS})"),
 }
-
-
-def _pl(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
 
 
 def run_checks(
@@ -53,8 +48,12 @@ def run_checks(
     unique index already refused any duplicate id, as did those in ``unique``."""
     direct = direct or {}
     problems: list[Problem] = []
-    for stem, condition in FAST_ROW_CHECKS.items() if fast else ():
-        if rows.get(stem) and db.scalar(f"SELECT EXISTS (SELECT 1 FROM b_{stem} WHERE {condition})") in (True, 1):
+    for stem, rule in ROW_RULES.items() if fast else ():
+        if (
+            rule.sql
+            and rows.get(stem)
+            and db.scalar(f"SELECT EXISTS (SELECT 1 FROM b_{stem} WHERE {rule.sql})") in (True, 1)
+        ):
             problems.append(Problem(FILES[stem].filename, None, "", "", "row_check", ""))
     problems += _duplicates(db, rows=rows, skip=frozenset(direct) | frozenset(unique), fast=fast)
     problems += _references(db, full=full, rows=rows, direct=direct)
@@ -256,9 +255,9 @@ def _invoice_totals(db: Database, *, full: bool) -> list[Problem]:
                         "invoices.csv",
                         line,
                         column,
-                        _pl(int(total)),
+                        bundle_amount(int(total)),
                         "invoice_totals",
-                        _("Kwota faktury różna od sumy jej pozycji (%(sum)s).") % {"sum": _pl(int(lines))},
+                        _("Kwota faktury różna od sumy jej pozycji (%(sum)s).") % {"sum": bundle_amount(int(lines))},
                     )
                 )
     if not full:
@@ -277,10 +276,10 @@ def _invoice_totals(db: Database, *, full: bool) -> list[Problem]:
                             "invoice_lines.csv",
                             line,
                             column,
-                            _pl(int(lines)),
+                            bundle_amount(int(lines)),
                             "invoice_totals",
                             _("Suma pozycji różna od kwoty faktury %(invoice)s w portalu (%(total)s).")
-                            % {"invoice": invoice, "total": _pl(int(total))},
+                            % {"invoice": invoice, "total": bundle_amount(int(total))},
                         )
                     )
     return found

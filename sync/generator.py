@@ -10,6 +10,7 @@ Written as a stream: the 2,000 units × 10 years of the benchmark never sit in m
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
 import hashlib
@@ -396,9 +397,11 @@ def generate_bundle(
                 ]
             )
         sale = issued.replace(day=1) - dt.timedelta(days=1)
-        ksef = ""
+        ksef = ksef_hash = ""
         if issued >= dt.date(2026, 2, 1):
             ksef = f"6490001234-{issued:%Y%m%d}-{rng.randint(0, 16**12 - 1):012X}-{rng.randint(0, 255):02X}"
+            # Stands for the SHA-256 of the invoice's KSeF XML (the generator writes no XML).
+            ksef_hash = base64.b64encode(hashlib.sha256(ksef.encode()).digest()).decode()
         w.row(
             "invoices",
             [
@@ -413,6 +416,7 @@ def generate_bundle(
                 _money(totals[1]),
                 _money(totals[2]),
                 ksef,
+                ksef_hash,
             ],
         )
         for r in rows:

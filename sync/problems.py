@@ -30,6 +30,12 @@ def shown(value: object) -> str:
     return text if len(text) <= VALUE_MAX else text[: VALUE_MAX - 1] + "…"
 
 
+def bundle_amount(cents: int) -> str:
+    """An amount in grosze as the bundle writes it (``-1234,56``), for staff to find it there."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
+
+
 @dataclass(frozen=True)
 class Problem:
     file: str

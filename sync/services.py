@@ -37,7 +37,7 @@ from sync import outbound
 from sync.checks import run_checks
 from sync.container import MANIFEST, Container, Manifest, _line_of, open_container, read_manifest
 from sync.db import Database, Shadow, Target
-from sync.merge import ENTITIES, Merger, fault_point
+from sync.merge import ENTITIES, Merger
 from sync.models import ImportProblem, ImportRun
 from sync.problems import ProblemLog
 from sync.reader import BundleReader, Fallback
@@ -296,7 +296,6 @@ def _load_check_merge(
             if name.removesuffix(".csv") not in FILES:
                 reader.read_other(name)
         timings["read"] = round(time.perf_counter() - clock, 3)
-        fault_point("loaded")
         clock = time.perf_counter()
         rows = {stem: c["rows"] for stem, c in counts.items()}
         found = run_checks(db, full=manifest.is_full, rows=rows, fast=fast, direct=direct, unique=unique)
