@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -9,13 +10,13 @@ from sync.models import ConsentChange, ImportProblem, ImportRun, OutboundBundle
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg] # django-stubs: generic in the stubs only
     list_display = ["started_at", "status", "export_id", "kind", "sequence", "as_of", "problem_count", "seconds"]
     list_filter = ["status", "kind", "trigger"]
     search_fields = ["export_id", "bundle", "source"]
     date_hierarchy = "started_at"
     show_full_result_count = False
-    fields = [
+    fields = readonly_fields = (
         "status",
         "message",
         "problems_link",
@@ -31,8 +32,7 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "finished_at",
         "counts_table",
         "timings_table",
-    ]
-    readonly_fields = fields
+    )
 
     @admin.display(description=_("czas (s)"))
     def seconds(self, obj: ImportRun) -> str:
@@ -68,7 +68,7 @@ class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ImportProblem)
-class ImportProblemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ImportProblemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg] # django-stubs: generic in the stubs only
     list_display = ["position", "file", "line", "column", "value", "reason"]
     list_filter = ["code", "file"]
     search_fields = ["value", "reason"]
@@ -76,17 +76,17 @@ class ImportProblemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     list_select_related = False
 
-    def get_queryset(self, request: HttpRequest):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ImportProblem]:
         return super().get_queryset(request).order_by("run", "position")
 
 
 @admin.register(OutboundBundle)
-class OutboundBundleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OutboundBundleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg] # django-stubs: generic in the stubs only
     list_display = ["export_id", "created_at", "readings", "consents", "picked_up_at", "path"]
 
 
 @admin.register(ConsentChange)
-class ConsentChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ConsentChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg] # django-stubs: generic in the stubs only
     list_display = [
         "person_external_id",
         "e_invoice",

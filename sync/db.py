@@ -81,12 +81,11 @@ class PgCopySink:
 def _queued_writer(cursor: Any) -> Any:
     """psycopg's writer thread (the reader goes on while the server takes the data), with a
     short queue: at most ~8 MB waiting, whatever the file's size."""
-    import queue
 
     from psycopg.copy import QueuedLibpqWriter
 
     writer = QueuedLibpqWriter(cursor)
-    writer._queue = queue.Queue(maxsize=64)  # of ≤ 128 kB pieces (psycopg's default: 1024)
+    writer._queue = type(writer._queue)(maxsize=64)  # of ≤ 128 kB pieces (psycopg's default: 1024)
     return writer
 
 
@@ -330,11 +329,11 @@ class Database:
     # --- plain SQL -----------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         self.cursor.execute(sql, params)
-        return max(self.cursor.rowcount, 0)
+        return max(int(self.cursor.rowcount), 0)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         self.cursor.execute(sql, params)
-        return self.cursor.fetchall()
+        return list(self.cursor.fetchall())
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         self.cursor.execute(sql, params)

@@ -188,13 +188,13 @@ def pinned(model: type[models.Model], table: str) -> str:
         if other in BACK_OFFICE_MODELS:
             continue
         for f in other._meta.concrete_fields:
-            if f.is_relation and f.related_model is model:
+            if isinstance(f, models.ForeignKey) and f.related_model is model:  # one-to-one fields too
                 parts.append(
                     f"{table}.{f.target_field.column} IN "
                     f"(SELECT {f.column} FROM {other._meta.db_table} WHERE {f.column} IS NOT NULL)"
                 )
     if model is Meter:
-        parts.append(f"{table}.external_id IN (SELECT meter_id FROM meters_reading WHERE status <> 'confirmed')")
+        parts.append(f"{table}.external_id IN (SELECT meter_id FROM {READING} WHERE status <> 'confirmed')")
     return "(" + " OR ".join(parts) + ")" if parts else "(1 = 0)"
 
 
@@ -242,8 +242,8 @@ class Merger:
         self.result.orphan_files = [
             row[0]
             for row in self.db.rows(
-                "SELECT t.file FROM billing_document t WHERE t.external_id IN (SELECT k FROM r_documents) "
-                "UNION SELECT t.file FROM billing_document t JOIN b_documents s ON s.document_id = t.external_id "
+                f"SELECT t.file FROM {DOCUMENT} t WHERE t.external_id IN (SELECT k FROM r_documents) "
+                f"UNION SELECT t.file FROM {DOCUMENT} t JOIN b_documents s ON s.document_id = t.external_id "
                 "WHERE t.file <> s.stored_name"
             )
         ]
@@ -256,9 +256,9 @@ class Merger:
                     "readings",
                     "confirmed",
                     self.db.execute(
-                        "UPDATE meters_reading SET status = 'confirmed', confirmed_at = %s "
+                        f"UPDATE {READING} SET status = 'confirmed', confirmed_at = %s "
                         "WHERE status <> 'confirmed' AND EXISTS "
-                        "(SELECT 1 FROM b_readings s WHERE s.reading_id = meters_reading.reading_id)",
+                        f"(SELECT 1 FROM b_readings s WHERE s.reading_id = {READING}.reading_id)",
                         [self.now],
                     ),
                 )
@@ -319,8 +319,8 @@ class Merger:
         cascades = [
             (
                 "titles",
-                "t.unit_id IN (SELECT u.id FROM billing_unit u WHERE u.external_id IN (SELECT k FROM r_units)) "
-                "OR t.person_id IN (SELECT p.id FROM billing_person p WHERE p.external_id IN (SELECT k FROM r_persons))",
+                f"t.unit_id IN (SELECT u.id FROM {UNIT} u WHERE u.external_id IN (SELECT k FROM r_units)) "
+                f"OR t.person_id IN (SELECT p.id FROM {PERSON} p WHERE p.external_id IN (SELECT k FROM r_persons))",
             ),
             ("ledger", "t.unit_id IN (SELECT k FROM r_units)"),
             ("invoices", "t.unit_id IN (SELECT k FROM r_units)"),
@@ -350,17 +350,17 @@ class Merger:
                 return
             if self.full:
                 gone = (
-                    "NOT EXISTS (SELECT 1 FROM b_invoice_lines s WHERE s.invoice_id = billing_invoiceline.invoice_id "
-                    "AND s.line_no = billing_invoiceline.line_no)"
+                    f"NOT EXISTS (SELECT 1 FROM b_invoice_lines s WHERE s.invoice_id = {INVOICE_LINE}.invoice_id "
+                    f"AND s.line_no = {INVOICE_LINE}.line_no)"
                 )
             else:
                 # The lines of an invoice a delta carries lines for are replaced by those lines.
                 gone = (
                     "invoice_id IN (SELECT k FROM r_invoices) OR (invoice_id IN (SELECT invoice_id FROM b_invoice_lines) "
-                    "AND NOT EXISTS (SELECT 1 FROM b_invoice_lines s WHERE s.invoice_id = billing_invoiceline.invoice_id "
-                    "AND s.line_no = billing_invoiceline.line_no))"
+                    f"AND NOT EXISTS (SELECT 1 FROM b_invoice_lines s WHERE s.invoice_id = {INVOICE_LINE}.invoice_id "
+                    f"AND s.line_no = {INVOICE_LINE}.line_no))"
                 )
-            self.result.add(stem, "removed", db.execute(f"DELETE FROM billing_invoiceline WHERE {gone}"))
+            self.result.add(stem, "removed", db.execute(f"DELETE FROM {INVOICE_LINE} WHERE {gone}"))
             return
         e = ENTITIES[stem]
         final_key = e.key[0][0]
@@ -370,8 +370,8 @@ class Merger:
             self.result.grants_ended += self._end_access_of_removed_titles()
         if stem == "documents" and not self.full:
             db.execute(
-                "UPDATE billing_document SET unit_id = NULL WHERE unit_id IN (SELECT k FROM r_units) "
-                "AND NOT EXISTS (SELECT 1 FROM b_documents s WHERE s.document_id = billing_document.external_id)"
+                f"UPDATE {DOCUMENT} SET unit_id = NULL WHERE unit_id IN (SELECT k FROM r_units) "
+                f"AND NOT EXISTS (SELECT 1 FROM b_documents s WHERE s.document_id = {DOCUMENT}.external_id)"
             )
         going = f"{e.table}.{final_key} IN (SELECT k FROM r_{stem})"
         if e.withdraw:
@@ -424,21 +424,21 @@ class Merger:
             "buildings",
             "inserted",
             self.db.execute(
-                "INSERT INTO billing_building (street, building_no, postal_code, city) "
+                f"INSERT INTO {BUILDING} (street, building_no, postal_code, city) "
                 "SELECT DISTINCT s.street, s.building_no, s.postal_code, s.city FROM b_units s "
-                "WHERE NOT EXISTS (SELECT 1 FROM billing_building b WHERE b.street = s.street "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {BUILDING} b WHERE b.street = s.street "
                 "AND b.building_no = s.building_no AND b.postal_code = s.postal_code AND b.city = s.city)"
             ),
         )
 
     def _buildings_cleanup(self) -> None:
-        keep = pinned(Building, "billing_building")
+        keep = pinned(Building, BUILDING)
         self.result.add(
             "buildings",
             "removed",
             self.db.execute(
-                "DELETE FROM billing_building WHERE NOT EXISTS "
-                f"(SELECT 1 FROM billing_unit u WHERE u.building_id = billing_building.id) AND NOT {keep}"
+                f"DELETE FROM {BUILDING} WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {UNIT} u WHERE u.building_id = {BUILDING}.id) AND NOT {keep}"
             ),
         )
 

@@ -12,6 +12,7 @@ import json
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import IO
 
 from django.utils.translation import gettext as _
 
@@ -61,7 +62,7 @@ class ProblemLog:
     def __init__(self, keep: int = 5000) -> None:
         self.keep = keep
         self._first: list[Problem] = []
-        self._spill = None
+        self._spill: IO[str] | None = None
         self.count = 0
 
     def add(self, file: str, line: int | None, column: str, value: object, code: str, reason: str) -> None:

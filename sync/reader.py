@@ -71,7 +71,9 @@ class Target(Protocol):
     """Where a file's rows go (sync/db.py): normalized rows, or (PostgreSQL, fast mode)
     the file's own CSV records, which the server parses."""
 
-    null: str | None  # what a row takes for "no value"
+    @property
+    def null(self) -> str | None:
+        """What a row takes for "no value"."""
 
     def rows(self) -> Sink: ...
 
@@ -174,7 +176,7 @@ class FastPlan:
     order: list[int]  # for each header column, its place in check_row's output
     null: str | None
     decimals: bool
-    check_row: Callable[..., list] | None = None
+    check_row: Callable[..., list[Any]] | None = None
 
 
 class _NeedMore(Exception):
@@ -343,7 +345,7 @@ class BundleReader:
         return result
 
     # --- fast mode: the server parses the file's own records ------------------------------------
-    def _fast_plan(self, spec: FileSpec, buffered: io.BufferedReader, target: Target) -> FastPlan | None:
+    def _fast_plan(self, spec: FileSpec, buffered: io.BufferedReader[HashingStream], target: Target) -> FastPlan | None:
         """Whether the file's records can go to the server as they are (fast mode on
         PostgreSQL, a clean header, every column a kind the pattern describes)."""
         head = buffered.peek(CHUNK)
@@ -389,7 +391,9 @@ class BundleReader:
             decimals=any(isinstance(by_name[name].rules, Decimal) for name in header),
         )
 
-    def _records(self, spec: FileSpec, buffered: io.BufferedReader, stream: HashingStream, fast: FastPlan) -> int:
+    def _records(
+        self, spec: FileSpec, buffered: io.BufferedReader[HashingStream], stream: HashingStream, fast: FastPlan
+    ) -> int:
         """Records the pattern describes go to the server as they are (decimal commas made
         points: the pattern allows a comma nowhere else); any other record is read by
         Python's rules, checked and sent normalized. Any problem ends the fast mode
@@ -418,7 +422,8 @@ class BundleReader:
             out = []
             pos = 0
             while pos < cut:
-                end = match(buf, pos, cut).end()
+                found = match(buf, pos, cut)  # the pattern (``*+``) matches here, if only nothing
+                end = found.end() if found else pos
                 if end > pos:
                     segment = buf[pos:end]
                     rows += segment.count(b"\n")
@@ -509,7 +514,7 @@ class BundleReader:
     def _rows(
         self,
         spec: FileSpec,
-        buffered: io.BufferedReader,
+        buffered: io.BufferedReader[HashingStream],
         stream: HashingStream,
         sink: Sink,
         null: str | None,
@@ -544,14 +549,15 @@ class BundleReader:
         row_check = rule.make(spec) if rule is not None else None
         context = {"container": self.container, "problem": problem, "filename": filename, "null": null}
         write = sink.write
-        dialect = {"delimiter": ";", "quotechar": '"', "doublequote": True, "strict": True}
         count = 0
         lineno = 1
         for line in lines:
             lineno += 1
             start = lineno
             if '"' in line:
-                reader = csv.reader(itertools.chain((line,), lines), **dialect)
+                reader = csv.reader(
+                    itertools.chain((line,), lines), delimiter=";", quotechar='"', doublequote=True, strict=True
+                )
                 try:
                     fields = next(reader)
                 except csv.Error as exc:

@@ -20,7 +20,8 @@ DATA_AS_OF_SQL = (
 
 def data_as_of() -> dt.datetime | None:
     """B3: "the data is as of …": the back-office's ``as_of`` of the last imported bundle."""
-    return sql.as_datetime(sql.fetch_one(f"SELECT {DATA_AS_OF_SQL}")[0])
+    row = sql.fetch_one(f"SELECT {DATA_AS_OF_SQL}")
+    return sql.as_datetime(row[0]) if row else None
 
 
 def last_successful_import() -> ImportRun | None:

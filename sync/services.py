@@ -120,7 +120,7 @@ def bundle_import(
             _mark_interrupted(run)
             container = open_container(path, problems)
             manifest = read_manifest(container, problems) if container else None
-            if manifest is None:
+            if container is None or manifest is None:
                 raise Refused
             run.export_id, run.source, run.sequence = manifest.export_id, manifest.source, manifest.sequence
             run.kind, run.as_of = manifest.kind, manifest.as_of
@@ -362,7 +362,11 @@ def titles_end_access(*, today: dt.date | None = None) -> int:
         .filter(Exists(running_grant))
         .order_by("pk")
     )
-    return sum(grants_end_for_title(title_id=title.pk, on=title.valid_to) for title in ended)
+    return sum(
+        grants_end_for_title(title_id=title.pk, on=title.valid_to)
+        for title in ended
+        if title.valid_to is not None  # always: the query takes titles that ended
+    )
 
 
 def _problems_noun(n: int) -> str:
@@ -447,7 +451,7 @@ def _inbox_entries(inbox: Path) -> list[tuple[int, str, Path]]:
     import json
     import zipfile
 
-    entries = []
+    entries: list[tuple[int, str, Path]] = []
     if not inbox.is_dir():
         return entries
     for path in inbox.iterdir():
