@@ -246,6 +246,13 @@ def main() -> None:
         }
         py = sys.executable
 
+        # The generator writes the columns the registry declares (sync/schema.py), which
+        # takes the enums from the models: Django is set up here too (no database is used).
+        os.environ.update({name: env[name] for name in ("DATABASE_URL", "DEBUG", "DEMO")})
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+        import django
+
+        django.setup()
         from sync.generator import generate_bundle, make_delta
 
         OUT.mkdir(parents=True, exist_ok=True)

@@ -116,7 +116,8 @@ class FormatKind(Kind):
         self.regex = re.compile(self.FORMAT)
 
     def accepts(self, col: Column) -> Callable[[str], bool]:
-        return self.regex.fullmatch  # type: ignore[return-value] # a match object is truthy
+        fullmatch = self.regex.fullmatch
+        return lambda v: fullmatch(v) is not None
 
     def inline(self, col: Column, i: int, namespace: dict[str, Any]) -> tuple[str, str] | None:
         namespace[f"match{i}"] = self.regex.fullmatch
@@ -199,34 +200,44 @@ class Date(FormatKind):
         return _("Nieprawidłowa data; oczekiwano RRRR-MM-DD, np. 2026-11-20.")
 
     def convert(self, col: Column, null: str | None) -> Converter:
-        # Dates repeat a lot: the ones seen are remembered (the generated check looks there first).
-        seen: dict[str, str] = {}
-        fullmatch, required, reason = self.regex.fullmatch, col.required, self.reason(col)
-
-        def conv(v: str) -> str | None:
-            known = seen.get(v)
-            if known is not None:
-                return known
-            if not v:
-                if required:
-                    raise missing()
-                return null
-            if fullmatch(v):
-                try:
-                    dt.date.fromisoformat(v)
-                except ValueError:
-                    raise FieldError("bad_date", _("Nie ma takiej daty w kalendarzu.")) from None
-                if len(seen) < 100_000:
-                    seen[v] = v
-                return v
-            raise FieldError("bad_date", reason)
-
-        conv.seen = seen  # type: ignore[attr-defined] # read by the generated row check (inline)
-        return conv
+        return _DateConverter(self, col, null)
 
     def inline(self, col: Column, i: int, namespace: dict[str, Any]) -> tuple[str, str] | None:
-        namespace[f"seen{i}"] = namespace[f"convert{i}"].seen  # the converter (reader) is there first
+        convert = namespace[f"convert{i}"]  # the reader puts the column's converter there first
+        if not isinstance(convert, _DateConverter):
+            return None
+        namespace[f"seen{i}"] = convert.seen
         return f"v in seen{i}", "v"
+
+
+class _DateConverter:
+    """Dates repeat a lot: the ones seen are remembered in ``seen``, where the generated
+    row check looks first."""
+
+    def __init__(self, kind: Date, col: Column, null: str | None) -> None:
+        self.seen: dict[str, str] = {}
+        self.fullmatch = kind.regex.fullmatch
+        self.required = col.required
+        self.null = null
+        self.reason = kind.reason(col)
+
+    def __call__(self, v: str) -> str | None:
+        known = self.seen.get(v)
+        if known is not None:
+            return known
+        if not v:
+            if self.required:
+                raise missing()
+            return self.null
+        if self.fullmatch(v):
+            try:
+                dt.date.fromisoformat(v)
+            except ValueError:
+                raise FieldError("bad_date", _("Nie ma takiej daty w kalendarzu.")) from None
+            if len(self.seen) < 100_000:
+                self.seen[v] = v
+            return v
+        raise FieldError("bad_date", self.reason)
 
 
 def _decimal(digits: int, places: int) -> str:
