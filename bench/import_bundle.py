@@ -31,6 +31,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import psycopg
 
 BASE = Path(__file__).resolve().parent.parent
 OUT = BASE / "bench" / "out"
@@ -38,7 +42,7 @@ PGBIN = Path("/usr/lib/postgresql/15/bin")
 sys.path.insert(0, str(BASE))
 
 
-def run(cmd: list[str], env: dict[str, str], **kw) -> subprocess.CompletedProcess:
+def run(cmd: list[str], env: dict[str, str], **kw: Any) -> subprocess.CompletedProcess[Any]:
     return subprocess.run(cmd, cwd=BASE, env=env, check=True, **kw)
 
 
@@ -46,7 +50,7 @@ def child(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     """Run a child process; its wall time, its own peak RSS (bytes) and its output."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=BASE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    out = proc.stdout.read()
+    out = proc.stdout.read() if proc.stdout else ""
     _pid, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
@@ -67,7 +71,8 @@ class ThrowawayPostgres:
 
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
+            port: int = s.getsockname()[1]
+            return port
 
     def _as_pg(self, *cmd: str) -> None:
         prefix = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
@@ -198,7 +203,7 @@ def delta_floor_seconds(dsn: str, delta: Path) -> float:
         return time.perf_counter() - started
 
 
-def run_timing(dsn: str, export_id: str) -> dict:
+def run_timing(dsn: str, export_id: str) -> dict[str, Any]:
     import psycopg
 
     with psycopg.connect(dsn) as conn:
@@ -207,7 +212,8 @@ def run_timing(dsn: str, export_id: str) -> dict:
         ).fetchone()
     if row is None or row[1] != "imported":
         sys.exit(f"import of {export_id} did not succeed: {row}")
-    return row[0]
+    timings: dict[str, Any] = row[0]
+    return timings
 
 
 def _fresh_database(admin_dsn: str) -> None:
@@ -246,6 +252,13 @@ def main() -> None:
         }
         py = sys.executable
 
+        # The generator writes the columns the registry declares (sync/schema.py), which
+        # takes the enums from the models: Django is set up here too (no database is used).
+        os.environ.update({name: env[name] for name in ("DATABASE_URL", "DEBUG", "DEMO")})
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+        import django
+
+        django.setup()
         from sync.generator import generate_bundle, make_delta
 
         OUT.mkdir(parents=True, exist_ok=True)
@@ -340,7 +353,7 @@ def main() -> None:
             server.stop()
 
 
-def psycopg_connect(dsn: str):
+def psycopg_connect(dsn: str) -> psycopg.Connection[Any]:
     import psycopg
 
     return psycopg.connect(dsn, autocommit=True)

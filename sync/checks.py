@@ -12,10 +12,11 @@ from collections.abc import Mapping, Set
 
 from django.utils.translation import gettext as _
 
-from meters.models import PORTAL_READING_PREFIX
+from billing.models import Invoice, InvoiceLine, Person, Unit
+from meters.models import PORTAL_READING_PREFIX, Meter, Reading
 from sync.db import Database, Target
-from sync.problems import Problem
-from sync.reader import FAST_ROW_CHECKS
+from sync.problems import Problem, bundle_amount
+from sync.reader import ROW_RULES
 from sync.schema import DELETABLE, FILES, KEY_OF
 
 LOOSE_FROM = 50_000  # rows of a table loaded straight (fast mode) from which references are checked per value
@@ -24,17 +25,13 @@ LOOSE_FROM = 50_000  # rows of a table loaded straight (fast mode) from which re
 # A row is kept unless the delta deletes it, or deletes the unit it hangs on
 # (and does not carry the row itself, with a new unit).
 DELETED_UNITS = "SELECT d.id FROM b_deletions d WHERE d.entity = 'units' AND d.id IS NOT NULL"
+INVOICE, INVOICE_LINE, READING = Invoice._meta.db_table, InvoiceLine._meta.db_table, Reading._meta.db_table
 HELD = {
-    "units": ("billing_unit", "external_id", "t.withdrawn_at IS NULL"),
-    "persons": ("billing_person", "external_id", "t.withdrawn_at IS NULL"),
-    "meters": ("meters_meter", "external_id", f"t.withdrawn_at IS NULL AND t.unit_id NOT IN ({DELETED_UNITS})"),
-    "invoices": ("billing_invoice", "external_id", f"t.unit_id NOT IN ({DELETED_UNITS})"),
+    "units": (Unit._meta.db_table, "external_id", "t.withdrawn_at IS NULL"),
+    "persons": (Person._meta.db_table, "external_id", "t.withdrawn_at IS NULL"),
+    "meters": (Meter._meta.db_table, "external_id", f"t.withdrawn_at IS NULL AND t.unit_id NOT IN ({DELETED_UNITS})"),
+    "invoices": (INVOICE, "external_id", f"t.unit_id NOT IN ({DELETED_UNITS})"),
 }
-
-
-def _pl(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
 
 
 def run_checks(
@@ -53,8 +50,12 @@ def run_checks(
     unique index already refused any duplicate id, as did those in ``unique``."""
     direct = direct or {}
     problems: list[Problem] = []
-    for stem, condition in FAST_ROW_CHECKS.items() if fast else ():
-        if rows.get(stem) and db.scalar(f"SELECT EXISTS (SELECT 1 FROM b_{stem} WHERE {condition})") in (True, 1):
+    for stem, rule in ROW_RULES.items() if fast else ():
+        if (
+            rule.sql
+            and rows.get(stem)
+            and db.scalar(f"SELECT EXISTS (SELECT 1 FROM b_{stem} WHERE {rule.sql})") in (True, 1)
+        ):
             problems.append(Problem(FILES[stem].filename, None, "", "", "row_check", ""))
     problems += _duplicates(db, rows=rows, skip=frozenset(direct) | frozenset(unique), fast=fast)
     problems += _references(db, full=full, rows=rows, direct=direct)
@@ -202,9 +203,9 @@ def _deletions(db: Database, *, rows: Mapping[str, int]) -> list[Problem]:
     if "persons" not in named:
         return found
     # A person stays the buyer of invoices the delta keeps (on_delete=PROTECT).
-    sql = """
+    sql = f"""
         SELECT d._line, d.id, MIN(i.external_id) FROM b_deletions d
-        JOIN billing_invoice i ON i.buyer_id = d.id
+        JOIN {INVOICE} i ON i.buyer_id = d.id
         WHERE d.entity = 'persons'
           AND NOT EXISTS (SELECT 1 FROM b_invoices bi WHERE bi.invoice_id = i.external_id)
           AND NOT EXISTS (SELECT 1 FROM b_deletions x WHERE x.entity = 'invoices' AND x.id = i.external_id)
@@ -238,7 +239,7 @@ def _invoice_totals(db: Database, *, full: bool) -> list[Problem]:
     else:
         lines_held = (
             f"SELECT invoice_id, SUM({c('net')}) AS net, SUM({c('vat')}) AS vat, SUM({c('gross')}) AS gross "
-            "FROM billing_invoiceline WHERE invoice_id IN (SELECT invoice_id FROM b_invoices) GROUP BY invoice_id"
+            f"FROM {INVOICE_LINE} WHERE invoice_id IN (SELECT invoice_id FROM b_invoices) GROUP BY invoice_id"
         )
     sql = f"""
         SELECT i._line, i.invoice_id, {c("i.net")}, {c("i.vat")}, {c("i.gross")},
@@ -256,16 +257,16 @@ def _invoice_totals(db: Database, *, full: bool) -> list[Problem]:
                         "invoices.csv",
                         line,
                         column,
-                        _pl(int(total)),
+                        bundle_amount(int(total)),
                         "invoice_totals",
-                        _("Kwota faktury różna od sumy jej pozycji (%(sum)s).") % {"sum": _pl(int(lines))},
+                        _("Kwota faktury różna od sumy jej pozycji (%(sum)s).") % {"sum": bundle_amount(int(lines))},
                     )
                 )
     if not full:
         # Lines of an invoice the delta does not carry: they must add up to the invoice held.
         sql = f"""
             SELECT bl.first_line, bl.invoice_id, bl.net, bl.vat, bl.gross, {c("h.net")}, {c("h.vat")}, {c("h.gross")}
-            FROM ({lines_in_bundle}) bl JOIN billing_invoice h ON h.external_id = bl.invoice_id
+            FROM ({lines_in_bundle}) bl JOIN {INVOICE} h ON h.external_id = bl.invoice_id
             WHERE NOT EXISTS (SELECT 1 FROM b_invoices i WHERE i.invoice_id = bl.invoice_id)
             ORDER BY bl.first_line
         """
@@ -277,10 +278,10 @@ def _invoice_totals(db: Database, *, full: bool) -> list[Problem]:
                             "invoice_lines.csv",
                             line,
                             column,
-                            _pl(int(lines)),
+                            bundle_amount(int(lines)),
                             "invoice_totals",
                             _("Suma pozycji różna od kwoty faktury %(invoice)s w portalu (%(total)s).")
-                            % {"invoice": invoice, "total": _pl(int(total))},
+                            % {"invoice": invoice, "total": bundle_amount(int(total))},
                         )
                     )
     return found
@@ -292,7 +293,7 @@ def _portal_readings(db: Database) -> list[Problem]:
     # Only ids the portal issues (``P-…``) are looked up: the rest cannot be a tenant's reading.
     sql = f"""
         SELECT s._line, s.reading_id, s.source, r.first_sent_at FROM b_readings s
-        JOIN meters_reading r ON r.reading_id = s.reading_id
+        JOIN {READING} r ON r.reading_id = s.reading_id
         WHERE s.reading_id LIKE '{PORTAL_READING_PREFIX}%%' AND r.submitted_at IS NOT NULL
           AND (s.source <> 'tenant' OR r.first_sent_at IS NULL)
         ORDER BY s._line

@@ -14,7 +14,7 @@ import zipfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from django.utils.translation import gettext as _
 
@@ -270,8 +270,15 @@ def read_manifest(container: Container, problems: ProblemLog) -> Manifest | None
             )
     if problems.count > before:
         return None
+    # Each was checked above (a problem otherwise): the casts only tell the type checker.
     return Manifest(
-        format=fmt, export_id=export_id, sequence=sequence, kind=kind, as_of=as_of, source=source, files=files
+        format=cast(str, fmt),
+        export_id=cast(str, export_id),
+        sequence=cast(int, sequence),
+        kind=cast(str, kind),
+        as_of=cast(dt.datetime, as_of),
+        source=cast(str, source),
+        files=files,
     )
 
 

@@ -24,14 +24,7 @@ BATCH = 5000
 QUEUE_FROM = 8 << 20  # files bigger than this are sent by a writer thread (the reader goes on meanwhile)
 NULL_MARK = "\x00"  # stands for "no value" in rows bound for COPY; the reader refuses NUL in data
 
-PG_TYPES = {
-    "date": "date",
-    "money": "numeric(12,2)",
-    "area": "numeric(10,2)",
-    "qty3": "numeric(14,3)",
-    "count": "bigint",
-    "posint": "bigint",
-}
+# The file's columns take their kind's types (sync/kinds.py); these are the reader's additions.
 EXTRA_TYPES = {"stored_name": "text", "sha256": "text", "size": "bigint"}
 # Back-office ids compare byte by byte, as the portal's columns holding them do (billing/fields.py):
 # joins and the staging tables' unique indexes then skip the database locale's rules.
@@ -88,12 +81,11 @@ class PgCopySink:
 def _queued_writer(cursor: Any) -> Any:
     """psycopg's writer thread (the reader goes on while the server takes the data), with a
     short queue: at most ~8 MB waiting, whatever the file's size."""
-    import queue
 
     from psycopg.copy import QueuedLibpqWriter
 
     writer = QueuedLibpqWriter(cursor)
-    writer._queue = queue.Queue(maxsize=64)  # of ≤ 128 kB pieces (psycopg's default: 1024)
+    writer._queue = type(writer._queue)(maxsize=64)  # of ≤ 128 kB pieces (psycopg's default: 1024)
     return writer
 
 
@@ -337,11 +329,11 @@ class Database:
     # --- plain SQL -----------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         self.cursor.execute(sql, params)
-        return max(self.cursor.rowcount, 0)
+        return max(int(self.cursor.rowcount), 0)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         self.cursor.execute(sql, params)
-        return self.cursor.fetchall()
+        return list(self.cursor.fetchall())
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         self.cursor.execute(sql, params)
@@ -366,12 +358,10 @@ class Database:
             if column == "_line":
                 return "integer" if self.pg else "INTEGER"
             return EXTRA_TYPES[column] if self.pg else ("INTEGER" if column == "size" else "TEXT")
-        if self.pg:
-            return PG_TYPES.get(column.kind, "text")
-        return "INTEGER" if column.kind in ("count", "posint") else "TEXT"
+        return column.rules.pg_type if self.pg else column.rules.sqlite_type
 
     def _collation(self, column: Column | str) -> str:
-        if self.pg and isinstance(column, Column) and column.kind in ("id", "ref"):
+        if self.pg and isinstance(column, Column) and column.rules.bytewise:
             return f" {PG_BYTEWISE}"
         return ""
 

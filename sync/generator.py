@@ -10,6 +10,7 @@ Written as a stream: the 2,000 units × 10 years of the benchmark never sit in m
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
 import hashlib
@@ -17,10 +18,11 @@ import json
 import random
 import shutil
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any, TextIO
 
 from portal.validators import NIP_WEIGHTS, PESEL_WEIGHTS
 from sync.schema import FILES, FORMAT
@@ -138,11 +140,12 @@ class BundleWriter:
     def __init__(self, out: Path) -> None:
         self.out = out
         out.mkdir(parents=True, exist_ok=True)
-        self._files: dict[str, tuple[object, csv.writer, int]] = {}
+        self._files: dict[str, tuple[TextIO, Any, int]] = {}  # (file, its csv writer, rows)
         self.rows: dict[str, int] = {}
         self.extra: dict[str, bytes] = {}
 
-    def writer(self, stem: str, header: list[str] | None = None):
+    def writer(self, stem: str, header: list[str] | None = None) -> Any:
+        """The csv writer of ``stem`` (``_csv.writer`` has no type of its own to name)."""
         if stem not in self._files:
             fh = (self.out / f"{stem}.csv").open("w", encoding="utf-8", newline="")
             w = csv.writer(fh, delimiter=";", quotechar='"', lineterminator="\n")
@@ -151,7 +154,7 @@ class BundleWriter:
             self.rows[stem] = 0
         return self._files[stem][1]
 
-    def row(self, stem: str, values: list[object]) -> None:
+    def row(self, stem: str, values: Sequence[object]) -> None:
         self.writer(stem).writerow(values)
         self.rows[stem] += 1
 
@@ -396,9 +399,11 @@ def generate_bundle(
                 ]
             )
         sale = issued.replace(day=1) - dt.timedelta(days=1)
-        ksef = ""
+        ksef = ksef_hash = ""
         if issued >= dt.date(2026, 2, 1):
             ksef = f"6490001234-{issued:%Y%m%d}-{rng.randint(0, 16**12 - 1):012X}-{rng.randint(0, 255):02X}"
+            # Stands for the SHA-256 of the invoice's KSeF XML (the generator writes no XML).
+            ksef_hash = base64.b64encode(hashlib.sha256(ksef.encode()).digest()).decode()
         w.row(
             "invoices",
             [
@@ -413,6 +418,7 @@ def generate_bundle(
                 _money(totals[1]),
                 _money(totals[2]),
                 ksef,
+                ksef_hash,
             ],
         )
         for r in rows:

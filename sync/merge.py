@@ -14,10 +14,7 @@ not yet confirmed are never touched.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.apps import apps
 from django.core.files import File
@@ -30,17 +27,21 @@ from meters.models import Meter, Reading
 from portal.sql import as_date
 from sync.container import Container
 from sync.db import Database
+from sync.schema import FILES, Column, FileSpec
 
 
 @dataclass(frozen=True)
 class Entity:
-    stem: str
+    """How one file's rows become rows of one of the portal's tables. The file's columns and
+    the portal's column of each come from the file's spec (sync/schema.py); here only what
+    the merge makes of the rest."""
+
+    spec: FileSpec
     model: type[models.Model]
-    key: tuple[tuple[str, str], ...]  # (portal column, file column)
-    columns: tuple[tuple[str, str], ...]  # (portal column, SQL over the staging row ``s``)
+    # Portal columns the file does not give as they are: (portal column, SQL over the staging row ``s``).
+    computed: tuple[tuple[str, str], ...] = ()
     insert_only: tuple[tuple[str, str], ...] = ()
-    copy_columns: tuple[str, ...] = ()  # fast mode: portal columns in the file's column order
-    copy_suffix: tuple[tuple[str, str], ...] = ()  # fast mode: constant columns after them
+    copy_suffix: tuple[tuple[str, str], ...] = ()  # fast mode: constant columns after the file's
     owned: str = ""  # which rows of the table the back-office owns (SQL on alias t)
     withdraw: bool = False
     # First load of a big table (PostgreSQL): loaded into a shadow table, indexed in bulk
@@ -53,8 +54,32 @@ class Entity:
     shared: bool = False
 
     @property
+    def stem(self) -> str:
+        return self.spec.stem
+
+    @property
     def table(self) -> str:
         return self.model._meta.db_table
+
+    @property
+    def key(self) -> tuple[tuple[str, str], ...]:
+        """(portal column, file column) of the file's key."""
+        return tuple((_target(self.spec.column(name)), name) for name in self.spec.key)
+
+    @property
+    def columns(self) -> tuple[tuple[str, str], ...]:
+        """(portal column, SQL over the staging row ``s``) of everything but the key."""
+        plain = tuple(
+            (c.target, f"s.{c.name}") for c in self.spec.columns if c.target is not None and c.name not in self.spec.key
+        )
+        return plain + self.computed
+
+    @property
+    def copy_columns(self) -> tuple[str, ...]:
+        """Fast mode: the portal's columns in the file's column order; () when some column
+        is not written as it is (the file goes through its staging table)."""
+        targets = tuple(c.target for c in self.spec.columns)
+        return () if None in targets else tuple(t for t in targets if t is not None)
 
     @property
     def direct(self) -> bool:
@@ -84,163 +109,64 @@ class Entity:
         )
 
 
-def _same(*names: str) -> tuple[tuple[str, str], ...]:
-    return tuple((name, f"s.{name}") for name in names)
+def _target(column: Column) -> str:
+    if column.target is None:
+        raise ValueError(f"the key column {column.name} must name the portal's column")
+    return column.target
 
+
+BUILDING = Building._meta.db_table
+UNIT = Unit._meta.db_table
+PERSON = Person._meta.db_table
+DOCUMENT = Document._meta.db_table
+INVOICE_LINE = InvoiceLine._meta.db_table
+READING = Reading._meta.db_table
+WITHDRAWN = ("withdrawn_at", "NULL")  # a row the bundle carries again is back
 
 ENTITIES: dict[str, Entity] = {
     e.stem: e
     for e in (
         Entity(
-            "units",
+            FILES["units"],
             Unit,
-            key=(("external_id", "unit_id"),),
-            columns=(
+            computed=(
                 (
                     "building_id",
-                    "(SELECT b.id FROM billing_building b WHERE b.street = s.street AND b.building_no = s.building_no "
+                    f"(SELECT b.id FROM {BUILDING} b WHERE b.street = s.street AND b.building_no = s.building_no "
                     "AND b.postal_code = s.postal_code AND b.city = s.city)",
                 ),
-                *_same("kind", "unit_no", "area_m2", "extra_area_m2", "occupants", "bank_account"),
-                ("withdrawn_at", "NULL"),
+                WITHDRAWN,
             ),
             withdraw=True,
         ),
+        Entity(FILES["persons"], Person, computed=(WITHDRAWN,), withdraw=True),
         Entity(
-            "persons",
-            Person,
-            key=(("external_id", "person_id"),),
-            columns=(
-                *_same("first_name", "last_name", "company_name", "pesel", "nip", "email", "phone"),
-                ("withdrawn_at", "NULL"),
-            ),
-            copy_columns=("external_id", "first_name", "last_name", "company_name", "pesel", "nip", "email", "phone"),
-            withdraw=True,
-        ),
-        Entity(
-            "titles",
+            FILES["titles"],
             Title,
-            key=(("external_id", "title_id"),),
-            columns=(
-                ("unit_id", "(SELECT u.id FROM billing_unit u WHERE u.external_id = s.unit_id)"),
-                ("person_id", "(SELECT p.id FROM billing_person p WHERE p.external_id = s.person_id)"),
-                *_same("kind", "valid_from", "valid_to"),
+            computed=(
+                ("unit_id", f"(SELECT u.id FROM {UNIT} u WHERE u.external_id = s.unit_id)"),
+                ("person_id", f"(SELECT p.id FROM {PERSON} p WHERE p.external_id = s.person_id)"),
             ),
         ),
+        Entity(FILES["meters"], Meter, computed=(WITHDRAWN,), withdraw=True),
         Entity(
-            "meters",
-            Meter,
-            key=(("external_id", "meter_id"),),
-            columns=(
-                *_same(
-                    "unit_id",
-                    "medium",
-                    "serial_no",
-                    "installed_on",
-                    "removed_on",
-                    "legalization_valid_until",
-                    "initial_value",
-                ),
-                ("withdrawn_at", "NULL"),
-            ),
-            copy_columns=(
-                "external_id",
-                "unit_id",
-                "medium",
-                "serial_no",
-                "installed_on",
-                "removed_on",
-                "legalization_valid_until",
-                "initial_value",
-            ),
-            withdraw=True,
-        ),
-        Entity(
-            "readings",
+            FILES["readings"],
             Reading,
-            key=(("reading_id", "reading_id"),),
-            columns=(*_same("meter_id", "read_on", "value", "source"), ("status", "'confirmed'")),
+            computed=(("status", "'confirmed'"),),
             insert_only=(("rejected_reason", "''"),),
-            copy_columns=("reading_id", "meter_id", "read_on", "value", "source"),
             copy_suffix=(("status", "confirmed"), ("rejected_reason", "")),
             owned="t.status = 'confirmed'",
             shadow=True,
             fillfactor=90,
             shared=True,
         ),
+        Entity(FILES["invoices"], Invoice, shadow=True),
+        Entity(FILES["invoice_lines"], InvoiceLine, shadow=True),
+        Entity(FILES["ledger"], LedgerEntry, shadow=True),
         Entity(
-            "invoices",
-            Invoice,
-            key=(("external_id", "invoice_id"),),
-            columns=(
-                *_same("unit_id", "number", "issued_on", "sale_date", "due_on"),
-                ("buyer_id", "s.buyer_person_id"),
-                *_same("net", "vat", "gross", "ksef_number"),
-            ),
-            copy_columns=(
-                "external_id",
-                "unit_id",
-                "number",
-                "issued_on",
-                "sale_date",
-                "due_on",
-                "buyer_id",
-                "net",
-                "vat",
-                "gross",
-                "ksef_number",
-            ),
-            shadow=True,
-        ),
-        Entity(
-            "invoice_lines",
-            InvoiceLine,
-            key=(("invoice_id", "invoice_id"), ("line_no", "line_no")),
-            columns=(
-                *_same("name", "quantity"),
-                ("measure_unit", "s.unit"),
-                *_same("unit_net_price", "vat_rate", "net", "vat", "gross"),
-            ),
-            copy_columns=(
-                "invoice_id",
-                "line_no",
-                "name",
-                "quantity",
-                "measure_unit",
-                "unit_net_price",
-                "vat_rate",
-                "net",
-                "vat",
-                "gross",
-            ),
-            shadow=True,
-        ),
-        Entity(
-            "ledger",
-            LedgerEntry,
-            key=(("external_id", "entry_id"),),
-            columns=_same("unit_id", "booked_on", "due_on", "kind", "component", "description", "amount"),
-            copy_columns=(
-                "external_id",
-                "unit_id",
-                "booked_on",
-                "due_on",
-                "kind",
-                "component",
-                "description",
-                "amount",
-            ),
-            shadow=True,
-        ),
-        Entity(
-            "documents",
+            FILES["documents"],
             Document,
-            key=(("external_id", "document_id"),),
-            columns=(
-                *_same("person_id", "unit_id", "title", "issued_on"),
-                ("file", "s.stored_name"),
-                *_same("sha256", "size"),
-            ),
+            computed=(("file", "s.stored_name"), ("sha256", "s.sha256"), ("size", "s.size")),
         ),
     )
 }
@@ -262,26 +188,14 @@ def pinned(model: type[models.Model], table: str) -> str:
         if other in BACK_OFFICE_MODELS:
             continue
         for f in other._meta.concrete_fields:
-            if f.is_relation and f.related_model is model:
+            if isinstance(f, models.ForeignKey) and f.related_model is model:  # one-to-one fields too
                 parts.append(
                     f"{table}.{f.target_field.column} IN "
                     f"(SELECT {f.column} FROM {other._meta.db_table} WHERE {f.column} IS NOT NULL)"
                 )
     if model is Meter:
-        parts.append(f"{table}.external_id IN (SELECT meter_id FROM meters_reading WHERE status <> 'confirmed')")
+        parts.append(f"{table}.external_id IN (SELECT meter_id FROM {READING} WHERE status <> 'confirmed')")
     return "(" + " OR ".join(parts) + ")" if parts else "(1 = 0)"
-
-
-def fault_point(point: str) -> None:
-    """Fault injection for the kill -9 test (tests/sync/test_atomic.py): with
-    EBOK_SYNC_PAUSE_AT=<point> the import stops here, inside its transaction, and
-    writes EBOK_SYNC_PAUSE_MARKER so the test knows when to kill it."""
-    if os.environ.get("EBOK_SYNC_PAUSE_AT") != point:
-        return
-    marker = os.environ.get("EBOK_SYNC_PAUSE_MARKER")
-    if marker:
-        Path(marker).write_text(point)
-    time.sleep(float(os.environ.get("EBOK_SYNC_PAUSE_SECONDS", "120")))
 
 
 @dataclass
@@ -328,8 +242,8 @@ class Merger:
         self.result.orphan_files = [
             row[0]
             for row in self.db.rows(
-                "SELECT t.file FROM billing_document t WHERE t.external_id IN (SELECT k FROM r_documents) "
-                "UNION SELECT t.file FROM billing_document t JOIN b_documents s ON s.document_id = t.external_id "
+                f"SELECT t.file FROM {DOCUMENT} t WHERE t.external_id IN (SELECT k FROM r_documents) "
+                f"UNION SELECT t.file FROM {DOCUMENT} t JOIN b_documents s ON s.document_id = t.external_id "
                 "WHERE t.file <> s.stored_name"
             )
         ]
@@ -342,9 +256,9 @@ class Merger:
                     "readings",
                     "confirmed",
                     self.db.execute(
-                        "UPDATE meters_reading SET status = 'confirmed', confirmed_at = %s "
+                        f"UPDATE {READING} SET status = 'confirmed', confirmed_at = %s "
                         "WHERE status <> 'confirmed' AND EXISTS "
-                        "(SELECT 1 FROM b_readings s WHERE s.reading_id = meters_reading.reading_id)",
+                        f"(SELECT 1 FROM b_readings s WHERE s.reading_id = {READING}.reading_id)",
                         [self.now],
                     ),
                 )
@@ -353,8 +267,6 @@ class Merger:
             if stem in self.direct:
                 continue
             self._upsert(entity)
-            if stem == "ledger":
-                fault_point("merge")
         self._buildings_cleanup()
         return self.result
 
@@ -407,8 +319,8 @@ class Merger:
         cascades = [
             (
                 "titles",
-                "t.unit_id IN (SELECT u.id FROM billing_unit u WHERE u.external_id IN (SELECT k FROM r_units)) "
-                "OR t.person_id IN (SELECT p.id FROM billing_person p WHERE p.external_id IN (SELECT k FROM r_persons))",
+                f"t.unit_id IN (SELECT u.id FROM {UNIT} u WHERE u.external_id IN (SELECT k FROM r_units)) "
+                f"OR t.person_id IN (SELECT p.id FROM {PERSON} p WHERE p.external_id IN (SELECT k FROM r_persons))",
             ),
             ("ledger", "t.unit_id IN (SELECT k FROM r_units)"),
             ("invoices", "t.unit_id IN (SELECT k FROM r_units)"),
@@ -438,17 +350,17 @@ class Merger:
                 return
             if self.full:
                 gone = (
-                    "NOT EXISTS (SELECT 1 FROM b_invoice_lines s WHERE s.invoice_id = billing_invoiceline.invoice_id "
-                    "AND s.line_no = billing_invoiceline.line_no)"
+                    f"NOT EXISTS (SELECT 1 FROM b_invoice_lines s WHERE s.invoice_id = {INVOICE_LINE}.invoice_id "
+                    f"AND s.line_no = {INVOICE_LINE}.line_no)"
                 )
             else:
                 # The lines of an invoice a delta carries lines for are replaced by those lines.
                 gone = (
                     "invoice_id IN (SELECT k FROM r_invoices) OR (invoice_id IN (SELECT invoice_id FROM b_invoice_lines) "
-                    "AND NOT EXISTS (SELECT 1 FROM b_invoice_lines s WHERE s.invoice_id = billing_invoiceline.invoice_id "
-                    "AND s.line_no = billing_invoiceline.line_no))"
+                    f"AND NOT EXISTS (SELECT 1 FROM b_invoice_lines s WHERE s.invoice_id = {INVOICE_LINE}.invoice_id "
+                    f"AND s.line_no = {INVOICE_LINE}.line_no))"
                 )
-            self.result.add(stem, "removed", db.execute(f"DELETE FROM billing_invoiceline WHERE {gone}"))
+            self.result.add(stem, "removed", db.execute(f"DELETE FROM {INVOICE_LINE} WHERE {gone}"))
             return
         e = ENTITIES[stem]
         final_key = e.key[0][0]
@@ -458,8 +370,8 @@ class Merger:
             self.result.grants_ended += self._end_access_of_removed_titles()
         if stem == "documents" and not self.full:
             db.execute(
-                "UPDATE billing_document SET unit_id = NULL WHERE unit_id IN (SELECT k FROM r_units) "
-                "AND NOT EXISTS (SELECT 1 FROM b_documents s WHERE s.document_id = billing_document.external_id)"
+                f"UPDATE {DOCUMENT} SET unit_id = NULL WHERE unit_id IN (SELECT k FROM r_units) "
+                f"AND NOT EXISTS (SELECT 1 FROM b_documents s WHERE s.document_id = {DOCUMENT}.external_id)"
             )
         going = f"{e.table}.{final_key} IN (SELECT k FROM r_{stem})"
         if e.withdraw:
@@ -512,21 +424,21 @@ class Merger:
             "buildings",
             "inserted",
             self.db.execute(
-                "INSERT INTO billing_building (street, building_no, postal_code, city) "
+                f"INSERT INTO {BUILDING} (street, building_no, postal_code, city) "
                 "SELECT DISTINCT s.street, s.building_no, s.postal_code, s.city FROM b_units s "
-                "WHERE NOT EXISTS (SELECT 1 FROM billing_building b WHERE b.street = s.street "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {BUILDING} b WHERE b.street = s.street "
                 "AND b.building_no = s.building_no AND b.postal_code = s.postal_code AND b.city = s.city)"
             ),
         )
 
     def _buildings_cleanup(self) -> None:
-        keep = pinned(Building, "billing_building")
+        keep = pinned(Building, BUILDING)
         self.result.add(
             "buildings",
             "removed",
             self.db.execute(
-                "DELETE FROM billing_building WHERE NOT EXISTS "
-                f"(SELECT 1 FROM billing_unit u WHERE u.building_id = billing_building.id) AND NOT {keep}"
+                f"DELETE FROM {BUILDING} WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {UNIT} u WHERE u.building_id = {BUILDING}.id) AND NOT {keep}"
             ),
         )
 

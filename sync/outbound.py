@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -41,8 +41,8 @@ def _csv(header: list[str], rows: list[list[str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _timestamp(value: dt.datetime) -> str:
-    return timezone.localtime(value).isoformat(timespec="seconds")
+def _timestamp(value: dt.datetime | None) -> str:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else ""
 
 
 def record_consent_changes() -> int:
@@ -55,12 +55,15 @@ def record_consent_changes() -> int:
     )
     created = 0
     for user in users:
+        person, changed_at = user.person, user.consents_changed_at
+        if person is None or changed_at is None:  # excluded by the query; tells the type checker
+            continue
         ConsentChange.objects.create(
             user=user,
-            person_external_id=user.person.external_id,
+            person_external_id=person.external_id,
             e_invoice=user.consent_e_invoice,
             e_correspondence=user.consent_e_correspondence,
-            changed_at=user.consents_changed_at,
+            changed_at=changed_at,
         )
         created += 1
     return created
@@ -74,7 +77,8 @@ def pending_consents() -> list[ConsentChange]:
     return sorted(latest.values(), key=lambda c: c.person_external_id)
 
 
-def pending_readings():
+def pending_readings() -> QuerySet[Reading]:
+    """Tenant readings waiting for the back-office, oldest first."""
     return Reading.objects.filter(status=Reading.Status.WAITING, submitted_at__isnull=False).order_by(
         "submitted_at", "reading_id"
     )

@@ -12,6 +12,7 @@ import json
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import IO
 
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,12 @@ def shown(value: object) -> str:
     except UnicodeEncodeError:
         text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return text if len(text) <= VALUE_MAX else text[: VALUE_MAX - 1] + "…"
+
+
+def bundle_amount(cents: int) -> str:
+    """An amount in grosze as the bundle writes it (``-1234,56``), for staff to find it there."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,7 @@ class ProblemLog:
     def __init__(self, keep: int = 5000) -> None:
         self.keep = keep
         self._first: list[Problem] = []
-        self._spill = None
+        self._spill: IO[str] | None = None
         self.count = 0
 
     def add(self, file: str, line: int | None, column: str, value: object, code: str, reason: str) -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import hashlib
 import io
 import itertools
@@ -35,37 +34,19 @@ from typing import IO, Any, Protocol
 
 from django.utils.translation import gettext as _
 
-from portal.validators import digits_only, nip_is_valid, nrb_is_valid, pesel_is_valid
-from sync.container import Container, Manifest, member_is_safe
-from sync.problems import ProblemLog
-from sync.schema import ID_MAX, Column, FileSpec
-
-_NRB_CHARS = frozenset("0123456789 ")
+from sync.container import Container, Manifest
+from sync.kinds import Converter, Decimal, FieldError
+from sync.problems import ProblemLog, bundle_amount
+from sync.schema import Column, FileSpec
 
 CHUNK = 1 << 20
 SURROGATES = re.compile("[\udc80-\udcff]")
-DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-DECIMAL_RES = {
-    # kind: (pattern, decimals, integer digits) — decimal comma, optional minus, no thousands separator
-    "money": (re.compile(r"-?[0-9]{1,10}(?:,[0-9]{1,2})?"), 2, 10),
-    "area": (re.compile(r"-?[0-9]{1,8}(?:,[0-9]{1,2})?"), 2, 8),
-    "qty3": (re.compile(r"-?[0-9]{1,11}(?:,[0-9]{1,3})?"), 3, 11),
-}
-COUNT_RE = re.compile(r"[0-9]{1,9}")
-POSTAL_RE = re.compile(r"[0-9]{2}-[0-9]{3}")
 PDF_MAGIC = b"%PDF-"
 
 
 class Fallback(Exception):
     """Raised in the fast mode at the first problem: the import starts again through
     staging tables, which name every problem with its line."""
-
-
-class FieldError(Exception):
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
 
 
 class Sink(Protocol):
@@ -90,7 +71,9 @@ class Target(Protocol):
     """Where a file's rows go (sync/db.py): normalized rows, or (PostgreSQL, fast mode)
     the file's own CSV records, which the server parses."""
 
-    null: str | None  # what a row takes for "no value"
+    @property
+    def null(self) -> str | None:
+        """What a row takes for "no value"."""
 
     def rows(self) -> Sink: ...
 
@@ -106,195 +89,26 @@ class FileResult:
     read_seconds: float = 0.0
 
 
-# --- field rules ------------------------------------------------------------------------------
+# --- field rules (each kind's in sync/kinds.py) --------------------------------------------------
+
+Plan = list[tuple[int, Column, Converter]]  # per column of the spec: its place in the record (-1: absent)
 
 
-def _missing(col: Column) -> FieldError:
-    return FieldError("missing", _("Brak wymaganej wartości."))
-
-
-def _converter(col: Column, null: str | None) -> Callable[[str], str | None]:
-    """A function: raw field → normalized value, raising FieldError with a Polish reason.
+def _converter(col: Column, null: str | None) -> Converter:
+    """Raw field → normalized value, raising FieldError with a Polish reason.
     ``null`` is what the sink takes for "no value" (None, or a marker for COPY)."""
-    kind, required = col.kind, col.required
-    empty = null if col.empty is None else col.empty
-
-    if kind in ("id", "ref"):
-
-        def conv(v: str) -> str | None:
-            if 0 < len(v) <= ID_MAX:
-                return v
-            if not v:
-                if required:
-                    raise _missing(col)
-                return null
-            raise FieldError("too_long", _("Identyfikator dłuższy niż %(n)s znaki.") % {"n": ID_MAX})
-
-        return conv
-
-    if kind == "text":
-        limit = col.max_length
-
-        def conv(v: str) -> str | None:
-            if not v:
-                if required:
-                    raise _missing(col)
-                return empty
-            if limit and len(v) > limit:
-                raise FieldError("too_long", _("Tekst dłuższy niż %(n)s znaków.") % {"n": limit})
-            return v
-
-        return conv
-
-    if kind == "enum":
-        allowed = frozenset(col.choices)
-        listing = ", ".join(col.choices)
-
-        def conv(v: str) -> str | None:
-            if v in allowed:
-                return v
-            if not v:
-                if required:
-                    raise _missing(col)
-                return empty
-            raise FieldError("bad_enum", _("Nieznana wartość; dozwolone: %(allowed)s.") % {"allowed": listing})
-
-        return conv
-
-    if kind == "date":
-        seen: dict[str, str] = {}
-
-        def conv(v: str) -> str | None:
-            known = seen.get(v)
-            if known is not None:
-                return known
-            if not v:
-                if required:
-                    raise _missing(col)
-                return null
-            if DATE_RE.fullmatch(v):
-                try:
-                    dt.date.fromisoformat(v)
-                except ValueError:
-                    raise FieldError("bad_date", _("Nie ma takiej daty w kalendarzu.")) from None
-                if len(seen) < 100_000:
-                    seen[v] = v
-                return v
-            raise FieldError("bad_date", _("Nieprawidłowa data; oczekiwano RRRR-MM-DD, np. 2026-11-20."))
-
-        conv.seen = seen  # type: ignore[attr-defined] # read by the compiled row check
-        return conv
-
-    if kind in DECIMAL_RES:
-        pattern, places, digits = DECIMAL_RES[kind]
-        fullmatch = pattern.fullmatch
-        reason = (
-            _(
-                "Kwota w złym zapisie; oczekiwano przecinka dziesiętnego, bez separatora tysięcy i wykładnika, "
-                "najwyżej %(places)s miejsc po przecinku i %(digits)s cyfr przed nim (np. %(example)s)."
-            )
-            if kind == "money"
-            else _(
-                "Liczba w złym zapisie; oczekiwano przecinka dziesiętnego, bez separatora tysięcy i wykładnika, "
-                "najwyżej %(places)s miejsc po przecinku i %(digits)s cyfr przed nim (np. %(example)s)."
-            )
-        ) % {"places": places, "digits": digits, "example": "1234,56" if places > 1 else "1234,5"}
-
-        def conv(v: str) -> str | None:
-            if fullmatch(v):
-                return v.replace(",", ".")
-            if not v:
-                if required:
-                    raise _missing(col)
-                return null
-            raise FieldError("bad_number", reason)
-
-        return conv
-
-    if kind in ("count", "posint"):
-        minimum = 1 if kind == "posint" else 0
-
-        def conv(v: str) -> str | None:
-            if COUNT_RE.fullmatch(v) and int(v) >= minimum:
-                return str(int(v))
-            if not v:
-                if required:
-                    raise _missing(col)
-                return null
-            raise FieldError("bad_integer", _("Oczekiwano liczby całkowitej ≥ %(n)s.") % {"n": minimum})
-
-        return conv
-
-    if kind == "postal":
-
-        def conv(v: str) -> str | None:
-            if POSTAL_RE.fullmatch(v):
-                return v
-            if not v and not required:
-                return empty
-            if not v:
-                raise _missing(col)
-            raise FieldError("bad_postal_code", _("Kod pocztowy musi mieć postać NN-NNN."))
-
-        return conv
-
-    if kind in ("nrb", "pesel", "nip"):
-        check, normalize, reason = {
-            # The format is stricter than forms: digits only (spaces allowed in an NRB), no "PL".
-            "nrb": (
-                lambda v: set(v) <= _NRB_CHARS and nrb_is_valid(v),
-                digits_only,
-                _("Nieprawidłowy numer rachunku NRB: 26 cyfr (spacje dozwolone) z poprawną sumą kontrolną IBAN."),
-            ),
-            "pesel": (
-                lambda v: v.isascii() and v.isdigit() and pesel_is_valid(v),
-                str,
-                _("Nieprawidłowy PESEL: 11 cyfr z poprawną cyfrą kontrolną."),
-            ),
-            "nip": (
-                lambda v: v.isascii() and v.isdigit() and nip_is_valid(v),
-                str,
-                _("Nieprawidłowy NIP: 10 cyfr z poprawną cyfrą kontrolną."),
-            ),
-        }[kind]
-
-        def conv(v: str) -> str | None:
-            if not v:
-                if required:
-                    raise _missing(col)
-                return empty
-            if check(v):
-                return normalize(v)
-            raise FieldError(f"bad_{kind}", reason)
-
-        return conv
-
-    if kind == "path":
-
-        def conv(v: str) -> str | None:
-            if not v:
-                raise _missing(col)
-            if not (v.startswith("documents/") and member_is_safe(v) and v.lower().endswith(".pdf")):
-                raise FieldError(
-                    "bad_path", _("Plik dokumentu musi leżeć w katalogu documents/ pakietu i mieć rozszerzenie .pdf.")
-                )
-            return v
-
-        return conv
-
-    raise ValueError(f"unknown column kind {kind}")
+    return col.rules.convert(col, null)
 
 
-def _compile_row_check(
-    plan: list[tuple[int, Column, Callable[[str], str | None]]], null: str | None
-) -> Callable[..., list]:
+def _compile_row_check(plan: Plan, null: str | None) -> Callable[..., list[Any]]:
     """A function checking one row of a file with a given header: fields → normalized list
     (a bad field becomes "no value" there, after its problem is reported).
 
     Generated once per file, because this runs for every one of millions of rows:
-    each column gets its common case as one inline test (a length, a set lookup,
-    a regex, a cache hit for dates); anything else goes to the column's converter,
-    which normalizes the rare cases (empty fields) or raises the Polish reason.
+    each column gets its kind's common case as one inline test (``Kind.inline``: a
+    length, a set lookup, the kind's format, a cache hit for dates); anything else goes
+    to the column's converter, which normalizes the rare cases (empty fields) or raises
+    the Polish reason.
     """
     namespace: dict[str, Any] = {"FieldError": FieldError, "null": null}
     code = ["def check(f, start, problem, filename):"]
@@ -302,20 +116,7 @@ def _compile_row_check(
         namespace[f"convert{i}"] = convert
         namespace[f"name{i}"] = col.name
         code.append(f"    v = f[{index}]" if index >= 0 else '    v = ""')
-        fast = None
-        if col.kind in ("id", "ref"):
-            fast = (f"0 < len(v) <= {ID_MAX}", "v")
-        elif col.kind == "text":
-            fast = (f"v and len(v) <= {col.max_length}" if col.max_length else "v", "v")
-        elif col.kind == "enum":
-            namespace[f"allowed{i}"] = frozenset(col.choices)
-            fast = (f"v in allowed{i}", "v")
-        elif col.kind == "date":
-            namespace[f"seen{i}"] = convert.seen  # type: ignore[attr-defined]
-            fast = (f"v in seen{i}", "v")
-        elif col.kind in DECIMAL_RES:
-            namespace[f"match{i}"] = DECIMAL_RES[col.kind][0].fullmatch
-            fast = (f"match{i}(v)", 'v.replace(",", ".")')
+        fast = col.rules.inline(col, i, namespace)
         slow = [
             "try:",
             f"    x{i} = convert{i}(v)",
@@ -330,8 +131,9 @@ def _compile_row_check(
             code += ["    " + line for line in slow]
     values = ", ".join(f"x{i}" for i in range(len(plan)))
     code.append(f"    return [str(start), {values}]")
-    exec(compile("\n".join(code), "<row check>", "exec"), namespace)  # noqa: S102 - our own generated code
-    return namespace["check"]
+    exec(compile("\n".join(code), "<row check>", "exec"), namespace)  # noqa: S102 - generated from sync/kinds.py
+    check: Callable[..., list[Any]] = namespace["check"]
+    return check
 
 
 def _cents(value: str) -> int:
@@ -342,46 +144,25 @@ def _cents(value: str) -> int:
 
 # --- fast mode: records the server may parse itself ------------------------------------------------
 
-# Column kinds whose every rule the fast pattern and the server's types check together.
-FAST_KINDS = frozenset({"id", "ref", "text", "enum", "date", "money", "area", "qty3", "count", "posint", "postal"})
-_PLAIN = rb"[^;\",\\\r\n\x00]"  # a byte of an unquoted field: no separator, quote, comma, backslash, CR, LF, NUL
-_QUOTED = rb'(?:[^",\\\r\n\x00]|"")'  # a byte (or a doubled quote) inside a quoted text field
 
-
-def _fast_field(col: Column) -> bytes:
-    """A bytes pattern for values of ``col`` that need nothing but the server's type input:
-    ids and texts within their length (counted in bytes: never more than in characters),
-    the enum's values, ``YYYY-MM-DD`` (the server refuses days that do not exist, as the
-    rows path does), the decimal formats of DECIMAL_RES. Anything else takes the rows path's rules."""
-    # Repeats are possessive (``{m,n}+``): what follows a run never matches its bytes, so
-    # giving some back could not help, and not keeping the places to try saves time.
-    kind = col.kind
-    if kind in ("id", "ref"):
-        field = _PLAIN + b"{1,%d}+" % ID_MAX
-    elif kind == "text":
-        n = b"{1,%d}+" % col.max_length if col.max_length else b"++"
-        field = b'(?:%s%s|"%s%s")' % (_PLAIN, n, _QUOTED, n)
-    elif kind == "enum":
-        field = b"(?:" + b"|".join(re.escape(choice.encode()) for choice in col.choices) + b")"
-    elif kind == "date":
-        field = rb"[0-9]{4}-[0-9]{2}-[0-9]{2}"  # DATE_RE
-    elif kind in DECIMAL_RES:
-        _pattern, places, digits = DECIMAL_RES[kind]
-        field = rb"-?[0-9]{1,%d}+(?:,[0-9]{1,%d}+)?" % (digits, places)  # DECIMAL_RES
-    elif kind == "count":
-        field = rb"[0-9]{1,9}+"  # COUNT_RE
-    elif kind == "posint":
-        field = rb"[1-9][0-9]{0,8}+"
-    elif kind == "postal":
-        field = rb"[0-9]{2}-[0-9]{3}"  # POSTAL_RE
-    else:
-        raise ValueError(kind)
-    return field if col.required else b"(?:" + field + b")?"
+def _fast_field(col: Column) -> bytes | None:
+    """A bytes pattern for values of ``col`` that need nothing but the server's type input
+    (None: some rule of the kind needs Python); optional columns may be empty."""
+    field = col.rules.fast_field(col)
+    if field is None or col.required:
+        return field
+    return b"(?:" + field + b")?"
 
 
 def _fast_pattern(columns: list[Column], eol: bytes) -> re.Pattern[bytes]:
     """Any number of whole records, one per line, each field matching its column's fast pattern."""
-    record = b";".join(_fast_field(col) for col in columns) + re.escape(eol)
+    fields = []
+    for col in columns:
+        field = _fast_field(col)
+        if field is None:
+            raise ValueError(f"{col.name}: a {col.kind} column has no fast pattern (see _fast_plan)")
+        fields.append(field)
+    record = b";".join(fields) + re.escape(eol)
     return re.compile(b"(?:" + record + b")*+")
 
 
@@ -391,11 +172,11 @@ class FastPlan:
     pattern: re.Pattern[bytes]
     eol: bytes
     width: int
-    plan: list[tuple[int, Column, Callable[[str], str | None]]]
+    plan: Plan
     order: list[int]  # for each header column, its place in check_row's output
     null: str | None
     decimals: bool
-    check_row: Callable[..., list] | None = None
+    check_row: Callable[..., list[Any]] | None = None
 
 
 class _NeedMore(Exception):
@@ -564,15 +345,15 @@ class BundleReader:
         return result
 
     # --- fast mode: the server parses the file's own records ------------------------------------
-    def _fast_plan(self, spec: FileSpec, buffered: io.BufferedReader, target: Target) -> FastPlan | None:
+    def _fast_plan(self, spec: FileSpec, buffered: io.BufferedReader[HashingStream], target: Target) -> FastPlan | None:
         """Whether the file's records can go to the server as they are (fast mode on
         PostgreSQL, a clean header, every column a kind the pattern describes)."""
         head = buffered.peek(CHUNK)
         end = head.find(b"\n")
         if (
             end < 0
-            or any(c.kind not in FAST_KINDS for c in spec.columns)
-            or (spec.stem in ROW_CHECKS and spec.stem not in FAST_ROW_CHECKS)
+            or any(_fast_field(c) is None for c in spec.columns)
+            or (spec.stem in ROW_RULES and not ROW_RULES[spec.stem].sql)
         ):
             return None
         header_bytes = head[: end + 1]
@@ -607,10 +388,12 @@ class BundleReader:
             plan=plan,
             order=[position[name] for name in header],
             null=target.null,
-            decimals=any(by_name[name].kind in DECIMAL_RES for name in header),
+            decimals=any(isinstance(by_name[name].rules, Decimal) for name in header),
         )
 
-    def _records(self, spec: FileSpec, buffered: io.BufferedReader, stream: HashingStream, fast: FastPlan) -> int:
+    def _records(
+        self, spec: FileSpec, buffered: io.BufferedReader[HashingStream], stream: HashingStream, fast: FastPlan
+    ) -> int:
         """Records the pattern describes go to the server as they are (decimal commas made
         points: the pattern allows a comma nowhere else); any other record is read by
         Python's rules, checked and sent normalized. Any problem ends the fast mode
@@ -639,7 +422,8 @@ class BundleReader:
             out = []
             pos = 0
             while pos < cut:
-                end = match(buf, pos, cut).end()
+                found = match(buf, pos, cut)  # the pattern (``*+``) matches here, if only nothing
+                end = found.end() if found else pos
                 if end > pos:
                     segment = buf[pos:end]
                     rows += segment.count(b"\n")
@@ -730,7 +514,7 @@ class BundleReader:
     def _rows(
         self,
         spec: FileSpec,
-        buffered: io.BufferedReader,
+        buffered: io.BufferedReader[HashingStream],
         stream: HashingStream,
         sink: Sink,
         null: str | None,
@@ -753,7 +537,7 @@ class BundleReader:
             if name in positions:
                 problem(filename, 1, name, name, "duplicate_column", _("Kolumna występuje w nagłówku dwa razy."))
             positions.setdefault(name, index)
-        plan: list[tuple[int, Column, Callable[[str], str | None]]] = []
+        plan: Plan = []
         for col in spec.columns:
             index = positions.get(col.name, -1)
             if index < 0 and col.required:
@@ -761,17 +545,19 @@ class BundleReader:
             plan.append((index, col, _converter(col, null)))
         check_row = _compile_row_check(plan, null)
         width = len(header)
-        row_check = ROW_CHECKS.get(spec.stem)
+        rule = ROW_RULES.get(spec.stem)
+        row_check = rule.make(spec) if rule is not None else None
         context = {"container": self.container, "problem": problem, "filename": filename, "null": null}
         write = sink.write
-        dialect = {"delimiter": ";", "quotechar": '"', "doublequote": True, "strict": True}
         count = 0
         lineno = 1
         for line in lines:
             lineno += 1
             start = lineno
             if '"' in line:
-                reader = csv.reader(itertools.chain((line,), lines), **dialect)
+                reader = csv.reader(
+                    itertools.chain((line,), lines), delimiter=";", quotechar='"', doublequote=True, strict=True
+                )
                 try:
                     fields = next(reader)
                 except csv.Error as exc:
@@ -832,11 +618,28 @@ class BundleReader:
 
 
 # --- rules across the fields of one row -----------------------------------------------------
+# Each is made once per file from its spec, and finds its fields by name.
+
+RowCheck = Callable[[list[Any], int, dict[str, Any]], bool]
 
 
-def _check_person(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
-    # row: _line, person_id, first_name, last_name, company_name, …
-    if not row[3] and not row[4]:
+@dataclass(frozen=True)
+class RowRule:
+    """A rule across the fields of one row: ``make(spec)`` gives the rows path's check (normalized
+    row, line, context → whether it holds, reporting the problem when not); ``sql``, a condition
+    that finds a breaking row among the loaded rows in the fast mode (sync/checks.py: any row
+    found sends the import through the rows path, which names it), "" = no fast mode for the file."""
+
+    make: Callable[[FileSpec], RowCheck]
+    sql: str = ""
+
+
+def _person(spec: FileSpec) -> RowCheck:
+    last_name, company_name = spec.position("last_name"), spec.position("company_name")
+
+    def check(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
+        if row[last_name] or row[company_name]:
+            return True
         ctx["problem"](
             ctx["filename"],
             line,
@@ -846,68 +649,92 @@ def _check_person(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
             _("Wymagane nazwisko albo nazwa firmy (company_name)."),
         )
         return False
-    return True
+
+    return check
 
 
-def _check_invoice_line(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
-    # row: _line, invoice_id, line_no, name, quantity, unit, unit_net_price, vat_rate, net, vat, gross
-    net, vat, gross = row[8], row[9], row[10]
-    if ctx["null"] in (net, vat, gross):
-        return True  # already reported
-    if _cents(net) + _cents(vat) != _cents(gross):
+def _invoice(spec: FileSpec) -> RowCheck:
+    number, digest = spec.position("ksef_number"), spec.position("ksef_hash")
+
+    def check(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
+        # "" is no value (both keep "" for none); null: a bad value, already reported
+        if not row[digest] or row[digest] == ctx["null"] or row[number] != "":
+            return True
+        ctx["problem"](
+            ctx["filename"],
+            line,
+            "ksef_hash",
+            row[digest],
+            "ksef_hash_without_number",
+            _("Skrót KSeF (ksef_hash) wolno podać tylko razem z numerem KSeF (ksef_number), a tego brak."),
+        )
+        return False
+
+    return check
+
+
+def _invoice_line(spec: FileSpec) -> RowCheck:
+    net_at, vat_at, gross_at = spec.position("net"), spec.position("vat"), spec.position("gross")
+
+    def check(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
+        net, vat, gross = row[net_at], row[vat_at], row[gross_at]
+        if ctx["null"] in (net, vat, gross):
+            return True  # already reported
+        if _cents(net) + _cents(vat) == _cents(gross):
+            return True
         ctx["problem"](
             ctx["filename"],
             line,
             "gross",
             gross.replace(".", ","),
             "line_gross",
-            _("Brutto pozycji różne od netto + VAT (%(sum)s).") % {"sum": _pl(_cents(net) + _cents(vat))},
+            _("Brutto pozycji różne od netto + VAT (%(sum)s).") % {"sum": bundle_amount(_cents(net) + _cents(vat))},
         )
         return False
-    return True
+
+    return check
 
 
-def _check_document(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
-    # row: _line, document_id, person_id, unit_id, title, issued_on, file → + stored_name, sha256, size
-    member = row[6]
-    null = ctx["null"]
-    if member == null:
-        row.extend([null, null, null])
+def _document(spec: FileSpec) -> RowCheck:
+    """Also adds what the merge stores (staging_columns): stored_name, sha256, size."""
+    file_at = spec.position("file")
+
+    def check(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
+        member = row[file_at]
+        null = ctx["null"]
+        if member == null:
+            row.extend([null, null, null])
+            return True
+        container: Container = ctx["container"]
+        if not container.exists(member):
+            row.extend([null, null, null])
+            ctx["problem"](
+                ctx["filename"], line, "file", member, "document_missing", _("Brak tego pliku PDF w pakiecie.")
+            )
+            return False
+        sha = hashlib.sha256()
+        size = 0
+        with container.open(member) as fh:
+            head = fh.read(len(PDF_MAGIC))
+            sha.update(head)
+            size += len(head)
+            while chunk := fh.read(CHUNK):
+                sha.update(chunk)
+                size += len(chunk)
+        if head != PDF_MAGIC:
+            row.extend([null, null, null])
+            ctx["problem"](ctx["filename"], line, "file", member, "not_pdf", _("Plik nie jest dokumentem PDF."))
+            return False
+        digest = sha.hexdigest()
+        row.extend([f"documents/{digest[:2]}/{digest}.pdf", digest, str(size)])
         return True
-    container: Container = ctx["container"]
-    if not container.exists(member):
-        row.extend([null, null, null])
-        ctx["problem"](ctx["filename"], line, "file", member, "document_missing", _("Brak tego pliku PDF w pakiecie."))
-        return False
-    sha = hashlib.sha256()
-    size = 0
-    with container.open(member) as fh:
-        head = fh.read(len(PDF_MAGIC))
-        sha.update(head)
-        size += len(head)
-        while chunk := fh.read(CHUNK):
-            sha.update(chunk)
-            size += len(chunk)
-    if head != PDF_MAGIC:
-        row.extend([null, null, null])
-        ctx["problem"](ctx["filename"], line, "file", member, "not_pdf", _("Plik nie jest dokumentem PDF."))
-        return False
-    digest = sha.hexdigest()
-    row.extend([f"documents/{digest[:2]}/{digest}.pdf", digest, str(size)])
-    return True
+
+    return check
 
 
-def _pl(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
-
-
-# Rules across the fields of one row that the fast mode checks in SQL over the loaded rows
-# (sync/checks.py: any row found sends the import through the rows path, which names it).
-FAST_ROW_CHECKS = {"invoice_lines": "net + vat <> gross"}
-
-ROW_CHECKS: dict[str, Callable[[list[Any], int, dict[str, Any]], bool]] = {
-    "persons": _check_person,
-    "invoice_lines": _check_invoice_line,
-    "documents": _check_document,
+ROW_RULES: dict[str, RowRule] = {
+    "persons": RowRule(_person),
+    "invoices": RowRule(_invoice, sql="ksef_hash <> '' AND ksef_number = ''"),
+    "invoice_lines": RowRule(_invoice_line, sql="net + vat <> gross"),
+    "documents": RowRule(_document),
 }

@@ -1,28 +1,56 @@
-"""The files of a bundle, their columns and the rules of each column (EXCHANGE_FORMAT.md).
+"""The files of a bundle and their columns (EXCHANGE_FORMAT.md): the registry.
 
-One declaration drives the reader (row checks in Python), the staging tables,
-the set-wise checks and the merge, on PostgreSQL and SQLite alike.
+Each file's columns are declared here once: name, kind (sync/kinds.py: format,
+converter, fast pattern, SQL types), whether required, and the portal's column it
+is written to. From this the reader derives its converters, generated row check
+and fast pattern, sync/db.py the staging tables, sync/checks.py the set-wise
+checks and sync/merge.py its column lists, on PostgreSQL and SQLite alike. Enum
+values are the models' own choices.
+
+Adding a column: one ``Column(...)`` below (and the model's field with its
+migration when the portal keeps it), plus a test; see docs/sync.md.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from billing.models import InvoiceLine, LedgerEntry, Title, Unit
+from meters.models import Meter, Reading
+from sync.kinds import ID_MAX, KINDS, Kind
+
 FORMAT = "ebok-bundle/1"
 OUTBOUND_FORMAT = "ebok-outbound/1"
-ID_MAX = 64
+
+__all__ = ["FILES", "FORMAT", "ID_MAX", "OUTBOUND_FORMAT", "Column", "FileSpec", "Ref"]
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # id, ref, text, enum, date, money, area, qty3, count, posint, postal, nrb, pesel, nip, path
+    kind: str  # a name in sync.kinds.KINDS
     required: bool = False
     max_length: int = 0  # text: 0 = no limit
     choices: tuple[str, ...] = ()
     # What an empty optional field becomes: None (NULL) or "" for the text columns
     # Django keeps NOT NULL with blank=True.
     empty: str | None = None
+    # The portal's column the value is written to as it is: "" = the same name; None = the
+    # merge makes something else of it (a building, a lookup: sync/merge.py ``computed``).
+    field: str | None = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r} of {self.name}")
+
+    @property
+    def rules(self) -> Kind:
+        return KINDS[self.kind]
+
+    @property
+    def target(self) -> str | None:
+        """The portal's column for this one (None: computed by the merge)."""
+        return self.name if self.field == "" else self.field
 
 
 @dataclass(frozen=True)
@@ -47,32 +75,35 @@ class FileSpec:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
-
-def _id(name: str) -> Column:
-    return Column(name, "id", required=True)
-
-
-def _ref(name: str, required: bool = True) -> Column:
-    return Column(name, "ref", required=required)
+    def position(self, name: str) -> int:
+        """Where column ``name`` is in a normalized row (after the row's line: ``_line`` first)."""
+        return 1 + next(i for i, c in enumerate(self.columns) if c.name == name)
 
 
-UNIT_KINDS = ("flat", "commercial", "garage", "storage", "plot")
-TITLE_KINDS = ("ownership", "coop_ownership", "coop_tenancy", "rental", "lease")
-LEDGER_KINDS = ("charge", "payment", "interest", "correction")
-VAT_RATES = ("23", "8", "5", "0", "zw", "np")
-MEDIA = ("cold_water", "hot_water", "heat", "gas", "electricity")
-READING_SOURCES = ("collector", "radio", "tenant", "estimate")
+def _id(name: str, field: str | None = "external_id") -> Column:
+    """A file's own id; the portal keeps back-office ids in ``external_id``."""
+    return Column(name, "id", required=True, field=field)
+
+
+def _ref(name: str, required: bool = True, field: str | None = "") -> Column:
+    return Column(name, "ref", required=required, field=field)
+
+
+def _choices(choices: list[str]) -> tuple[str, ...]:
+    return tuple(choices)
+
 
 UNITS = FileSpec(
     "units",
     (
         _id("unit_id"),
-        Column("kind", "enum", required=True, choices=UNIT_KINDS),
-        Column("street", "text", required=True, max_length=200),
-        Column("building_no", "text", required=True, max_length=20),
+        Column("kind", "enum", required=True, choices=tuple(Unit.Kind.values)),
+        # The building's address: the merge finds or adds the building (billing_building).
+        Column("street", "text", required=True, max_length=200, field=None),
+        Column("building_no", "text", required=True, max_length=20, field=None),
         Column("unit_no", "text", max_length=20, empty=""),
-        Column("postal_code", "postal", required=True),
-        Column("city", "text", required=True, max_length=100),
+        Column("postal_code", "postal", required=True, field=None),
+        Column("city", "text", required=True, max_length=100, field=None),
         Column("area_m2", "area"),
         Column("extra_area_m2", "area"),
         Column("occupants", "count"),
@@ -100,9 +131,9 @@ TITLES = FileSpec(
     "titles",
     (
         _id("title_id"),
-        _ref("unit_id"),
-        _ref("person_id"),
-        Column("kind", "enum", required=True, choices=TITLE_KINDS),
+        _ref("unit_id", field=None),  # titles point at the unit's and person's primary keys
+        _ref("person_id", field=None),
+        Column("kind", "enum", required=True, choices=tuple(Title.Kind.values)),
         Column("valid_from", "date", required=True),
         Column("valid_to", "date"),
     ),
@@ -117,7 +148,7 @@ LEDGER = FileSpec(
         _ref("unit_id"),
         Column("booked_on", "date", required=True),
         Column("due_on", "date"),
-        Column("kind", "enum", required=True, choices=LEDGER_KINDS),
+        Column("kind", "enum", required=True, choices=tuple(LedgerEntry.Kind.values)),
         Column("component", "text", required=True, max_length=100),
         Column("description", "text", empty=""),
         Column("amount", "money", required=True),
@@ -135,11 +166,12 @@ INVOICES = FileSpec(
         Column("issued_on", "date", required=True),
         Column("sale_date", "date", required=True),
         Column("due_on", "date", required=True),
-        _ref("buyer_person_id"),
+        _ref("buyer_person_id", field="buyer_id"),
         Column("net", "money", required=True),
         Column("vat", "money", required=True),
         Column("gross", "money", required=True),
         Column("ksef_number", "text", max_length=64, empty=""),
+        Column("ksef_hash", "sha256b64", empty=""),
     ),
     key=("invoice_id",),
     refs=(Ref("unit_id", "units", "lokal"), Ref("buyer_person_id", "persons", "osoba")),
@@ -152,9 +184,9 @@ INVOICE_LINES = FileSpec(
         Column("line_no", "posint", required=True),
         Column("name", "text", required=True, max_length=250),
         Column("quantity", "qty3", required=True),
-        Column("unit", "text", required=True, max_length=20),
+        Column("unit", "text", required=True, max_length=20, field="measure_unit"),
         Column("unit_net_price", "money", required=True),
-        Column("vat_rate", "enum", required=True, choices=VAT_RATES),
+        Column("vat_rate", "enum", required=True, choices=tuple(InvoiceLine.VatRate.values)),
         Column("net", "money", required=True),
         Column("vat", "money", required=True),
         Column("gross", "money", required=True),
@@ -168,7 +200,7 @@ METERS = FileSpec(
     (
         _id("meter_id"),
         _ref("unit_id"),
-        Column("medium", "enum", required=True, choices=MEDIA),
+        Column("medium", "enum", required=True, choices=tuple(Meter.Medium.values)),
         Column("serial_no", "text", required=True, max_length=64),
         Column("installed_on", "date", required=True),
         Column("removed_on", "date"),
@@ -182,11 +214,11 @@ METERS = FileSpec(
 READINGS = FileSpec(
     "readings",
     (
-        _id("reading_id"),
+        _id("reading_id", field=""),  # the portal issues reading ids too (P-…): one column for both
         _ref("meter_id"),
         Column("read_on", "date", required=True),
         Column("value", "qty3", required=True),
-        Column("source", "enum", required=True, choices=READING_SOURCES),
+        Column("source", "enum", required=True, choices=tuple(Reading.Source.values)),
     ),
     key=("reading_id",),
     refs=(Ref("meter_id", "meters", "licznik"),),
@@ -200,7 +232,7 @@ DOCUMENTS = FileSpec(
         _ref("unit_id", required=False),
         Column("title", "text", required=True, max_length=250),
         Column("issued_on", "date", required=True),
-        Column("file", "path", required=True),
+        Column("file", "path", required=True, field=None),  # stored under its SHA-256 (sync/merge.py)
     ),
     key=("document_id",),
     refs=(Ref("person_id", "persons", "osoba"), Ref("unit_id", "units", "lokal")),
@@ -213,7 +245,7 @@ DELETIONS = FileSpec(
     "deletions",
     (
         Column("entity", "enum", required=True, choices=DELETABLE),
-        Column("id", "id", required=True),
+        Column("id", "id", required=True, field=None),
     ),
     key=(),
 )

@@ -38,7 +38,7 @@ from sync import outbound
 from sync.checks import run_checks
 from sync.container import MANIFEST, Container, Manifest, _line_of, open_container, read_manifest
 from sync.db import Database, Shadow, Target
-from sync.merge import ENTITIES, Merger, fault_point
+from sync.merge import ENTITIES, Merger
 from sync.models import ImportProblem, ImportRun
 from sync.problems import ProblemLog
 from sync.reader import BundleReader, Fallback
@@ -121,7 +121,7 @@ def bundle_import(
             _mark_interrupted(run)
             container = open_container(path, problems)
             manifest = read_manifest(container, problems) if container else None
-            if manifest is None:
+            if container is None or manifest is None:
                 raise Refused
             run.export_id, run.source, run.sequence = manifest.export_id, manifest.source, manifest.sequence
             run.kind, run.as_of = manifest.kind, manifest.as_of
@@ -297,7 +297,6 @@ def _load_check_merge(
             if name.removesuffix(".csv") not in FILES:
                 reader.read_other(name)
         timings["read"] = round(time.perf_counter() - clock, 3)
-        fault_point("loaded")
         clock = time.perf_counter()
         rows = {stem: c["rows"] for stem, c in counts.items()}
         found = run_checks(db, full=manifest.is_full, rows=rows, fast=fast, direct=direct, unique=unique)
@@ -364,7 +363,11 @@ def titles_end_access(*, today: dt.date | None = None) -> int:
         .filter(Exists(running_grant))
         .order_by("pk")
     )
-    return sum(grants_end_for_title(title_id=title.pk, on=title.valid_to) for title in ended)
+    return sum(
+        grants_end_for_title(title_id=title.pk, on=title.valid_to)
+        for title in ended
+        if title.valid_to is not None  # always: the query takes titles that ended
+    )
 
 
 def _problems_noun(n: int) -> str:
@@ -449,7 +452,7 @@ def _inbox_entries(inbox: Path) -> list[tuple[int, str, Path]]:
     import json
     import zipfile
 
-    entries = []
+    entries: list[tuple[int, str, Path]] = []
     if not inbox.is_dir():
         return entries
     for path in inbox.iterdir():

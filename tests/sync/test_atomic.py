@@ -22,20 +22,17 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def _start_import(path: Path, pause_at: str, marker: Path, tmp_path: Path) -> subprocess.Popen:
-    """``manage.py import_bundle`` in its own process on the test database, told to stop
-    inside its transaction at ``pause_at`` (sync.merge.fault_point)."""
+    """``manage.py import_bundle`` in its own process on the test database, stopped
+    inside its transaction at ``pause_at`` (tests/sync/paused_import.py)."""
     db = connection.settings_dict
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "CONN_MAX_AGE": "0",
         "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
-        "EBOK_SYNC_PAUSE_AT": pause_at,
-        "EBOK_SYNC_PAUSE_MARKER": str(marker),
-        "EBOK_SYNC_PAUSE_SECONDS": "120",
     }
     return subprocess.Popen(
-        [sys.executable, "manage.py", "import_bundle", str(path)],
+        [sys.executable, "-m", "tests.sync.paused_import", pause_at, str(marker), str(path)],
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.PIPE,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from sync.generator import generate_bundle, make_delta, zip_bundle
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         "zmieniający część wierszy pakietu pełnego."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("out", type=Path)
         parser.add_argument("--units", type=int, default=40)
         parser.add_argument("--years", type=int, default=2)
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--touch", type=float, default=0.01, help="udział zmienionych wierszy w delcie")
 
-    def handle(self, *args, out: Path, **o) -> None:
+    def handle(self, *args: Any, out: Path, **o: Any) -> None:
         if o["units"] < 1 or o["years"] < 1:
             raise CommandError(_("--units i --years muszą być dodatnie."))
         if o["delta_of"]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import Any, TextIO
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from sync.models import ImportRun
@@ -19,7 +20,7 @@ EXIT_FAILED = 3
 class ProgressBar:
     """One line per file, redrawn in place: ``ledger.csv  [#####.....]  48%``."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.current = ""
         self.last_draw = 0.0
@@ -47,7 +48,7 @@ class ProgressBar:
 class Command(BaseCommand):
     help = "Wczytuje pakiet z systemu źródłowego (katalog albo .zip). Kod wyjścia 0: wczytany lub już wczytany."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
         parser.add_argument(
             "--staging",
@@ -55,8 +56,8 @@ class Command(BaseCommand):
             help="Bez szybkiej ścieżki: wiersze czytane przez Pythona do tabel pośrednich (wolniej; te same wyniki).",
         )
 
-    def handle(self, *args, path: Path, staging: bool, **options) -> None:
-        out = self.stdout._out if hasattr(self.stdout, "_out") else sys.stdout
+    def handle(self, *args: Any, path: Path, staging: bool, **options: Any) -> None:
+        out: TextIO = getattr(self.stdout, "_out", sys.stdout)  # the real stream behind OutputWrapper
         bar = ProgressBar(out) if out.isatty() else None
         run = bundle_import(path=path, trigger=ImportRun.Trigger.COMMAND, fast=not staging, progress=bar)
         if bar:
