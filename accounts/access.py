@@ -18,7 +18,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Combinable, RawSQL
 
 from accounts.models import UnitGrant, User
 from billing.models import Building, Unit
@@ -66,7 +66,8 @@ def reachable_users() -> QuerySet[User]:
     return User.objects.filter(is_active=True, closed_at__isnull=True, blocked_at__isnull=True).exclude(email="")
 
 
-def grant_running_after_q(day: dt.date, prefix: str = "") -> Q:
+def grant_running_after_q(day: dt.date | Combinable, prefix: str = "") -> Q:
     """A grant that still gives access after ``day`` (A10: what a title ending on ``day``
-    ends; what a new grant from ``day + 1`` would overlap)."""
+    ends; what a new grant from ``day + 1`` would overlap). ``day`` may be an expression
+    (``OuterRef("valid_to")``) for a subquery per title."""
     return Q(**{f"{prefix}until__isnull": True}) | Q(**{f"{prefix}until__gt": day})
