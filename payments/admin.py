@@ -9,7 +9,7 @@ from payments.models import Payment
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(admin.ModelAdmin[Payment]):
     list_display = (
         "created_at",
         "unit",

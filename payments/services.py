@@ -67,7 +67,7 @@ def _gateway_urls(payment: Payment, request: HttpRequest | None) -> tuple[str, s
     """urlReturn, urlStatus, urlCardPaymentNotification: the portal's own addresses, never
     anything from the request's data. The simulator (the demo, tests) runs on whatever host the
     request came to; a real gateway gets PORTAL_BASE_URL's."""
-    names = (
+    names: tuple[tuple[str, dict[str, int]], ...] = (
         ("payments:detail", {"unit_id": payment.unit_id, "payment_id": payment.pk}),
         ("payments:notify", {}),
         ("payments:notify_refusal", {}),

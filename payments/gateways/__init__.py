@@ -89,7 +89,7 @@ class Gateway(Protocol):
 
 
 def online_payments_enabled() -> bool:
-    return settings.PAYMENTS_GATEWAY != "off"
+    return str(settings.PAYMENTS_GATEWAY) != "off"
 
 
 def get_gateway(request: HttpRequest | None = None) -> Gateway:

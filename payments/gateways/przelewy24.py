@@ -68,7 +68,7 @@ def base_url(request: HttpRequest | None = None) -> str:
     path = reverse("payments:simulator:home").rstrip("/")
     if request is not None:
         return request.build_absolute_uri(path)
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+    return str(settings.PORTAL_BASE_URL).rstrip("/") + path
 
 
 def p24_json(fields: Mapping[str, Any]) -> str:
