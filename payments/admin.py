@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.http import HttpRequest
 
 from payments.models import Payment
 
+# ModelAdmin is generic in django-stubs only: subscripting it at run time fails.
+if TYPE_CHECKING:
+    _ModelAdmin = admin.ModelAdmin[Payment]
+else:
+    _ModelAdmin = admin.ModelAdmin
+
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin[Payment]):
+class PaymentAdmin(_ModelAdmin):
     list_display = (
         "created_at",
         "unit",
