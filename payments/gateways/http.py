@@ -18,7 +18,9 @@ _pool = urllib3.PoolManager(retries=False)
 
 def send(method: str, url: str, *, body: bytes, auth: tuple[str, str] | None, timeout: float) -> tuple[int, bytes]:
     """One JSON request; (status, answer bytes). No answer or a timeout is ``GatewayUnavailable``."""
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    # Connection: close — a handful of calls per payment need no kept-alive socket, and one kept
+    # open would hold a server thread (and its database connection) of the demo or the tests.
+    headers = {"Content-Type": "application/json", "Accept": "application/json", "Connection": "close"}
     if auth is not None:
         headers.update(urllib3.make_headers(basic_auth=f"{auth[0]}:{auth[1]}"))
     try:
