@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.http import Http404
 
 from billing.models import Invoice, LedgerEntry, Unit
@@ -21,14 +21,22 @@ def unit_balance(unit: Unit) -> Decimal:
     return total if total is not None else ZERO
 
 
-def pending_total(unit: Unit, *, invoice: Invoice | None = None) -> Decimal:
-    """Paid online and not yet in the ledger (*wpłata w trakcie księgowania*): of the unit,
-    or of one invoice."""
-    payments = Payment.objects.filter(unit=unit, state=Payment.State.PAID, booked_at__isnull=True)
+def _unfinished(unit: Unit, *, invoice: Invoice | None = None) -> tuple[Decimal, Payment | None]:
+    """What was paid online and is not yet in the ledger (*wpłata w trakcie księgowania*), and
+    the payment started and not finished, if any: of the unit's balance (``invoice`` None: its
+    pending total counts every payment of the unit) or of one invoice. ONE query."""
+    payments = Payment.objects.filter(unit=unit).filter(
+        Q(state=Payment.State.PAID, booked_at__isnull=True) | Q(state__in=Payment.OPEN_STATES)
+    )
     if invoice is not None:
         payments = payments.filter(invoice=invoice)
-    total = payments.aggregate(s=Sum("amount"))["s"]
-    return total if total is not None else ZERO
+    pending, open_payment = ZERO, None
+    for payment in payments:
+        if payment.state == Payment.State.PAID:
+            pending += payment.amount
+        elif (invoice is not None or payment.invoice_id is None) and open_payment is None:
+            open_payment = payment
+    return pending, open_payment
 
 
 @dataclass(frozen=True)
@@ -38,19 +46,21 @@ class UnitPaymentPanel:
     balance: Decimal  # the ledger's balance
     pending: Decimal  # paid online, not yet booked
     payable: Decimal  # what may still be paid online now (0: nothing is offered)
-    open_payment: Payment | None  # a payment started and not finished: resume it
+    open_payment: Payment | None  # a payment of the balance started and not finished: resume it
 
     @property
     def balance_after_pending(self) -> Decimal:
         return self.balance - self.pending
 
 
-def unit_payment_panel(unit: Unit) -> UnitPaymentPanel:
-    balance = unit_balance(unit)
-    pending = pending_total(unit)
-    payable = max(balance - pending, ZERO)
-    open_payment = Payment.objects.filter(unit=unit, invoice__isnull=True, state__in=Payment.OPEN_STATES).first()
-    return UnitPaymentPanel(balance=balance, pending=pending, payable=payable, open_payment=open_payment)
+def unit_payment_panel(unit: Unit, *, balance: Decimal | None = None) -> UnitPaymentPanel:
+    """``balance`` as the unit page already has it (``billing.selectors.unit_with_totals``);
+    read from the ledger when not given."""
+    balance = unit_balance(unit) if balance is None else balance
+    pending, open_payment = _unfinished(unit)
+    return UnitPaymentPanel(
+        balance=balance, pending=pending, payable=max(balance - pending, ZERO), open_payment=open_payment
+    )
 
 
 @dataclass(frozen=True)
@@ -64,8 +74,7 @@ class InvoicePaymentPanel:
 def invoice_payment_panel(invoice: Invoice) -> InvoicePaymentPanel:
     """``invoice`` as ``billing.selectors.invoice_for_unit`` returns it (with ``outstanding``)."""
     outstanding: Decimal = getattr(invoice, "outstanding", ZERO)
-    pending = pending_total(invoice.unit, invoice=invoice)
-    open_payment = Payment.objects.filter(invoice=invoice, state__in=Payment.OPEN_STATES).first()
+    pending, open_payment = _unfinished(invoice.unit, invoice=invoice)
     return InvoicePaymentPanel(
         outstanding=outstanding, pending=pending, payable=max(outstanding - pending, ZERO), open_payment=open_payment
     )

@@ -4,6 +4,7 @@ scoped selectors, so billing's views need not know about payments."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -17,8 +18,8 @@ register = template.Library()
 
 
 @register.inclusion_tag("payments/_unit_panel.html", takes_context=True)
-def unit_payment_panel(context: template.Context, unit: Unit) -> dict[str, Any]:
-    panel = selectors.unit_payment_panel(unit)
+def unit_payment_panel(context: template.Context, unit: Unit, balance: Decimal | None = None) -> dict[str, Any]:
+    panel = selectors.unit_payment_panel(unit, balance=balance)
     return {
         "request": context.get("request"),
         "csrf_token": context.get("csrf_token"),

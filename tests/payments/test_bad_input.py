@@ -176,3 +176,20 @@ def test_the_simulator_refuses_a_register_call_with_a_wrong_sign_or_key(client, 
     auth = "Basic " + base64.b64encode(f"{MERCHANT}:{settings.P24_API_KEY}".encode()).decode()
     response = client.post(url, json.dumps(body), content_type="application/json", headers={"authorization": auth})
     assert response.status_code == 400 and response.json()["error"] == "Incorrect sign"
+
+
+def test_a_notification_moved_to_another_tenants_payment_is_refused(client, waiting, stranger, wire):
+    """Tenant A's genuine notification with tenant B's session: the signature no longer matches."""
+    from tests import factories
+
+    other_unit = stranger.grants.get().unit
+    factories.LedgerEntryFactory(unit=other_unit, amount=Decimal("300.00"))
+    client.force_login(stranger)
+    start_balance(client, other_unit)
+    theirs = Payment.objects.get(unit=other_unit)
+    fields = _notification(waiting)
+    fields["sessionId"] = theirs.session_id
+    assert _post(client, fields).status_code == 400
+    theirs.refresh_from_db()
+    assert theirs.state == Payment.State.WAITING
+    _assert_still_waiting(waiting, "signature")
