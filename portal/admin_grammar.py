@@ -57,6 +57,7 @@ NOUNS: dict[str, Noun] = {
     "billing.person": Noun("osobę (system źródłowy)", "osoby (system źródłowy)", "osób (system źródłowy)"),
     "billing.title": Noun("tytuł prawny", "tytuły prawne", "tytułów prawnych"),
     "billing.unit": Noun("lokal", "lokale", "lokali"),
+    "payments.payment": Noun("płatność online", "płatności online", "płatności online"),
     "meters.meter": Noun("licznik", "liczniki", "liczników"),
     "meters.reading": Noun("odczyt", "odczyty", "odczytów"),
     "meters.readingsubmission": Noun("zgłoszenie odczytu", "zgłoszenia odczytów", "zgłoszeń odczytów"),

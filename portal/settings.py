@@ -633,6 +633,52 @@ if DEMO:
 # Item 21: newsletters and announcements carry List-Unsubscribe (one-click link and a mailto to this
 # mailbox, where a person handles the request; the operator's e-mail when empty).
 MAILING_UNSUBSCRIBE_MAILTO = env.str("MAILING_UNSUBSCRIBE_MAILTO", default="")
+# --- Issue 15/16, online payments (issue 17 B8: payments/, docs/payments.md) ---
+# PAYMENTS_GATEWAY: off, simulator (the local gateway of payments/simulator, only with DEBUG=1),
+# p24-sandbox or p24-production (Przelewy24). The demo pays through the simulator.
+from decimal import Decimal as _Decimal  # noqa: E402 - kept inside the section of issue 17
+
+INSTALLED_APPS += ["payments"]
+PAYMENTS_GATEWAY = env.str("PAYMENTS_GATEWAY", default="simulator" if DEBUG else "off")
+if PAYMENTS_GATEWAY not in {"off", "simulator", "p24-sandbox", "p24-production"}:
+    sys.exit(
+        f"Błąd konfiguracji: PAYMENTS_GATEWAY={PAYMENTS_GATEWAY} (dozwolone: off, simulator, p24-sandbox, p24-production)."
+    )
+if PAYMENTS_GATEWAY == "simulator" and not DEBUG:
+    sys.exit(
+        "Błąd konfiguracji: PAYMENTS_GATEWAY=simulator (symulator bramki płatności) nie może działać przy DEBUG=0."
+    )
+# Przelewy24 credentials (panel: Moje dane / Klucze API). The simulator checks signatures with
+# the same values, so it has demo defaults; a real gateway without them stops start-up.
+_p24_demo = PAYMENTS_GATEWAY == "simulator"
+# Read as text: .env.example leaves them empty, which means "not set".
+P24_MERCHANT_ID = int(env.str("P24_MERCHANT_ID", default="") or (100001 if _p24_demo else 0))
+P24_POS_ID = int(env.str("P24_POS_ID", default="") or P24_MERCHANT_ID)
+P24_CRC = env.str("P24_CRC", default="demo-crc-0123456789abcdef" if _p24_demo else "")
+P24_API_KEY = env.str("P24_API_KEY", default="demo-api-key-0123456789abcdef" if _p24_demo else "")
+if PAYMENTS_GATEWAY.startswith("p24-"):
+    for _name in ("P24_MERCHANT_ID", "P24_CRC", "P24_API_KEY"):
+        if not vars()[_name]:
+            sys.exit(f"Błąd konfiguracji: PAYMENTS_GATEWAY={PAYMENTS_GATEWAY} wymaga zmiennej {_name}.")
+# The gateway's time limit for paying (Przelewy24 timeLimit, 1–99 minutes); after it an unpaid
+# payment is "porzucona" (beat task payments-expire).
+PAYMENTS_TIME_LIMIT_MINUTES = env.int("PAYMENTS_TIME_LIMIT_MINUTES", default=15)
+PAYMENTS_GATEWAY_TIMEOUT = env.float("PAYMENTS_GATEWAY_TIMEOUT", default=15)
+# The gateway's fee passed on to the payer (0 and 0 = the operator bears it): percent of the
+# amount, rounded half up to the grosz, plus a fixed part in złoty.
+PAYMENTS_FEE_PERCENT = _Decimal(env.str("PAYMENTS_FEE_PERCENT", default="0"))
+PAYMENTS_FEE_FIXED = _Decimal(env.str("PAYMENTS_FEE_FIXED", default="0"))
+# Staff are e-mailed about payments paid but not in the ledger after this many working days.
+PAYMENTS_UNBOOKED_WORKING_DAYS = env.int("PAYMENTS_UNBOOKED_WORKING_DAYS", default=3)
+PAYMENTS_NOTIFY_EMAILS = env.list("PAYMENTS_NOTIFY_EMAILS", default=STAFF_NOTIFY_EMAILS)
+CELERY_BEAT_SCHEDULE["payments-expire"] = {
+    "task": "payments.tasks.payments_expire",
+    "schedule": timedelta(minutes=5),
+}
+CELERY_BEAT_SCHEDULE["payments-unbooked-reminder"] = {
+    "task": "payments.tasks.payments_remind_unbooked",
+    "schedule": crontab(hour=8, minute=5),
+}
 
 # --- Issue 15/16, admin workflows ---
 # The admin, form and formset classes are generic in django-stubs (ModelAdmin[User]); this makes

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("tickets.urls")),
     path("", include("meters.urls")),
+    path("", include("payments.urls")),
 ]
 
 handler404 = "portal.views.page_not_found"

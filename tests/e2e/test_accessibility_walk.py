@@ -36,6 +36,7 @@ from django_otp.oath import totp
 from accounts.models import Application, TermsAcceptance
 from accounts.services.applications import confirm_token, pdf_token
 from meters.models import Meter
+from payments.models import Payment, SimulatedTransaction
 from portal import files
 from portal.models import EmailMessage
 from sync.models import ConsentChange, ImportProblem, ImportRun, OutboundBundle
@@ -143,7 +144,41 @@ def world(db):
         first_sent_in=bundle,
     )
     invoice = factories.InvoiceFactory(unit=unit, buyer=buyer, due_on=dt.date(2026, 11, 25))
-    factories.InvoiceFactory(unit=unit, buyer=buyer, issued_on=dt.date(2026, 10, 5), gross=Decimal("1274.57"))
+    older = factories.InvoiceFactory(unit=unit, buyer=buyer, issued_on=dt.date(2026, 10, 5), gross=Decimal("1274.57"))
+    # Online payments (issue 17): one paid and not yet booked, one waiting at the gateway simulator.
+    Payment.objects.create(
+        unit=unit,
+        user=owner,
+        amount=Decimal("100.00"),
+        session_id="ebok-walk-paid",
+        state=Payment.State.PAID,
+        order_id=300000001,
+        paid_at=timezone.now(),
+        gateway="simulator",
+    )
+    waiting_payment = Payment.objects.create(
+        unit=unit,
+        invoice=older,
+        invoice_number=older.number,
+        user=owner,
+        amount=Decimal("50.00"),
+        session_id="ebok-walk-waiting",
+        state=Payment.State.WAITING,
+        token="WALKTOKEN",
+        gateway="simulator",
+    )
+    SimulatedTransaction.objects.create(
+        token="WALKTOKEN",
+        session_id=waiting_payment.session_id,
+        merchant_id=1,
+        pos_id=1,
+        amount=5000,
+        currency="PLN",
+        description=f"Faktura {older.number}",
+        email=owner.email,
+        url_return="http://127.0.0.1/",
+        url_status="http://127.0.0.1/",
+    )
     factories.DocumentFactory(person=buyer, unit=unit)
     meter = factories.MeterFactory(unit=unit)
     factories.MeterFactory(
@@ -185,9 +220,11 @@ def world(db):
             "ticket_id": ticket.pk,
             "attachment_id": attachment.pk,
             "form_id": form.pk,
+            "payment_id": waiting_payment.pk,
             "token": status_token(ticket),
         },
         "token_pages": [
+            reverse("payments:simulator:pay", args=["WALKTOKEN"]),
             reverse("application_sent", args=[pdf_token(application)]),
             reverse("application_confirm", args=[confirm_token(unconfirmed)]),
             reverse("tickets:newsletter_unsubscribe", args=[unsubscribe_token(owner)]),

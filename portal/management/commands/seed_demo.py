@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Application, ApplicationUnit, UnitGrant, User
 from accounts.selectors import units_for_user
-from billing.models import Invoice, InvoiceLine, Person, Title, Unit
+from billing.models import Invoice, InvoiceLine, LedgerEntry, Person, Title, Unit
 from meters.consumption import add_months, month_start
 from meters.models import Meter
 from portal.links import absolute_url
@@ -258,6 +258,19 @@ class Command(BaseCommand):
                 vat=vat,
                 gross=net + vat,
             )
+            if months_back == 1:
+                # The newest invoice is still to pay (charged in the ledger, not paid), so that the
+                # demo tenant can pay it online (issue 17) whatever the generated ledger's balance.
+                LedgerEntry.objects.create(
+                    external_id=f"{SHOWCASE_PREFIX}L1",
+                    unit=flat,
+                    booked_on=invoice.issued_on,
+                    due_on=invoice.due_on,
+                    kind=LedgerEntry.Kind.CHARGE,
+                    component="woda i ścieki",
+                    description=f"Faktura {invoice.number}",
+                    amount=invoice.gross,
+                )
 
     def _print(self, tenant: User, totp: TOTPDevice) -> None:
         import base64

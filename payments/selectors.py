@@ -1,0 +1,93 @@
+"""Reads of online payments. Every tenant read starts from a unit the caller fetched through
+``accounts.selectors.unit_for_user`` (404 for anyone without a grant)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+from django.http import Http404
+
+from billing.models import Invoice, LedgerEntry, Unit
+from payments.models import Payment
+
+ZERO = Decimal("0.00")
+
+
+def unit_balance(unit: Unit) -> Decimal:
+    """The unit's balance: the sum of its ledger (positive = to pay), as on the unit page."""
+    total = LedgerEntry.objects.filter(unit_id=unit.external_id).aggregate(s=Sum("amount"))["s"]
+    return total if total is not None else ZERO
+
+
+def _unfinished(unit: Unit, *, invoice: Invoice | None = None) -> tuple[Decimal, Payment | None]:
+    """What was paid online and is not yet in the ledger (*wpłata w trakcie księgowania*), and
+    the payment started and not finished, if any: of the unit's balance (``invoice`` None: its
+    pending total counts every payment of the unit) or of one invoice. ONE query."""
+    payments = Payment.objects.filter(unit=unit).filter(
+        Q(state=Payment.State.PAID, booked_at__isnull=True) | Q(state__in=Payment.OPEN_STATES)
+    )
+    if invoice is not None:
+        payments = payments.filter(invoice=invoice)
+    pending, open_payment = ZERO, None
+    for payment in payments:
+        if payment.state == Payment.State.PAID:
+            pending += payment.amount
+        elif (invoice is not None or payment.invoice_id is None) and open_payment is None:
+            open_payment = payment
+    return pending, open_payment
+
+
+@dataclass(frozen=True)
+class UnitPaymentPanel:
+    """What the unit page shows about paying online."""
+
+    balance: Decimal  # the ledger's balance
+    pending: Decimal  # paid online, not yet booked
+    payable: Decimal  # what may still be paid online now (0: nothing is offered)
+    open_payment: Payment | None  # a payment of the balance started and not finished: resume it
+
+    @property
+    def balance_after_pending(self) -> Decimal:
+        return self.balance - self.pending
+
+
+def unit_payment_panel(unit: Unit, *, balance: Decimal | None = None) -> UnitPaymentPanel:
+    """``balance`` as the unit page already has it (``billing.selectors.unit_with_totals``);
+    read from the ledger when not given."""
+    balance = unit_balance(unit) if balance is None else balance
+    pending, open_payment = _unfinished(unit)
+    return UnitPaymentPanel(
+        balance=balance, pending=pending, payable=max(balance - pending, ZERO), open_payment=open_payment
+    )
+
+
+@dataclass(frozen=True)
+class InvoicePaymentPanel:
+    outstanding: Decimal  # still to pay by the ledger
+    pending: Decimal  # paid online for it, not yet booked
+    payable: Decimal
+    open_payment: Payment | None
+
+
+def invoice_payment_panel(invoice: Invoice) -> InvoicePaymentPanel:
+    """``invoice`` as ``billing.selectors.invoice_for_unit`` returns it (with ``outstanding``)."""
+    outstanding: Decimal = getattr(invoice, "outstanding", ZERO)
+    pending, open_payment = _unfinished(invoice.unit, invoice=invoice)
+    return InvoicePaymentPanel(
+        outstanding=outstanding, pending=pending, payable=max(outstanding - pending, ZERO), open_payment=open_payment
+    )
+
+
+def payments_of_unit(unit: Unit) -> list[Payment]:
+    """The unit's payment history, newest first."""
+    return list(Payment.objects.filter(unit=unit).select_related("user").order_by("-created_at", "-id")[:200])
+
+
+def payment_of_unit(unit: Unit, payment_id: int) -> Payment:
+    """A payment of a unit the caller fetched through ``unit_for_user``; 404 otherwise."""
+    payment = Payment.objects.filter(pk=payment_id, unit=unit).first()
+    if payment is None:
+        raise Http404
+    return payment
