@@ -37,6 +37,7 @@ from accounts.services.applications import (
     pdf_token,
 )
 from accounts.services.users import CONSENT_FIELDS, NOTIFY_FIELDS
+from portal.forms import form_add_service_errors
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -84,11 +85,7 @@ def application_form(request: HttpRequest) -> HttpResponse:
                     data=form.cleaned_data, units=formset.units(), terms=shown_terms, request=request
                 )
             except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.error_dict.items():
-                        form.add_error(field, errors)
-                else:
-                    form.add_error(None, exc)
+                form_add_service_errors(form, exc)
             else:
                 return redirect("application_sent", token=pdf_token(application))
     else:

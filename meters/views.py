@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,6 +23,7 @@ from meters.forms import PeriodForm, ReadingForm, new_submission_token
 from meters.models import Meter
 from meters.window import window_state
 from portal.formats import format_date
+from portal.forms import form_add_service_errors
 from portal.spreadsheet import csv_date, csv_month, csv_number, csv_response, csv_text
 from tickets.files import serve_private_file
 
@@ -43,15 +43,6 @@ def _readings_page(request: HttpRequest, meters: list[Meter], first: dt.date, la
         "submissions": selectors.submissions_by_reading(page.object_list),
         "query": query.urlencode(),
     }
-
-
-def _apply_errors(form: Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when it names one."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -132,7 +123,7 @@ def reading_new(request: HttpRequest, meter_id: int) -> HttpResponse:
                 )
                 context.update(implausible=exc, stashed=stashed)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_errors(form, exc)
                 if any(e.code == "token_used" for e in getattr(exc, "error_list", [])):
                     form.data = form.data.copy()
                     form.data["token"] = new_submission_token()

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.forms import form_add_service_errors
 from tickets import files, ratelimit, selectors, services
 from tickets.files import serve_attachment, serve_private_file
 from tickets.forms import (
@@ -29,15 +29,6 @@ from tickets.forms import (
 from tickets.models import Ticket, TicketAttachment
 
 _NEW_TICKET_SESSION_KEY = "tickets_new"
-
-
-def _apply_errors(form: Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when it names one."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _remember_new(request: HttpRequest, filed: services.Filed) -> None:
@@ -106,7 +97,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             _remember_new(request, filed)
             return redirect("tickets:filed")
@@ -131,7 +122,7 @@ def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
                 ticket=ticket, body=form.cleaned_data["body"], author=request.user, request=request
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Twoja odpowiedź została dodana do zgłoszenia."))
             return redirect("tickets:detail", ticket.pk)
@@ -199,7 +190,7 @@ def failure_report(request: HttpRequest) -> HttpResponse:
                     request=request,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 limit.hit(key)
                 _remember_new(request, filed)
@@ -222,7 +213,7 @@ def accessibility_request(request: HttpRequest) -> HttpResponse:
             try:
                 filed = services.accessibility_request_file(**form.cleaned_data, reporter=user, request=request)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 if user is None:
                     limit.hit(key)
@@ -282,7 +273,7 @@ def status_reply(request: HttpRequest, token: str) -> HttpResponse:
                 ticket=ticket, body=form.cleaned_data["body"], author=author, request=request
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Twoja odpowiedź została dodana do zgłoszenia."))
             return redirect("tickets:status_link", token)
