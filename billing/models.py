@@ -17,6 +17,7 @@ ledger rows). Only the import writes these tables.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -188,6 +189,10 @@ class LedgerEntry(models.Model):
 
 class Invoice(models.Model):
     """An invoice the back-office issued for a unit; its totals equal the sums of its lines."""
+
+    # Set by billing.selectors on the invoices they read (not columns): what the newer
+    # invoices leave of the unit's balance for this one.
+    outstanding: Decimal
 
     external_id = BackOfficeIdField(_("id w systemie źródłowym"), max_length=64, unique=True)
     unit = models.ForeignKey(

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Model, QuerySet
+from django.db.models import Max, QuerySet
 
 from accounts.models import User
 from billing.models import DispatchMark, Document, DocumentRead, Invoice
@@ -40,11 +40,12 @@ def _recipients(person_ids: Iterable[str], consent: str) -> dict[str, list[User]
     )
     by_person: dict[str, list[User]] = defaultdict(list)
     for user in users:
-        by_person[user.person.external_id].append(user)
+        if user.person is not None:  # always: the query picked users by their person
+            by_person[user.person.external_id].append(user)
     return by_person
 
 
-def _locked_mark(kind: str, model: type[Model]) -> tuple[DispatchMark, bool]:
+def _locked_mark(kind: str, model: type[Invoice] | type[Document]) -> tuple[DispatchMark, bool]:
     """The mark of ``kind``, locked; a missing one starts at the rows present (returns created=True)."""
     mark = DispatchMark.objects.select_for_update().filter(kind=kind).first()
     if mark is not None:
@@ -96,7 +97,7 @@ class Mailing:
         )
 
     def person_of(self, row: Mailed) -> str:
-        return getattr(row, f"{self.person_field}_id")
+        return str(getattr(row, f"{self.person_field}_id"))
 
     def send(self, row: Mailed, user: User, operator: Operator | None) -> None:
         attachment = self.pdf(row, operator)
