@@ -4,6 +4,7 @@ the rules across records are in ``accounts.services``."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
@@ -18,21 +19,34 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.lockout import account_lock
+from accounts.models import TermsVersion, User
 from accounts.services.second_factor import second_factor_verify
 from billing.models import Title
 from portal.validators import digits_only, validate_pesel
 
+# For the type checker only: the mixins below are mixed into Django's login and password
+# forms, and Django's generic forms take the user model (at run time they are not generic).
+if TYPE_CHECKING:
+    _LoginBase = AuthenticationForm
+    _NewPasswordBase = SetPasswordForm[User]
+    _SetPasswordForm = SetPasswordForm[User]
+    _PasswordChangeForm = PasswordChangeForm
+    _BaseFormSet = forms.BaseFormSet[forms.Form]
+else:
+    _LoginBase = _NewPasswordBase = object
+    _SetPasswordForm, _PasswordChangeForm, _BaseFormSet = SetPasswordForm, PasswordChangeForm, forms.BaseFormSet
+
 # --- logging in ------------------------------------------------------------------------------
 
 
-class SerializedLoginMixin:
+class SerializedLoginMixin(_LoginBase):
     """Runs the form's authentication under the account's lock (see ``account_lock``).
 
     The failure axes records must survive the invalid-login error, so the error is
     raised only after the transaction that holds the lock has committed.
     """
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
         error = None
         with account_lock(username):
@@ -54,7 +68,7 @@ class SerializedLoginMixin:
             },
         )
 
-    def confirm_login_allowed(self, user) -> None:
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         if user.blocked_at is not None:
             raise ValidationError(
@@ -107,13 +121,13 @@ class AdminLoginForm(SerializedLoginMixin, AdminAuthenticationForm):
         ),
     }
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         if "kod" not in self.cleaned_data:
             # Without a code the password is not even checked: nothing to learn, no failure counted.
             return self.cleaned_data
         return super().clean()
 
-    def confirm_login_allowed(self, user) -> None:
+    def confirm_login_allowed(self, user: User) -> None:
         # Runs inside the lock, once the password is right.
         try:
             super().confirm_login_allowed(user)  # active, staff, not blocked
@@ -127,7 +141,7 @@ class AdminLoginForm(SerializedLoginMixin, AdminAuthenticationForm):
                 sender=type(self), credentials={"username": user.get_username()}, request=self.request
             )
             raise self.get_invalid_login_error()
-        user.otp_device = device  # django-otp marks the session verified when Django logs the user in
+        user.otp_device = device  # type: ignore[attr-defined]  # django-otp marks the session verified when Django logs the user in
 
 
 # --- passwords -------------------------------------------------------------------------------
@@ -139,7 +153,7 @@ def password_rules_html() -> str:
     return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((t,) for t in texts)))
 
 
-class _NewPasswordMixin:
+class _NewPasswordMixin(_NewPasswordBase):
     """Rules checked against the first new-password field, so the errors stand next to it."""
 
     def _setup_new_password_fields(self) -> None:
@@ -148,13 +162,13 @@ class _NewPasswordMixin:
         self.fields["new_password2"].label = _("Powtórz nowe hasło")
         self.fields["new_password2"].help_text = _("Wpisz to samo hasło jeszcze raz.")
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         self.validate_passwords("new_password1", "new_password2")
         self.validate_password_for_user(self.user, "new_password1")
         return forms.Form.clean(self)
 
 
-class PortalPasswordChangeForm(_NewPasswordMixin, PasswordChangeForm):
+class PortalPasswordChangeForm(_NewPasswordMixin, _PasswordChangeForm):
     error_messages = {
         **PasswordChangeForm.error_messages,
         "password_incorrect": _("Obecne hasło jest nieprawidłowe. Wpisz je ponownie."),
@@ -162,14 +176,14 @@ class PortalPasswordChangeForm(_NewPasswordMixin, PasswordChangeForm):
         "password_unchanged": _("Nowe hasło musi różnić się od dotychczasowego."),
     }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["old_password"].label = _("Obecne hasło")
         self.fields["old_password"].help_text = _("Przy pierwszym logowaniu: hasło otrzymane e-mailem.")
         self._setup_new_password_fields()
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         old, new = cleaned.get("old_password"), cleaned.get("new_password1")
         if old and new and old == new:
             self.add_error(
@@ -178,10 +192,10 @@ class PortalPasswordChangeForm(_NewPasswordMixin, PasswordChangeForm):
         return cleaned
 
 
-class PortalSetPasswordForm(_NewPasswordMixin, SetPasswordForm):
+class PortalSetPasswordForm(_NewPasswordMixin, _SetPasswordForm):
     error_messages = {**SetPasswordForm.error_messages, "password_mismatch": _("Hasła w obu polach nie są jednakowe.")}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._setup_new_password_fields()
 
@@ -253,9 +267,9 @@ class ApplicationForm(forms.Form):
         label=_("Chcę otrzymywać e-mailem ogłoszenia i informacje (newsletter)."), required=False
     )
 
-    def __init__(self, *args, terms=None, **kwargs) -> None:
+    def __init__(self, *args: Any, terms: TermsVersion | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        link_text = _("Przeczytaj regulamin")
+        link_text = str(_("Przeczytaj regulamin"))
         self.fields["terms_version"].initial = terms.pk if terms is not None else None
         if terms is not None:
             link_text = _("Przeczytaj regulamin (wersja %(version)s)") % {"version": terms.version}
@@ -281,8 +295,8 @@ class ApplicationUnitForm(forms.Form):
         help_text=_("Numer lokalu (konta) widoczny na blankiecie opłat lub fakturze."),
     )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         if cleaned.get("external_id"):
             return cleaned
         if not cleaned.get("street"):
@@ -292,7 +306,7 @@ class ApplicationUnitForm(forms.Form):
         return cleaned
 
 
-class _BaseUnitFormSet(forms.BaseFormSet):
+class _BaseUnitFormSet(_BaseFormSet):
     default_error_messages = {
         "too_few_forms": _("Podaj co najmniej jeden lokal."),
         "too_many_forms": _("We wniosku można podać najwyżej %(num)d lokali."),
@@ -314,14 +328,17 @@ class _BaseUnitFormSet(forms.BaseFormSet):
         return [form.cleaned_data for form in self.forms if form.has_changed() and form.cleaned_data]
 
 
-ApplicationUnitFormSet = formset_factory(
-    ApplicationUnitForm,
-    formset=_BaseUnitFormSet,
-    extra=0,
-    min_num=1,
-    validate_min=True,
-    max_num=10,
-    validate_max=True,
+ApplicationUnitFormSet = cast(
+    type[_BaseUnitFormSet],
+    formset_factory(
+        ApplicationUnitForm,
+        formset=_BaseUnitFormSet,
+        extra=0,
+        min_num=1,
+        validate_min=True,
+        max_num=10,
+        validate_max=True,
+    ),
 )
 
 
@@ -354,12 +371,12 @@ class CloseAccountForm(forms.Form):
         error_messages={"required": _("Zaznacz, że rozumiesz skutki zamknięcia konta.")},
     )
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
 
     def clean_password(self) -> str:
-        password = self.cleaned_data["password"]
+        password: str = self.cleaned_data["password"]
         if not self.user.check_password(password):
             raise ValidationError(_("Hasło jest nieprawidłowe."), code="password_incorrect")
         return password

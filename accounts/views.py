@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,6 +28,7 @@ from accounts.forms import (
     PortalSetPasswordForm,
     TermsAcceptForm,
 )
+from accounts.http import AuthenticatedRequest
 from accounts.lockout import lockout_until
 from accounts.models import TermsVersion
 from accounts.pdf import application_pdf, personal_data_pdf
@@ -37,6 +40,7 @@ from accounts.services.applications import (
     pdf_token,
 )
 from accounts.services.users import CONSENT_FIELDS, NOTIFY_FIELDS
+from portal.forms import form_add_service_errors
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -49,7 +53,7 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 # --- the application --------------------------------------------------------------------------
 
 
-def _unit_rows_from_post(data) -> list[dict[str, str]]:
+def _unit_rows_from_post(data: QueryDict) -> list[dict[str, str]]:
     prefix = "units"
     try:
         total = min(int(data.get(f"{prefix}-TOTAL_FORMS", 1)), 10)
@@ -84,11 +88,7 @@ def application_form(request: HttpRequest) -> HttpResponse:
                     data=form.cleaned_data, units=formset.units(), terms=shown_terms, request=request
                 )
             except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.error_dict.items():
-                        form.add_error(field, errors)
-                else:
-                    form.add_error(None, exc)
+                form_add_service_errors(form, exc)
             else:
                 return redirect("application_sent", token=pdf_token(application))
     else:
@@ -134,7 +134,9 @@ def application_confirm(request: HttpRequest, token: str) -> HttpResponse:
 # --- logging in and the lockout ----------------------------------------------------------------
 
 
-def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
     """What axes answers instead of the login page while the account is locked (A7)."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")
     return render(
@@ -154,7 +156,7 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedRequest) -> HttpResponse:
     """The forced first change (A5) and any later change; other sessions end (session hash)."""
     forced = request.user.must_change_password
     form = PortalPasswordChangeForm(request.user, request.POST if request.method == "POST" else None)
@@ -191,7 +193,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
 
-    def form_valid(self, form):
+    def form_valid(self, form: PortalSetPasswordForm) -> HttpResponse:
         response = super().form_valid(form)
         services.user_password_reset(user=form.user, request=self.request)
         return response
@@ -206,7 +208,7 @@ def password_reset_complete(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     """The user's account: login, contact, units, consents (A11, A14)."""
     user = request.user
     fields = (*CONSENT_FIELDS, *NOTIFY_FIELDS)
@@ -225,7 +227,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def personal_data_download(request: HttpRequest, file_format: str) -> HttpResponse:
+def personal_data_download(request: AuthenticatedRequest, file_format: str) -> HttpResponse:
     """Everything the portal holds about the user (A15): JSON (RODO art. 20) or PDF (art. 15)."""
     data = services.personal_data_export(user=request.user, file_format=file_format, request=request)
     if file_format == "pdf":
@@ -241,7 +243,7 @@ def personal_data_download(request: HttpRequest, file_format: str) -> HttpRespon
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_close(request: HttpRequest) -> HttpResponse:
+def account_close(request: AuthenticatedRequest) -> HttpResponse:
     form = CloseAccountForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         user = request.user
@@ -254,7 +256,7 @@ def account_close(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def terms_accept(request: HttpRequest) -> HttpResponse:
+def terms_accept(request: AuthenticatedRequest) -> HttpResponse:
     """A new version of the regulations must be accepted before anything else (A12)."""
     terms = TermsVersion.current()
     if terms is None:

@@ -221,7 +221,8 @@ class Invoice(models.Model):
     ksef_number = models.CharField(_("numer KSeF"), max_length=64, blank=True)
     # SHA-256 of the invoice's structured XML as sent to KSeF, standard Base64 (44 characters).
     ksef_hash = models.CharField(_("skrót KSeF (SHA-256)"), max_length=44, blank=True)
-    # Not columns: what billing.selectors compute with the invoice's own query for its pages.
+    # Not columns: what billing.selectors compute with the invoice's own query for its pages
+    # (outstanding: what the newer invoices leave of the unit's balance for this one).
     outstanding: Decimal
     data_as_of: dt.datetime | None
 

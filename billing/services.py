@@ -8,26 +8,22 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Model, QuerySet
-from django.urls import reverse
+from django.db.models import Max, QuerySet
 
 from accounts.models import User
 from billing.models import DispatchMark, Document, DocumentRead, Invoice
 from billing.pdf import invoice_pdf, invoice_pdf_filename
-from portal.links import absolute_url
+from portal.links import absolute_reverse
 from portal.models import Operator
 from portal.services.mail import email_queue
 
 logger = logging.getLogger(__name__)
 
 BATCH = 50  # rows per transaction: a crash keeps what was done, the rest waits for the next run
-
-
-def _absolute(path: str) -> str:
-    return absolute_url(path)
 
 
 def _recipients(person_ids: Iterable[str], consent: str) -> dict[str, list[User]]:
@@ -44,11 +40,12 @@ def _recipients(person_ids: Iterable[str], consent: str) -> dict[str, list[User]
     )
     by_person: dict[str, list[User]] = defaultdict(list)
     for user in users:
-        by_person[user.person.external_id].append(user)
+        if user.person is not None:  # always: the query picked users by their person
+            by_person[user.person.external_id].append(user)
     return by_person
 
 
-def _locked_mark(kind: str, model: type[Model]) -> tuple[DispatchMark, bool]:
+def _locked_mark(kind: str, model: type[Invoice] | type[Document]) -> tuple[DispatchMark, bool]:
     """The mark of ``kind``, locked; a missing one starts at the rows present (returns created=True)."""
     mark = DispatchMark.objects.select_for_update().filter(kind=kind).first()
     if mark is not None:
@@ -68,119 +65,129 @@ class DispatchResult:
     emails: int = 0  # e-mails queued (a repeated run counts the ones it found queued already)
 
 
-def _dispatch(
-    *,
-    kind: str,
-    model: type[Model],
-    candidates: Callable[[int, int], QuerySet],
-    person_of: Callable[[Model], str],
-    consent: str,
-    send: Callable[[Model, User, Operator | None], None],
-) -> DispatchResult:
+Mailed = Invoice | Document
+
+
+@dataclass(frozen=True)
+class Mailing:
+    """One kind of back-office row e-mailed, as a PDF, to the accounts of the person it is
+    addressed to that consented: new invoices (B4) and new letters (B5) differ only here."""
+
+    kind: str  # its DispatchMark
+    model: type[Invoice] | type[Document]
+    person_field: str  # the row's foreign key to the person it is addressed to
+    consent: str  # the account's consent that lets it go
+    template: str
+    related: tuple[str, ...]  # what the e-mail and the PDF read of the row (select_related)
+    url: Callable[[Any], str]  # the row's page in the portal
+    pdf: Callable[[Any, Operator | None], tuple[str, bytes] | None]  # file name and content; None: cannot go
+
+    @property
+    def name(self) -> str:
+        return self.model._meta.model_name or ""
+
+    def new_rows(self, after: int, upto: int) -> QuerySet[Any]:
+        """Rows past the mark that at least one open account of their person consented to."""
+        accounts = f"{self.person_field}__accounts__"
+        return (
+            self.model.objects.filter(pk__gt=after, pk__lte=upto)
+            .filter(**{accounts + self.consent: True, accounts + "closed_at__isnull": True})
+            .distinct()
+            .select_related(*self.related)
+        )
+
+    def person_of(self, row: Mailed) -> str:
+        return str(getattr(row, f"{self.person_field}_id"))
+
+    def send(self, row: Mailed, user: User, operator: Operator | None) -> None:
+        attachment = self.pdf(row, operator)
+        if attachment is None:
+            return
+        filename, content = attachment
+        email_queue(
+            to=[user.email],
+            template=self.template,
+            context={"user": user, self.name: row, "operator": operator, "url": self.url(row)},
+            attachments=[(filename, content, "application/pdf")],
+            user=user,
+            dedup_key=f"{self.name}:{row.pk}:user:{user.pk}",
+        )
+
+
+def mailing_dispatch(mailing: Mailing) -> DispatchResult:
+    """E-mail every row of ``mailing`` imported since the last run to the accounts that
+    consented; once per row and account (the dedup key), resumable after a crash (the mark)."""
     result = DispatchResult()
+    model = mailing.model
     top = model.objects.aggregate(top=Max("pk"))["top"] or 0
     operator = Operator.current()
     while True:
         with transaction.atomic():
-            mark, created = _locked_mark(kind, model)
+            mark, created = _locked_mark(mailing.kind, model)
             if created or mark.last_pk >= top:
                 return result
-            batch = list(candidates(mark.last_pk, top).order_by("pk")[:BATCH])
+            batch: list[Mailed] = list(mailing.new_rows(mark.last_pk, top).order_by("pk")[:BATCH])
             if not batch:
                 mark.last_pk = top
                 mark.save(update_fields=["last_pk", "updated_at"])
                 return result
-            recipients = _recipients((person_of(row) for row in batch), consent)
+            recipients = _recipients((mailing.person_of(row) for row in batch), mailing.consent)
             for row in batch:
-                for user in recipients.get(person_of(row), []):
-                    send(row, user, operator)
+                for user in recipients.get(mailing.person_of(row), []):
+                    mailing.send(row, user, operator)
                     result.emails += 1
             result.rows += len(batch)
             mark.last_pk = batch[-1].pk
             mark.save(update_fields=["last_pk", "updated_at"])
 
 
+def _invoice_pdf(invoice: Invoice, operator: Operator | None) -> tuple[str, bytes]:
+    return invoice_pdf_filename(invoice), invoice_pdf(invoice, operator=operator)
+
+
+def _document_pdf(document: Document, operator: Operator | None) -> tuple[str, bytes] | None:
+    try:
+        with default_storage.open(document.file.name, "rb") as fh:
+            return document_filename(document), fh.read()
+    except OSError:
+        # Without its file the letter cannot go; the rest of the batch still does.
+        logger.error("document %s: file %s missing, not e-mailed", document.pk, document.file.name)
+        return None
+
+
+INVOICES = Mailing(
+    kind=DispatchMark.Kind.INVOICES,
+    model=Invoice,
+    person_field="buyer",
+    consent="consent_e_invoice",
+    template="invoice_new",
+    related=("unit__building", "buyer"),
+    url=lambda invoice: absolute_reverse("billing:invoice", invoice.unit.pk, invoice.pk),
+    pdf=_invoice_pdf,
+)
+
+DOCUMENTS = Mailing(
+    kind=DispatchMark.Kind.DOCUMENTS,
+    model=Document,
+    person_field="person",
+    consent="consent_e_correspondence",
+    template="document_new",
+    related=(),
+    url=lambda _document: absolute_reverse("billing:documents"),
+    pdf=_document_pdf,
+)
+
+
 def invoices_email_new() -> DispatchResult:
     """E-mail every invoice imported since the last run, with its PDF, to the accounts of
     its buyer that consented to e-invoices (B4); once per invoice and account."""
-
-    def candidates(after: int, upto: int) -> QuerySet:
-        return (
-            Invoice.objects.filter(pk__gt=after, pk__lte=upto)
-            .filter(buyer__accounts__consent_e_invoice=True, buyer__accounts__closed_at__isnull=True)
-            .distinct()
-            .select_related("unit__building", "buyer")
-        )
-
-    return _dispatch(
-        kind=DispatchMark.Kind.INVOICES,
-        model=Invoice,
-        candidates=candidates,
-        person_of=lambda invoice: invoice.buyer_id,
-        consent="consent_e_invoice",
-        send=_send_invoice,
-    )
-
-
-def _send_invoice(invoice: Invoice, user: User, operator: Operator | None) -> None:
-    email_queue(
-        to=[user.email],
-        template="invoice_new",
-        context={
-            "user": user,
-            "invoice": invoice,
-            "operator": operator,
-            "url": _absolute(reverse("billing:invoice", args=[invoice.unit.pk, invoice.pk])),
-        },
-        attachments=[(invoice_pdf_filename(invoice), invoice_pdf(invoice, operator=operator), "application/pdf")],
-        user=user,
-        dedup_key=f"invoice:{invoice.pk}:user:{user.pk}",
-    )
+    return mailing_dispatch(INVOICES)
 
 
 def documents_email_new() -> DispatchResult:
     """E-mail every document imported since the last run, as PDF, to the accounts of its
     addressee that consented to e-correspondence (B5); once per document and account."""
-
-    def candidates(after: int, upto: int) -> QuerySet:
-        return (
-            Document.objects.filter(pk__gt=after, pk__lte=upto)
-            .filter(person__accounts__consent_e_correspondence=True, person__accounts__closed_at__isnull=True)
-            .distinct()
-        )
-
-    return _dispatch(
-        kind=DispatchMark.Kind.DOCUMENTS,
-        model=Document,
-        candidates=candidates,
-        person_of=lambda document: document.person_id,
-        consent="consent_e_correspondence",
-        send=_send_document,
-    )
-
-
-def _send_document(document: Document, user: User, operator: Operator | None) -> None:
-    dedup_key = f"document:{document.pk}:user:{user.pk}"
-    try:
-        with default_storage.open(document.file.name, "rb") as fh:
-            content = fh.read()
-    except OSError:
-        # Without its file the letter cannot go; the rest of the batch still does.
-        logger.error("document %s: file %s missing, not e-mailed", document.pk, document.file.name)
-        return
-    email_queue(
-        to=[user.email],
-        template="document_new",
-        context={
-            "user": user,
-            "document": document,
-            "operator": operator,
-            "url": _absolute(reverse("billing:documents")),
-        },
-        attachments=[(document_filename(document), content, "application/pdf")],
-        user=user,
-        dedup_key=dedup_key,
-    )
+    return mailing_dispatch(DOCUMENTS)
 
 
 def document_mark_read(*, user: User, document: Document) -> None:

@@ -5,6 +5,8 @@ anyone without a grant for it gets 404."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedRequest
+from accounts.models import User
 from accounts.selectors import unit_for_user
 from billing import exports, pdf, selectors
 from billing.forms import LedgerFilterForm, StatementForm, unbound_filter_fields
@@ -29,8 +33,8 @@ DOCUMENTS_PER_PAGE = 20
 
 def _page_number(request: HttpRequest, num_pages: int, notices: list[str]) -> int:
     """``?strona=`` as a page that exists: nonsense → the first page, too far → the last, with a notice."""
-    raw = request.GET.get("strona")
-    if raw in (None, ""):
+    raw = request.GET.get("strona") or ""
+    if not raw:
         return 1
     try:
         number = int(raw)
@@ -54,7 +58,7 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def unit_transfer(unit: Unit, operator: Operator | None, amount) -> Transfer:
+def unit_transfer(unit: Unit, operator: Operator | None, amount: Decimal | None) -> Transfer:
     """Transfer details for the unit's fees: its own account (B1), else the operator's."""
     address = f"{unit.building.street} {unit.building.building_no}" + (f"/{unit.unit_no}" if unit.unit_no else "")
     return Transfer(
@@ -66,7 +70,7 @@ def unit_transfer(unit: Unit, operator: Operator | None, amount) -> Transfer:
     )
 
 
-def _transfer_context(transfer: Transfer) -> dict:
+def _transfer_context(transfer: Transfer) -> dict[str, object]:
     if not transfer.is_complete:
         return {"transfer": transfer, "qr": ""}
     return {"transfer": transfer, "qr": qr_png_data_uri(zbp_payload(transfer))}
@@ -85,13 +89,15 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """B3: each unit with its balance in words and colour, the next payment, data as of."""
-    summaries = selectors.unit_summaries(request.user)
+    # portal.views.home calls it with its own request once it knows the visitor logged in.
+    user = cast(User, request.user)
+    summaries = selectors.unit_summaries(user)
     return render(
         request,
         "portal/dashboard.html",
         {
             "summaries": summaries,
-            "ended": [] if summaries else selectors.units_ended(request.user),
+            "ended": [] if summaries else selectors.units_ended(user),
             "as_of": summaries[0].as_of if summaries else None,
         },
     )
@@ -102,7 +108,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+def unit_detail(request: AuthenticatedRequest, unit_id: int) -> HttpResponse:
     notices: list[str] = []
     # Without filter values (the default view) the filter form is not needed: its fields are
     # the same for everyone and rendered once (unbound_filter_fields).
@@ -111,7 +117,11 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         notices.append(_("Część filtra jest błędna (opis przy polu); pokazano zapisy bez tej części."))
     flt = form.ledger_filter() if form is not None else selectors.LedgerFilter()
     unit, totals, as_of = selectors.unit_with_totals(request.user, unit_id, flt)  # 404 without a grant
-    paginator = Paginator(selectors.LedgerPageSource(unit, flt, totals), LEDGER_PER_PAGE)
+    # A page source is only sliced (one query a page), as Paginator does; django-stubs' protocol also asks for [int].
+    paginator: Paginator[selectors.LedgerRow] = Paginator(
+        selectors.LedgerPageSource(unit, flt, totals),  # type: ignore[arg-type]
+        LEDGER_PER_PAGE,
+    )
     page = paginator.page(_page_number(request, paginator.num_pages, notices))
     operator = Operator.for_request(request)
     today = timezone.localdate()
@@ -148,10 +158,10 @@ def _period_presets(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
 
 @login_required
 @require_GET
-def invoice_list(request: HttpRequest, unit_id: int) -> HttpResponse:
+def invoice_list(request: AuthenticatedRequest, unit_id: int) -> HttpResponse:
     unit, invoices, as_of = selectors.unit_with_invoices(request.user, unit_id)  # 404 without a grant
     notices: list[str] = []
-    paginator = Paginator(invoices, INVOICES_PER_PAGE)
+    paginator: Paginator[selectors.InvoiceRow] = Paginator(invoices, INVOICES_PER_PAGE)  # type: ignore[arg-type]  # as above
     page = paginator.page(_page_number(request, paginator.num_pages, notices))
     return render(
         request,
@@ -162,7 +172,7 @@ def invoice_list(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def invoice_detail(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpResponse:
+def invoice_detail(request: AuthenticatedRequest, unit_id: int, invoice_id: int) -> HttpResponse:
     unit = unit_for_user(request.user, unit_id)
     invoice = selectors.invoice_for_unit(unit, invoice_id)
     lines = selectors.invoice_lines(invoice)
@@ -181,7 +191,7 @@ def invoice_detail(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpR
 
 @login_required
 @require_GET
-def invoice_pdf(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpResponse:
+def invoice_pdf(request: AuthenticatedRequest, unit_id: int, invoice_id: int) -> HttpResponse:
     unit = unit_for_user(request.user, unit_id)
     invoice = selectors.invoice_for_unit(unit, invoice_id)  # settled or not: the PDF differs
     content = pdf.invoice_pdf(invoice, operator=Operator.for_request(request))
@@ -197,7 +207,7 @@ def invoice_pdf(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpResp
 
 @login_required
 @require_GET
-def statement(request: HttpRequest, unit_id: int) -> HttpResponse:
+def statement(request: AuthenticatedRequest, unit_id: int) -> HttpResponse:
     """B7: the ledger of a chosen period as PDF or CSV."""
     unit = unit_for_user(request.user, unit_id)
     today = timezone.localdate()
@@ -231,7 +241,7 @@ def statement(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def document_list(request: HttpRequest) -> HttpResponse:
+def document_list(request: AuthenticatedRequest) -> HttpResponse:
     notices: list[str] = []
     paginator = Paginator(selectors.documents_listed_for_user(request.user), DOCUMENTS_PER_PAGE)
     page = paginator.page(_page_number(request, paginator.num_pages, notices))
@@ -240,7 +250,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
+def document_download(request: AuthenticatedRequest, document_id: int) -> FileResponse:
     document = selectors.document_for_user(request.user, document_id)
     try:
         handle = document.file.open("rb")

@@ -8,16 +8,22 @@ import datetime as dt
 import re
 import secrets
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from meters.consumption import add_months, month_start, next_month
 from meters.formats import format_reading_value
 from portal import files
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # a development package: types only
 
 # A meter shows at most 9 digits before the comma (the largest ones have 8) and 3 after it.
 MAX_WHOLE_DIGITS = 9
@@ -72,10 +78,10 @@ def new_submission_token() -> str:
 
 
 def photo_max_bytes() -> int:
-    return settings.READING_PHOTO_MAX_MB * 1024 * 1024
+    return int(settings.READING_PHOTO_MAX_MB) * 1024 * 1024
 
 
-def check_photo(upload) -> str:
+def check_photo(upload: UploadedFile) -> str:
     """The photo's real type (JPEG or PNG, by its content and Pillow) or a Polish ValidationError."""
     return files.detect_content_type(upload, PHOTO_TYPES, max_bytes=photo_max_bytes())
 
@@ -85,13 +91,13 @@ class ReadingValueField(forms.CharField):
         attrs={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false", "maxlength": "40"}
     )
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:  # a Decimal (or None), where CharField gives a str
         value = super().to_python(value)
         if value in self.empty_values:
             return None
         return parse_reading_value(value)
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         return format_reading_value(value) if isinstance(value, Decimal) else value
 
 
@@ -105,6 +111,7 @@ class ReadingForm(forms.Form):
     )
     read_on = forms.DateField(
         label=_("Data odczytu"),
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={
             "required": _("Podaj datę odczytu."),
@@ -122,9 +129,8 @@ class ReadingForm(forms.Form):
     confirm_value = forms.CharField(required=False, widget=forms.HiddenInput)
     token = forms.CharField(widget=forms.HiddenInput, error_messages={"required": _("Formularz jest niepełny.")})
 
-    def __init__(self, *args, meter_label: str = "", today: dt.date, **kwargs) -> None:
+    def __init__(self, *args: Any, meter_label: str = "", today: dt.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["read_on"].input_formats = ["%Y-%m-%d", "%d.%m.%Y"]
         self.fields["read_on"].widget.attrs["max"] = today.isoformat()
         self.fields["value"].help_text = _(
             "Cyfry z tarczy licznika; część dziesiętną (czerwone cyfry lub cyfry po przecinku) oddziel "
@@ -135,16 +141,16 @@ class ReadingForm(forms.Form):
             "size": filesizeformat(photo_max_bytes())
         }
 
-    def clean_photo(self):
-        photo = self.cleaned_data.get("photo")
+    def clean_photo(self) -> UploadedFile | None:
+        photo: UploadedFile | None = self.cleaned_data.get("photo")
         if not photo:
             return None
         # From here on the content type is the one the content shows, not the browser's claim.
         photo.content_type = check_photo(photo)
         return photo
 
-    def clean_token(self):
-        token = self.cleaned_data["token"]
+    def clean_token(self) -> str:
+        token: str = self.cleaned_data["token"]
         if not _TOKEN.match(token):
             raise ValidationError(_("Formularz jest nieprawidłowy. Otwórz go ponownie."), code="token")
         return token
@@ -157,47 +163,49 @@ class ReadingForm(forms.Form):
             return None
 
 
+def _month_field(
+    label: StrOrPromise, invalid: StrOrPromise, bound: MinValueValidator | MaxValueValidator
+) -> forms.DateField:
+    """A month typed as ``RRRR-MM`` (a month picker where the browser has one), optional."""
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        error_messages={"invalid": invalid},
+        validators=[bound],
+    )
+
+
 class PeriodForm(forms.Form):
     """The period of a history page: months ``od`` … ``do`` (``RRRR-MM``); by default the last 12."""
 
-    od = forms.DateField(
-        label=_("Od miesiąca"),
-        required=False,
-        input_formats=["%Y-%m"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-        error_messages={"invalid": _("Podaj miesiąc w postaci RRRR-MM, np. 2026-01.")},
+    od = _month_field(
+        _("Od miesiąca"),
+        _("Podaj miesiąc w postaci RRRR-MM, np. 2026-01."),
+        MinValueValidator(dt.date(1990, 1, 1), message=_("Podaj miesiąc od 1990 roku.")),
     )
-    do = forms.DateField(
-        label=_("Do miesiąca"),
-        required=False,
-        input_formats=["%Y-%m"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-        error_messages={"invalid": _("Podaj miesiąc w postaci RRRR-MM, np. 2026-12.")},
+    do = _month_field(
+        _("Do miesiąca"),
+        _("Podaj miesiąc w postaci RRRR-MM, np. 2026-12."),
+        MaxValueValidator(dt.date(2100, 12, 1), message=_("Podaj miesiąc do 2100 roku.")),
     )
 
-    def __init__(self, *args, today: dt.date, **kwargs) -> None:
+    def __init__(self, *args: Any, today: dt.date, **kwargs: Any) -> None:
         self.today = today
         self.default_last = month_start(today)
         self.default_first = add_months(self.default_last, -11)
         kwargs.setdefault("initial", {"od": self.default_first, "do": self.default_last})
         super().__init__(*args, **kwargs)
 
-    def clean_od(self):
-        first = self.cleaned_data.get("od")
-        if first and first.year < 1990:
-            raise ValidationError(_("Podaj miesiąc od 1990 roku."), code="too_early")
+    def clean_od(self) -> dt.date | None:
+        first: dt.date | None = self.cleaned_data.get("od")
         if first and first > self.today:
             raise ValidationError(_("Okres nie może zaczynać się w przyszłości."), code="future")
         return first
 
-    def clean_do(self):
-        last = self.cleaned_data.get("do")
-        if last and last.year > 2100:
-            raise ValidationError(_("Podaj miesiąc do 2100 roku."), code="too_late")
-        return last
-
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         first, last = data.get("od"), data.get("do")
         if first and last and first > last:
             raise ValidationError(_("Początek okresu jest późniejszy niż jego koniec."), code="order")

@@ -13,7 +13,6 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +24,7 @@ from meters.models import Meter, Plausibility, Reading, ReadingSubmission
 from meters.window import reading_window, window_state
 from portal import files
 from portal.formats import format_date
+from portal.links import absolute_reverse
 from portal.models import EmailMessage
 from portal.services.audit import audit_log
 from portal.services.mail import email_queue
@@ -227,7 +227,7 @@ def reading_reject(*, reading: Reading, by: User, reason: str, request: HttpRequ
                     "value": format_quantity(locked.value),
                     "read_on": format_date(locked.read_on),
                     "reason": reason,
-                    "meter_url": reverse("meters:meter", args=[locked.meter.pk]),
+                    "meter_url": absolute_reverse("meters:meter", locked.meter.pk),
                 },
                 user=tenant,
                 dedup_key=f"reading-rejected:{locked.pk}",
@@ -269,7 +269,7 @@ def reading_reminders_send(*, today: dt.date) -> int:
                     {
                         "meter": meter,
                         "unit": str(meter.unit),
-                        "url": reverse("meters:submit", args=[meter.pk]),
+                        "url": absolute_reverse("meters:submit", meter.pk),
                     }
                     for meter in sorted(meters, key=lambda m: (str(m.unit), m.medium, m.serial_no))
                 ],

@@ -9,13 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.http import AuthenticatedRequest
 from accounts.selectors import unit_for_user, units_for_user
 from meters import photos, selectors, services
 from meters.chart import monthly_chart
@@ -25,12 +25,13 @@ from meters.models import Meter
 from meters.window import window_state
 from portal.files import serve_private_file
 from portal.formats import format_date
+from portal.forms import form_add_service_errors
 from portal.spreadsheet import csv_date, csv_month, csv_number, csv_response, csv_text
 
 READINGS_PER_PAGE = 100
 
 
-def _readings_page(request: HttpRequest, meters: list[Meter], first: dt.date, last: dt.date) -> dict:
+def _readings_page(request: HttpRequest, meters: list[Meter], first: dt.date, last: dt.date) -> dict[str, object]:
     """One page of the period's readings (a daily radio meter has 3,650 in ten years; the CSV has all)."""
     page = Paginator(selectors.readings_in_period(meters, first, last), READINGS_PER_PAGE).get_page(
         request.GET.get("strona")
@@ -45,24 +46,15 @@ def _readings_page(request: HttpRequest, meters: list[Meter], first: dt.date, la
     }
 
 
-def _apply_errors(form: Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when it names one."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 @login_required
-def meter_index(request: HttpRequest) -> HttpResponse:
+def meter_index(request: AuthenticatedRequest) -> HttpResponse:
     """Meters of all the user's units (the user menu's "Liczniki")."""
     units = list(units_for_user(request.user))
     return render(request, "meters/index.html", {"units": units})
 
 
 @login_required
-def unit_meters(request: HttpRequest, unit_id: int) -> HttpResponse:
+def unit_meters(request: AuthenticatedRequest, unit_id: int) -> HttpResponse:
     unit = unit_for_user(request.user, unit_id)
     return render(request, "meters/unit.html", {"unit": unit})
 
@@ -89,7 +81,7 @@ def _submitted_message(submitted: services.Submitted, meter: Meter) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reading_new(request: HttpRequest, meter_id: int) -> HttpResponse:
+def reading_new(request: AuthenticatedRequest, meter_id: int) -> HttpResponse:
     meter = selectors.meter_for_user(request.user, meter_id)
     today = timezone.localdate()
     state = window_state(today)
@@ -132,10 +124,11 @@ def reading_new(request: HttpRequest, meter_id: int) -> HttpResponse:
                 )
                 context.update(implausible=exc, stashed=stashed)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_errors(form, exc)
                 if any(e.code == "token_used" for e in getattr(exc, "error_list", [])):
-                    form.data = form.data.copy()
-                    form.data["token"] = new_submission_token()
+                    fresh = request.POST.copy()
+                    fresh["token"] = new_submission_token()
+                    form.data = fresh
             finally:
                 if photo is not None:
                     photo.close()
@@ -152,7 +145,7 @@ def reading_new(request: HttpRequest, meter_id: int) -> HttpResponse:
 
 
 @login_required
-def meter_history(request: HttpRequest, meter_id: int) -> HttpResponse:
+def meter_history(request: AuthenticatedRequest, meter_id: int) -> HttpResponse:
     meter = selectors.meter_for_user(request.user, meter_id)
     today = timezone.localdate()
     period = PeriodForm(request.GET or None, today=today)
@@ -177,7 +170,7 @@ def meter_history(request: HttpRequest, meter_id: int) -> HttpResponse:
 
 
 @login_required
-def unit_history(request: HttpRequest, unit_id: int) -> HttpResponse:
+def unit_history(request: AuthenticatedRequest, unit_id: int) -> HttpResponse:
     unit = unit_for_user(request.user, unit_id)
     today = timezone.localdate()
     period = PeriodForm(request.GET or None, today=today)
@@ -257,19 +250,19 @@ def _history_csv(request: HttpRequest, meters: list[Meter], name: str) -> HttpRe
 
 
 @login_required
-def meter_history_csv(request: HttpRequest, meter_id: int) -> HttpResponse:
+def meter_history_csv(request: AuthenticatedRequest, meter_id: int) -> HttpResponse:
     meter = selectors.meter_for_user(request.user, meter_id)
     return _history_csv(request, [meter], f"licznik-{meter.pk}")
 
 
 @login_required
-def unit_history_csv(request: HttpRequest, unit_id: int) -> HttpResponse:
+def unit_history_csv(request: AuthenticatedRequest, unit_id: int) -> HttpResponse:
     unit = unit_for_user(request.user, unit_id)
     return _history_csv(request, selectors.meters_of_unit(unit), f"lokal-{unit.pk}")
 
 
 @login_required
-def reading_photo(request: HttpRequest, meter_id: int, reading_pk: int) -> HttpResponse:
+def reading_photo(request: AuthenticatedRequest, meter_id: int, reading_pk: int) -> FileResponse:
     meter = selectors.meter_for_user(request.user, meter_id)
     submission = selectors.photo_of_reading(meter, reading_pk)
     return serve_private_file(

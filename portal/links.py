@@ -13,9 +13,9 @@ from django.urls import reverse
 
 def absolute_url(path: str = "/") -> str:
     """``path`` (``/konto/`` or a ``reverse()`` result) as an address to open from outside."""
-    return settings.PORTAL_BASE_URL.rstrip("/") + "/" + path.lstrip("/")
+    return str(settings.PORTAL_BASE_URL).rstrip("/") + "/" + path.lstrip("/")
 
 
-def absolute_reverse(viewname: str, *args, **kwargs) -> str:
+def absolute_reverse(viewname: str, *args: object, **kwargs: object) -> str:
     """``reverse(viewname, args=…, kwargs=…)`` as an address to open from outside."""
     return absolute_url(reverse(viewname, args=args or None, kwargs=kwargs or None))

@@ -3,14 +3,18 @@ attachment content) are checked by the services, which speak Polish as well."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.selectors import units_for_user
+from billing.models import Unit
 from portal.formats import format_date
 from tickets.models import Ticket
 
@@ -22,11 +26,11 @@ class MultipleFileInput(forms.FileInput):
 class MultipleFileField(forms.FileField):
     """Several files in one input; cleans to a list (empty when none was chosen)."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".jpg,.jpeg,.png,.pdf"}))
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
         single = super().clean
         if isinstance(data, list | tuple):
             return [single(item, initial) for item in data if item]
@@ -54,6 +58,12 @@ class _TicketTextMixin(forms.Form):
         help_text=_("Opisz sprawę możliwie dokładnie: co, gdzie i od kiedy."),
     )
 
+    def filing(self) -> dict[str, Any]:
+        """What was typed, as ``services.ticket_file`` takes it (the files are its ``uploads``)."""
+        data = dict(self.cleaned_data)
+        data["uploads"] = data.pop("attachments")
+        return data
+
 
 class TicketForm(_TicketTextMixin):
     """A logged-in user's message, failure report or complaint (D1, D2)."""
@@ -65,9 +75,9 @@ class TicketForm(_TicketTextMixin):
         widget=forms.RadioSelect,
         initial=Ticket.Kind.MESSAGE,
     )
-    unit = forms.ModelChoiceField(
+    unit: forms.ModelChoiceField[Unit] = forms.ModelChoiceField(
         label=_("Lokal, którego dotyczy zgłoszenie"),
-        queryset=None,
+        queryset=Unit.objects.none(),  # the user's own units, set by __init__
         required=False,
         empty_label=_("— nie dotyczy lokalu —"),
         error_messages={"invalid_choice": _("Wybierz jeden ze swoich lokali.")},
@@ -80,11 +90,12 @@ class TicketForm(_TicketTextMixin):
     )
     field_order = ["kind", "unit", "subject", "description", "event_date", "attachments"]
 
-    def __init__(self, *args, user: User, **kwargs) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["attachments"] = _attachments_field()
         self.order_fields(self.field_order)
-        self.fields["unit"].queryset = units_for_user(user)
+        self.units = units_for_user(user)
+        self.fields["unit"].queryset = self.units  # type: ignore[attr-defined]  # a ModelChoiceField (declared above)
         today = timezone.localdate()
         earliest = Ticket.earliest_complaint_event_date(today)
         self.fields["event_date"].widget.attrs.update({"min": earliest.isoformat(), "max": today.isoformat()})
@@ -122,7 +133,7 @@ class AnonymousFailureForm(_TicketTextMixin):
     )
     field_order = ["reporter_name", "reporter_phone", "reporter_email", "location", "subject", "description"]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["attachments"] = _attachments_field()
         self.fields["reporter_name"].widget.attrs["autocomplete"] = "name"
@@ -184,15 +195,15 @@ class AccessibilityRequestForm(forms.Form):
         help_text=_("Np. odczytanie dokumentu przez telefon, wersja tekstowa e-mailem, duży druk."),
     )
 
-    def __init__(self, *args, user: User | None = None, **kwargs) -> None:
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reporter_name"].widget.attrs["autocomplete"] = "name"
         if user is not None and user.is_authenticated:
             self.fields["reporter_name"].initial = user.get_full_name()
             self.fields["reporter_email"].initial = user.email
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if not (data.get("reporter_email") or data.get("reporter_phone", "").strip()):
             self.add_error("reporter_phone", _("Podaj e-mail lub telefon, abyśmy mogli odpowiedzieć."))
         return data

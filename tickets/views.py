@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,8 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthenticatedRequest
+from accounts.models import User
 from portal import files
 from portal.files import serve_attachment, serve_private_file
+from portal.forms import form_add_service_errors
 from tickets import ratelimit, selectors, services
 from tickets.forms import (
     AccessibilityRequestForm,
@@ -32,15 +37,6 @@ from tickets.models import Ticket, TicketAttachment
 _NEW_TICKET_SESSION_KEY = "tickets_new"
 
 
-def _apply_errors(form: Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when it names one."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _remember_new(request: HttpRequest, filed: services.Filed) -> None:
     # The code is shown once, on the next page; only its hash is stored with the ticket.
     request.session[_NEW_TICKET_SESSION_KEY] = {
@@ -52,7 +48,21 @@ def _remember_new(request: HttpRequest, filed: services.Filed) -> None:
     }
 
 
-def _rate_limited(request: HttpRequest, limit: ratelimit.Limit, template: str, context: dict) -> HttpResponse:
+def _filed(request: HttpRequest, form: Form, file: Callable[[], services.Filed]) -> bool:
+    """File through the service; its ValidationError goes onto the form (False), a filed
+    ticket's number and code are kept for the next page (True)."""
+    try:
+        filed = file()
+    except ValidationError as exc:
+        form_add_service_errors(form, exc)
+        return False
+    _remember_new(request, filed)
+    return True
+
+
+def _rate_limited(
+    request: HttpRequest, limit: ratelimit.Limit, template: str, context: dict[str, object]
+) -> HttpResponse:
     minutes = max(1, int(limit.retry_after(ratelimit.client_key(request)).total_seconds() // 60) + 1)
     messages.error(
         request,
@@ -68,7 +78,7 @@ def _rate_limited(request: HttpRequest, limit: ratelimit.Limit, template: str, c
 
 
 @login_required
-def ticket_list(request: HttpRequest) -> HttpResponse:
+def ticket_list(request: AuthenticatedRequest) -> HttpResponse:
     search = TicketSearchForm(request.GET or None)
     query, include_older = "", False
     if search.is_valid():
@@ -90,32 +100,20 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def ticket_new(request: HttpRequest) -> HttpResponse:
+def ticket_new(request: AuthenticatedRequest) -> HttpResponse:
     initial = {"kind": request.GET.get("rodzaj")} if request.GET.get("rodzaj") in Ticket.Kind.values else {}
     form = TicketForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            filed = services.ticket_file(
-                kind=data["kind"],
-                subject=data["subject"],
-                description=data["description"],
-                reporter=request.user,
-                unit=data["unit"],
-                event_date=data["event_date"],
-                uploads=data["attachments"],
-                request=request,
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            _remember_new(request, filed)
-            return redirect("tickets:filed")
-    return render(request, "tickets/new.html", {"form": form, "has_units": form.fields["unit"].queryset.exists()})
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _filed(request, form, lambda: services.ticket_file(**form.filing(), reporter=request.user, request=request))
+    ):
+        return redirect("tickets:filed")
+    return render(request, "tickets/new.html", {"form": form, "has_units": form.units.exists()})
 
 
 @login_required
-def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_detail(request: AuthenticatedRequest, ticket_id: int) -> HttpResponse:
     ticket = selectors.ticket_for_user(request.user, ticket_id)
     form = ReplyForm()
     return _render_ticket(request, ticket, form, reply_url=reverse("tickets:reply", args=[ticket.pk]))
@@ -123,7 +121,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
+def ticket_reply(request: AuthenticatedRequest, ticket_id: int) -> HttpResponse:
     ticket = selectors.ticket_for_user(request.user, ticket_id)
     form = ReplyForm(request.POST)
     if form.is_valid():
@@ -132,7 +130,7 @@ def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
                 ticket=ticket, body=form.cleaned_data["body"], author=request.user, request=request
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Twoja odpowiedź została dodana do zgłoszenia."))
             return redirect("tickets:detail", ticket.pk)
@@ -140,7 +138,7 @@ def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 
 @login_required
-def attachment_download(request: HttpRequest, ticket_id: int, attachment_id: int) -> FileResponse:
+def attachment_download(request: AuthenticatedRequest, ticket_id: int, attachment_id: int) -> FileResponse:
     ticket = selectors.ticket_for_user(request.user, ticket_id)
     return serve_attachment(get_object_or_404(TicketAttachment, pk=attachment_id, ticket=ticket))
 
@@ -185,26 +183,11 @@ def failure_report(request: HttpRequest) -> HttpResponse:
         limit, key = ratelimit.anonymous_report_limit(), ratelimit.client_key(request)
         if limit.exceeded(key):
             return _rate_limited(request, limit, "tickets/failure_report.html", {"form": form})
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                filed = services.ticket_file(
-                    kind=Ticket.Kind.FAILURE,
-                    subject=data["subject"],
-                    description=data["description"],
-                    uploads=data["attachments"],
-                    reporter_name=data["reporter_name"],
-                    reporter_email=data["reporter_email"],
-                    reporter_phone=data["reporter_phone"],
-                    location=data["location"],
-                    request=request,
-                )
-            except ValidationError as exc:
-                _apply_errors(form, exc)
-            else:
-                limit.hit(key)
-                _remember_new(request, filed)
-                return redirect("tickets:filed")
+        if form.is_valid() and _filed(
+            request, form, lambda: services.ticket_file(kind=Ticket.Kind.FAILURE, **form.filing(), request=request)
+        ):
+            limit.hit(key)
+            return redirect("tickets:filed")
     return render(request, "tickets/failure_report.html", {"form": form})
 
 
@@ -219,16 +202,14 @@ def accessibility_request(request: HttpRequest) -> HttpResponse:
         limit, key = ratelimit.anonymous_report_limit(), ratelimit.client_key(request)
         if user is None and limit.exceeded(key):
             return _rate_limited(request, limit, template, {"form": form})
-        if form.is_valid():
-            try:
-                filed = services.accessibility_request_file(**form.cleaned_data, reporter=user, request=request)
-            except ValidationError as exc:
-                _apply_errors(form, exc)
-            else:
-                if user is None:
-                    limit.hit(key)
-                _remember_new(request, filed)
-                return redirect("tickets:filed")
+        if form.is_valid() and _filed(
+            request,
+            form,
+            lambda: services.accessibility_request_file(**form.cleaned_data, reporter=user, request=request),
+        ):
+            if user is None:
+                limit.hit(key)
+            return redirect("tickets:filed")
     return render(request, template, {"form": form, "deadline_days": services.ACCESSIBILITY_DEADLINE_DAYS})
 
 
@@ -283,7 +264,7 @@ def status_reply(request: HttpRequest, token: str) -> HttpResponse:
                 ticket=ticket, body=form.cleaned_data["body"], author=author, request=request
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Twoja odpowiedź została dodana do zgłoszenia."))
             return redirect("tickets:status_link", token)
@@ -312,17 +293,17 @@ def download_form_file(request: HttpRequest, form_id: int) -> FileResponse:
 @require_http_methods(["GET", "POST"])
 def newsletter_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """One click from the e-mail withdraws the consent at once (no login, D5)."""
-    user = services.newsletter_unsubscribe(token=token, request=request)
-    if user is None:
-        return render(request, "tickets/unsubscribed.html", {"ok": False, "mailing": "newsletter"}, status=400)
-    return render(request, "tickets/unsubscribed.html", {"ok": True, "mailing": "newsletter"})
+    return _unsubscribed(request, "newsletter", services.newsletter_unsubscribe(token=token, request=request))
 
 
 @csrf_exempt  # the signed token is the credential; mail clients post RFC 8058 one-click requests without a cookie
 @require_http_methods(["GET", "POST"])
 def announcements_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """One click from an announcement e-mail ends announcements by e-mail (no login, D5)."""
-    user = services.announcements_unsubscribe(token=token, request=request)
-    if user is None:
-        return render(request, "tickets/unsubscribed.html", {"ok": False, "mailing": "announcements"}, status=400)
-    return render(request, "tickets/unsubscribed.html", {"ok": True, "mailing": "announcements"})
+    return _unsubscribed(request, "announcements", services.announcements_unsubscribe(token=token, request=request))
+
+
+def _unsubscribed(request: HttpRequest, mailing: str, user: User | None) -> HttpResponse:
+    """The answer to an unsubscribe link: done, or 400 for a link that names nobody."""
+    ok = user is not None
+    return render(request, "tickets/unsubscribed.html", {"ok": ok, "mailing": mailing}, status=200 if ok else 400)

@@ -11,7 +11,6 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +23,7 @@ from accounts.services.grants import grants_give
 from accounts.services.users import credentials_email
 from billing.models import Person, Unit
 from portal.formats import format_date
-from portal.links import absolute_url
+from portal.links import absolute_reverse
 from portal.services.audit import audit_log, client_ip
 from portal.services.mail import email_queue
 
@@ -34,10 +33,6 @@ PDF_SALT = "accounts.application.pdf"
 
 class ApplicationLinkInvalid(Exception):
     """A confirmation or download link that was altered, or has expired."""
-
-
-def _absolute(path: str) -> str:
-    return absolute_url(path)
 
 
 def confirm_token(application: Application) -> str:
@@ -181,7 +176,7 @@ def _confirmation_email(application: Application, *, dedup_key: str | None) -> N
         template="application_confirm",
         context={
             "application": application,
-            "confirm_url": _absolute(reverse("application_confirm", args=[confirm_token(application)])),
+            "confirm_url": absolute_reverse("application_confirm", confirm_token(application)),
             "until": format_date(confirmation_expires_at(application), with_time=True),
         },
         attachments=[(application_pdf_filename(application), application_pdf(application), "application/pdf")],
@@ -241,7 +236,7 @@ def application_confirm_email(*, token: str, request: HttpRequest | None = None)
                 template="application_new_staff",
                 context={
                     "application": application,
-                    "admin_url": _absolute(reverse("admin:accounts_application_change", args=[application.pk])),
+                    "admin_url": absolute_reverse("admin:accounts_application_change", application.pk),
                 },
                 dedup_key=f"application-staff:{application.pk}",
             )
@@ -346,7 +341,7 @@ def application_activate(*, application: Application, by: User, request: HttpReq
                 "new_account": password is not None,
             },
         )
-        context = {"application": application, "units": units, "login_url": _absolute(reverse("login"))}
+        context = {"application": application, "units": units, "login_url": absolute_reverse("login")}
         if password is not None:
             credentials_email(user=user, password=password, template="account_credentials", context=context)
         else:

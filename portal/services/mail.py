@@ -16,7 +16,6 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from portal.links import absolute_url
 from portal.models import EmailAttachment, EmailMessage
 from portal.services.audit import audit_log
 
@@ -43,7 +42,7 @@ def email_queue(
         existing = EmailMessage.objects.filter(dedup_key=dedup_key).first()
         if existing is not None:
             return existing
-    ctx = {"base_url": absolute_url("/").rstrip("/"), **(context or {})}
+    ctx = context or {}
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string(f"emails/{template}.subject.txt", ctx).strip()
         body_text = render_to_string(f"emails/{template}.txt", ctx)
