@@ -18,7 +18,6 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Model
 from django.utils import timezone
@@ -28,49 +27,18 @@ from portal.formats import CENT, ZERO
 
 M = TypeVar("M", bound=Model)
 
-if connection.vendor == "postgresql":
-    from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBindingCursor
-    from django.db.backends.utils import CursorWrapper
-
-    class _PreparingCursor(ServerBindingCursor):
-        """Parameters bound by the server, so that the query text is the same on every
-        call, and prepared on its first execution."""
-
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
-
-    class _LoggedCursor(CursorDebugWrapper):
-        """Django's debug cursor (query log, ``CaptureQueriesContext``) for ``_PreparingCursor``:
-        logs the query with its values filled in, as the ORM's queries are logged."""
-
-        def execute(self, sql, params=None):
-            logged = self.db.ops.compose_sql(sql, params) if params else sql
-            with self.debug_sql(logged, params):
-                return CursorWrapper.execute(self, sql, params)
-
 
 def _run(sql: str, params: Sequence[Any], fetch: Callable[[Any], Any]) -> Any:
-    """Run ``sql`` on a cursor whose queries PostgreSQL prepares once per connection
-    (``DB_PREPARED_STATEMENTS``) and then only executes: no parsing and planning on each
-    request. One such cursor serves all of a connection's reads (a new psycopg cursor per
-    query costs as much as running a small prepared one). Wrapped like Django's cursors,
-    so that its queries are logged and counted like any other. Django's own cursor when
-    statements are not prepared (and on SQLite)."""
-    if not settings.DB_PREPARED_STATEMENTS:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return fetch(cursor)
-    # What BaseDatabaseWrapper.cursor() does, with a kept cursor of the server-side binding kind.
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = getattr(connection, "_portal_prepared_cursor", None)
-    if raw is None or raw.closed or raw.connection is not connection.connection:
-        with connection.wrap_database_errors:
-            raw = connection._portal_prepared_cursor = _PreparingCursor(connection.connection)
-    cursor = _LoggedCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
-    cursor.execute(sql, params)
-    return fetch(cursor)
+    """Run ``sql`` on Django's own cursor (logged and counted like any other query).
+
+    On PostgreSQL the connection binds parameters on the server and psycopg prepares a
+    query once it ran ``prepare_threshold`` times on the connection (both set in
+    ``DATABASES["default"]["OPTIONS"]`` while ``DB_PREPARED_STATEMENTS`` is on): the
+    query text is the same on every call, so PostgreSQL then only executes it, without
+    parsing and planning it on each request."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return fetch(cursor)
 
 
 def fetch_one(sql: str, params: Sequence[Any] = ()) -> tuple | None:
