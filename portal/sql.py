@@ -13,12 +13,13 @@ statements (see ``_run()``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -28,7 +29,7 @@ from portal.formats import CENT, ZERO
 M = TypeVar("M", bound=Model)
 
 
-def _run(sql: str, params: Sequence[Any], fetch: Callable[[Any], Any]) -> Any:
+def _execute(cursor: CursorWrapper, sql: str, params: Sequence[Any]) -> None:
     """Run ``sql`` on Django's own cursor (logged and counted like any other query).
 
     On PostgreSQL the connection binds parameters on the server and psycopg prepares a
@@ -36,17 +37,21 @@ def _run(sql: str, params: Sequence[Any], fetch: Callable[[Any], Any]) -> Any:
     ``DATABASES["default"]["OPTIONS"]`` while ``DB_PREPARED_STATEMENTS`` is on): the
     query text is the same on every call, so PostgreSQL then only executes it, without
     parsing and planning it on each request."""
+    cursor.execute(sql, params)
+
+
+def fetch_one(sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return fetch(cursor)
+        _execute(cursor, sql, params)
+        row: tuple[Any, ...] | None = cursor.fetchone()
+        return row
 
 
-def fetch_one(sql: str, params: Sequence[Any] = ()) -> tuple | None:
-    return _run(sql, params, lambda cursor: cursor.fetchone())
-
-
-def fetch_all(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-    return _run(sql, params, lambda cursor: cursor.fetchall())
+def fetch_all(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        _execute(cursor, sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 @cache
@@ -69,7 +74,7 @@ def width(model: type[Model]) -> int:
 
 
 @cache
-def _converters(model: type[Model], vendor: str) -> tuple[tuple[int, Any, list], ...]:
+def _converters(model: type[Model], vendor: str) -> tuple[tuple[int, Any, list[Any]], ...]:
     """The ORM's value converters of each column that has any on this database."""
     result = []
     for position, field in enumerate(model._meta.concrete_fields):
@@ -105,9 +110,10 @@ def as_datetime(value: Any) -> dt.datetime | None:
         return None
     if not isinstance(value, dt.datetime):
         value = parse_datetime(str(value))
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, dt.UTC)
-    return value
+    parsed: dt.datetime | None = value
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, dt.UTC)
+    return parsed
 
 
 def as_money(value: Any) -> Decimal:
