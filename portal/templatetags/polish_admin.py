@@ -1,5 +1,7 @@
 """Admin counts and buttons with the model's name declined (portal.admin_grammar)."""
 
+from __future__ import annotations
+
 from typing import Any
 
 from django import template
