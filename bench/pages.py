@@ -39,6 +39,7 @@ import threading
 import time
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
@@ -51,7 +52,8 @@ PAGES = ["trivial", "layout", "dashboard", "unit", "invoices"]
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def production_env(database_url: str, folder: Path) -> dict[str, str]:
@@ -85,7 +87,7 @@ def manage(env: dict[str, str], *args: str) -> None:
 # --- seeding (runs in a child process with the production settings) ------------------------------
 
 
-def seed(other_units: int) -> dict:
+def seed(other_units: int) -> dict[str, Any]:
     import datetime as dt
     from decimal import Decimal
 
@@ -121,7 +123,7 @@ def seed(other_units: int) -> dict:
     months = [dt.date(2016 + m // 12, m % 12 + 1, 1) for m in range(120)]
 
     def ledger_rows(unit_ext: str) -> list[LedgerEntry]:
-        rows = []
+        rows: list[tuple[dt.date, dt.date | None, str, str, Decimal]] = []
         for first in months:
             for component, amount in components:
                 rows.append((first, first + dt.timedelta(days=14), "charge", component, amount))
@@ -209,7 +211,7 @@ def seed(other_units: int) -> dict:
     }
 
 
-def pdf_in_process(invoice_ids: list[int], repeat: int) -> dict:
+def pdf_in_process(invoice_ids: list[int], repeat: int) -> dict[str, float]:
     """Median render time of the invoice PDF and of finding a stored one, in this process."""
     import django
 
@@ -246,7 +248,9 @@ class Client:
         self.port = port
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: str | None = None, headers: dict | None = None):
+    def request(
+        self, method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         all_headers = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
         if self.cookies:
@@ -263,7 +267,10 @@ class Client:
 
     def login(self, username: str) -> None:
         status, html = self.request("GET", "/logowanie/")
-        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1).decode()
+        found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        if found is None:
+            sys.exit(f"no login form ({status})")
+        token = found.group(1).decode()
         body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username, "password": PASSWORD})
         status, _ = self.request(
             "POST",

@@ -13,7 +13,7 @@ every template (and a cache lookup each) for what is a dictionary lookup here.
 - ``MemoURLNode``: ``{% url %}`` keeping what it reversed, keyed by everything ``reverse()``
   depends on (a page reverses a dozen to twenty URLs). Installed by ``portal.templatetags.pl``.
 
-Measured gain (``docs/operations.md#speed``): about 8 µs a ``{% trans %}`` tag and 18 µs a
+Measured gain (``docs/operations.md``, *Speed*): about 8 µs a ``{% trans %}`` tag and 18 µs a
 ``{% url %}`` tag, 0.6–0.8 ms of a tenant page's 7–10 ms.
 """
 
