@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from html import escape
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -22,60 +22,21 @@ EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2100, 12, 31)
 
 
-# The ledger's filter form is on every view of a unit. Django's widget templates render each
-# input through three templates (the input, its type's, its attributes') and each option of
-# a <select> through two more: more than the rest of the page's form together. These widgets
-# compose the same HTML in Python from the context of Django's own widgets (attributes,
-# value, options, selection), so that nothing but the rendering changes.
-
-
-def _attrs(attrs: dict) -> str:
-    """Attributes as Django's ``attrs.html`` writes them: ``True`` alone, ``False`` and
-    ``None`` left out, anything else escaped. (``flatatt`` escapes through
-    ``format_html``, several times slower.)"""
-    return "".join(
-        f" {name}" if value is True else f' {name}="{escape(str(value))}"'
-        for name, value in attrs.items()
-        if value is not False and value is not None
-    )
-
-
-class PlainDateInput(forms.DateInput):
-    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        value_html = "" if widget["value"] is None else f' value="{escape(str(widget["value"]))}"'
-        return SafeString(
-            f'<input type="{escape(widget["type"])}" name="{escape(widget["name"])}"{value_html}'
-            f"{_attrs(widget['attrs'])}>"
-        )
-
-
-class PlainSelect(forms.Select):
-    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = "".join(
-            f'\n  <option value="{escape(str(option["value"]))}"{_attrs(option["attrs"])}>{escape(str(option["label"]))}</option>'
-            for _group, group_options, _index in widget["optgroups"]
-            for option in group_options
-        )
-        return SafeString(f'<select name="{escape(widget["name"])}"{_attrs(widget["attrs"])}>{options}\n</select>')
-
-
 class PolishDateField(forms.DateField):
     """A date as the browser's date input sends it (2026-01-31) or as people type it (31.01.2026)."""
 
-    widget = PlainDateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     default_error_messages = {
         "invalid": _("To nie jest prawdziwa data. Podaj ją jako RRRR-MM-DD (np. 2026-01-31) lub DD.MM.RRRR."),
     }
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("input_formats", DATE_FORMATS)
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 
-    def clean(self, value):
-        date = super().clean(value)
+    def clean(self, value: Any) -> dt.date | None:
+        date: dt.date | None = super().clean(value)
         if date is not None and not EARLIEST <= date <= LATEST:
             raise ValidationError(
                 _("Podaj datę z lat %(first)s–%(last)s.") % {"first": EARLIEST.year, "last": LATEST.year},
@@ -88,8 +49,8 @@ class PeriodForm(forms.Form):
     od = PolishDateField(label=_("Od dnia"))
     do = PolishDateField(label=_("Do dnia"))
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         start, end = cleaned.get("od"), cleaned.get("do")
         if start and end and start > end:
             raise ValidationError(
@@ -111,7 +72,6 @@ class LedgerFilterForm(PeriodForm):
         label=_("Rodzaj zapisu"),
         choices=KIND_CHOICES,
         required=False,
-        widget=PlainSelect,
         error_messages={"invalid_choice": _("Nie ma takiego rodzaju zapisu; pokazano wszystkie.")},
     )
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 
 T = TypeVar("T")
-_ALL: list[Memo] = []
+_ALL: list[Memo[Any]] = []
 
 
 class Memo(Generic[T]):
@@ -35,7 +35,7 @@ class Memo(Generic[T]):
         self._value, self._until = value, now + settings.PORTAL_MEMO_SECONDS
         return value
 
-    def clear(self, **_signal_kwargs) -> None:
+    def clear(self, **_signal_kwargs: object) -> None:
         """Read again on the next ``get()`` (usable as a signal receiver)."""
         self._until = 0.0
 

@@ -385,8 +385,8 @@ BILLING_PDF_FONT_DIR = Path(env.str("BILLING_PDF_FONT_DIR", default="/usr/share/
 # PostgreSQL parses and plans a query again on every request unless it is prepared. The
 # reads every tenant page repeats (portal.sql: the unit of a URL, the ledger, the invoices,
 # the dashboard's panels) are prepared once per connection and then only executed; psycopg
-# needs a threshold set on the connection for that (the ORM's own queries stay as they are:
-# client-side binding, never prepared). DB_PREPARED_STATEMENTS=0 behind a connection pooler
+# needs a threshold set on the connection for that, and server-side binding (the section of
+# issue 15/16, speed). DB_PREPARED_STATEMENTS=0 behind a connection pooler
 # in transaction mode (PgBouncer), which cannot keep prepared statements.
 DB_PREPARED_STATEMENTS = DATABASES["default"]["ENGINE"].endswith("postgresql") and env.bool(
     "DB_PREPARED_STATEMENTS", default=True
@@ -686,3 +686,14 @@ CELERY_BEAT_SCHEDULE["payments-unbooked-reminder"] = {
 import django_stubs_ext  # noqa: E402
 
 django_stubs_ext.monkeypatch()
+
+
+# --- Issue 15/16, speed ---
+# Prepared statements through Django's and psycopg's own knobs (no cursor of our own): with
+# server-side binding a query's text is the same whatever its values, so psycopg prepares it
+# once it ran prepare_threshold (5) times on the connection; every repeated query, the ORM's
+# too (session, user), is then only executed. The known limit of server-side binding (Django
+# ticket #34255: a parameter inside a nested expression in both SELECT and GROUP BY) does not
+# occur in the portal's queries, and DDL must not carry parameters (sync composes them itself).
+if DB_PREPARED_STATEMENTS:
+    DATABASES["default"]["OPTIONS"]["server_side_binding"] = True

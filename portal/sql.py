@@ -13,13 +13,13 @@ statements (see ``_run()``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -28,57 +28,30 @@ from portal.formats import CENT, ZERO
 
 M = TypeVar("M", bound=Model)
 
-if connection.vendor == "postgresql":
-    from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBindingCursor
-    from django.db.backends.utils import CursorWrapper
 
-    class _PreparingCursor(ServerBindingCursor):
-        """Parameters bound by the server, so that the query text is the same on every
-        call, and prepared on its first execution."""
+def _execute(cursor: CursorWrapper, sql: str, params: Sequence[Any]) -> None:
+    """Run ``sql`` on Django's own cursor (logged and counted like any other query).
 
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
-
-    class _LoggedCursor(CursorDebugWrapper):
-        """Django's debug cursor (query log, ``CaptureQueriesContext``) for ``_PreparingCursor``:
-        logs the query with its values filled in, as the ORM's queries are logged."""
-
-        def execute(self, sql, params=None):
-            logged = self.db.ops.compose_sql(sql, params) if params else sql
-            with self.debug_sql(logged, params):
-                return CursorWrapper.execute(self, sql, params)
-
-
-def _run(sql: str, params: Sequence[Any], fetch: Callable[[Any], Any]) -> Any:
-    """Run ``sql`` on a cursor whose queries PostgreSQL prepares once per connection
-    (``DB_PREPARED_STATEMENTS``) and then only executes: no parsing and planning on each
-    request. One such cursor serves all of a connection's reads (a new psycopg cursor per
-    query costs as much as running a small prepared one). Wrapped like Django's cursors,
-    so that its queries are logged and counted like any other. Django's own cursor when
-    statements are not prepared (and on SQLite)."""
-    if not settings.DB_PREPARED_STATEMENTS:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return fetch(cursor)
-    # What BaseDatabaseWrapper.cursor() does, with a kept cursor of the server-side binding kind.
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    raw = getattr(connection, "_portal_prepared_cursor", None)
-    if raw is None or raw.closed or raw.connection is not connection.connection:
-        with connection.wrap_database_errors:
-            raw = connection._portal_prepared_cursor = _PreparingCursor(connection.connection)
-    cursor = _LoggedCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+    On PostgreSQL the connection binds parameters on the server and psycopg prepares a
+    query once it ran ``prepare_threshold`` times on the connection (both set in
+    ``DATABASES["default"]["OPTIONS"]`` while ``DB_PREPARED_STATEMENTS`` is on): the
+    query text is the same on every call, so PostgreSQL then only executes it, without
+    parsing and planning it on each request."""
     cursor.execute(sql, params)
-    return fetch(cursor)
 
 
-def fetch_one(sql: str, params: Sequence[Any] = ()) -> tuple | None:
-    return _run(sql, params, lambda cursor: cursor.fetchone())
+def fetch_one(sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+    with connection.cursor() as cursor:
+        _execute(cursor, sql, params)
+        row: tuple[Any, ...] | None = cursor.fetchone()
+        return row
 
 
-def fetch_all(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-    return _run(sql, params, lambda cursor: cursor.fetchall())
+def fetch_all(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        _execute(cursor, sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 @cache
@@ -101,7 +74,7 @@ def width(model: type[Model]) -> int:
 
 
 @cache
-def _converters(model: type[Model], vendor: str) -> tuple[tuple[int, Any, list], ...]:
+def _converters(model: type[Model], vendor: str) -> tuple[tuple[int, Any, list[Any]], ...]:
     """The ORM's value converters of each column that has any on this database."""
     result = []
     for position, field in enumerate(model._meta.concrete_fields):
@@ -137,9 +110,10 @@ def as_datetime(value: Any) -> dt.datetime | None:
         return None
     if not isinstance(value, dt.datetime):
         value = parse_datetime(str(value))
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, dt.UTC)
-    return value
+    parsed: dt.datetime | None = value
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, dt.UTC)
+    return parsed
 
 
 def as_money(value: Any) -> Decimal:

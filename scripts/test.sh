@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Command 2: the whole suite on real parts. Starts a throwaway PostgreSQL 15
-# cluster and Redis on free ports in a temporary directory, runs ruff,
+# cluster and Redis on free ports in a temporary directory, runs ruff, mypy,
 # makemigrations --check and pytest, and stops both servers on any exit.
 # Extra arguments go to pytest (e.g. scripts/test.sh tests/portal -x).
 set -euo pipefail
@@ -56,6 +56,7 @@ export PRIVATE_MEDIA_ROOT="$tmp/private"
 echo "PostgreSQL 15 na porcie $pg_port, Redis na porcie $redis_port (katalog $tmp)"
 $py -m ruff check .
 $py -m ruff format --check .
+scripts/mypy.sh
 $py manage.py compilemessages -v0 --ignore=.venv
 $py manage.py makemigrations --check --dry-run
 $py -m pytest "$@"

@@ -257,7 +257,11 @@ class Shadow:
             self.renames.append(("SEQUENCE", new_sequence, sequence))
             self.identity[column] = start
         for column, value in defaults.items():  # constants the file does not carry
-            db.execute(f"ALTER TABLE {self.name} ALTER COLUMN {column} SET DEFAULT %s", [value])
+            # Quoted here: DDL takes no bound parameters under server-side binding (settings).
+            from psycopg import sql as psycopg_sql
+
+            default = psycopg_sql.Literal(value).as_string()
+            db.execute(f"ALTER TABLE {self.name} ALTER COLUMN {column} SET DEFAULT {default}")
         self.defaults = list(defaults)
 
     def build(self) -> None:
