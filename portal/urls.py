@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("tickets.urls")),
     path("", include("meters.urls")),
+    path("", include("chat.urls")),
 ]
 
 handler404 = "portal.views.page_not_found"
