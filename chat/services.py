@@ -134,6 +134,8 @@ def message_post(*, conversation: Conversation, author: User, body: object, clie
     text = _clean_body(body)
     # The caller's copy may be old (a socket holds it for hours): status and clerk as stored now.
     conversation.refresh_from_db(fields=["status", "assignee", "tenant_seen_at"])
+    if not conversation.is_open:
+        raise ValidationError(_("Rozmowa jest zakończona. Rozpocznij nową."))
     if author.pk == conversation.tenant_id:
         kind = Message.Author.TENANT
         limit, key = _tenant_limit(), f"user:{author.pk}"
@@ -146,8 +148,6 @@ def message_post(*, conversation: Conversation, author: User, body: object, clie
             raise ValidationError(_("Najpierw przejmij tę rozmowę."))
     else:
         raise ValidationError(_("Nie możesz pisać w tej rozmowie."))
-    if not conversation.is_open:
-        raise ValidationError(_("Rozmowa jest zakończona. Rozpocznij nową."))
     now = timezone.now()
     try:
         with transaction.atomic():
