@@ -4,7 +4,7 @@ presence) and a read-only list of conversations with their transcripts."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
@@ -24,9 +24,14 @@ from chat import live, selectors, services
 from chat.forms import MessageForm
 from chat.models import Conversation, StaffPresence
 
+if TYPE_CHECKING:
+    _ModelAdmin = admin.ModelAdmin[Conversation]
+else:  # Django's class takes no type parameter at run time (django-stubs' does)
+    _ModelAdmin = admin.ModelAdmin
+
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(_ModelAdmin):
     list_display = ("__str__", "tenant", "unit", "status", "assignee", "created_at", "ticket")
     list_filter = ("status",)
     search_fields = ("tenant__username", "tenant__last_name", "messages__body")
@@ -65,7 +70,7 @@ class ConversationAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "console_url": reverse("admin:chat_conversation_console")}
         return super().changelist_view(request, extra_context)
 
-    def get_urls(self) -> list:
+    def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [
             path("konsola/", view(self.console_view), name="chat_conversation_console"),

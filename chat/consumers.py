@@ -31,6 +31,15 @@ FRAME_OVERHEAD = 512
 # More frames than this within FLOOD_WINDOW seconds close the socket (the per-minute message
 # limit of chat.services refuses messages; this stops a client hammering the server with frames).
 FLOOD_FRAMES, FLOOD_WINDOW = 30, 5.0
+
+
+def _db(function: Any) -> Any:
+    """``function`` in a worker thread of its own: the sockets' database work runs in parallel
+    (each thread has its own connection) instead of queueing in the one thread Django's
+    request handling uses (``thread_sensitive``): nothing here shares state between calls."""
+    return database_sync_to_async(function, thread_sensitive=False)
+
+
 # Keys a client may send; anything else (e.g. "author": "staff") is a forged frame.
 TENANT_KEYS = {"type", "body", "client_id", "after"}
 STAFF_KEYS = {"type", "body", "client_id", "after", "conversation"}
@@ -40,7 +49,7 @@ def _error(message: str) -> str:
     return json.dumps({"type": "error", "message": message})
 
 
-class _ChatSocket(AsyncWebsocketConsumer):
+class _ChatSocket(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels ships no type information
     allowed_keys: set[str] = set()
 
     async def connect(self) -> None:
@@ -49,6 +58,11 @@ class _ChatSocket(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
+            return
+        # A blocked or closed account, or one that must change its first password, gets no socket
+        # (for pages accounts.middleware.AccountStateMiddleware says the same).
+        if user.blocked_at is not None or user.closed_at is not None or user.must_change_password:
+            await self.close(code=4403)
             return
         self.user = user
         await self.open()
@@ -70,9 +84,7 @@ class _ChatSocket(AsyncWebsocketConsumer):
         return _as_id(query.get("after", ["0"])[0]) or 0
 
     async def send_missed(self, conversation: Conversation, after: int) -> None:
-        messages = await database_sync_to_async(
-            lambda: [live.message_payload(m) for m in selectors.messages_after(conversation, after)]
-        )()
+        messages = await _db(lambda: [live.message_payload(m) for m in selectors.messages_after(conversation, after)])()
         for payload in messages:
             await self.send(text_data=json.dumps(payload))
 
@@ -106,7 +118,7 @@ class _ChatSocket(AsyncWebsocketConsumer):
 
     async def post(self, conversation: Conversation, frame: dict[str, Any]) -> None:
         try:
-            await database_sync_to_async(services.message_post)(
+            await _db(services.message_post)(
                 conversation=conversation,
                 author=self.user,
                 body=frame.get("body"),
@@ -137,9 +149,7 @@ class TenantChatConsumer(_ChatSocket):
     async def open(self) -> None:
         conversation_id = _as_id(self.scope["url_route"]["kwargs"]["conversation_id"])
         try:
-            self.conversation = await database_sync_to_async(selectors.conversation_for_tenant)(
-                self.user, conversation_id or 0
-            )
+            self.conversation = await _db(selectors.conversation_for_tenant)(self.user, conversation_id or 0)
         except Http404:
             await self.close(code=4404)
             return
@@ -148,7 +158,7 @@ class TenantChatConsumer(_ChatSocket):
         # (the page keeps one per id), never not at all.
         await self.join(live.conversation_group(self.conversation.pk))
         await self.send_missed(self.conversation, self.after_from_query())
-        await database_sync_to_async(services.tenant_seen)(conversation=self.conversation)
+        await _db(services.tenant_seen)(conversation=self.conversation)
 
     async def handle(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
@@ -157,7 +167,7 @@ class TenantChatConsumer(_ChatSocket):
         elif kind == "resume":
             await self.send_missed(self.conversation, _as_id(frame.get("after")) or 0)
         elif kind == "ping":
-            await database_sync_to_async(services.tenant_seen)(conversation=self.conversation)
+            await _db(services.tenant_seen)(conversation=self.conversation)
         else:
             await self.send(text_data=_error(_("Nieprawidłowa ramka. Połączenie zostało zamknięte.")))
             await self.close(code=4400)
@@ -165,7 +175,7 @@ class TenantChatConsumer(_ChatSocket):
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
         if hasattr(self, "conversation"):
-            await database_sync_to_async(services.tenant_left)(conversation=self.conversation)
+            await _db(services.tenant_left)(conversation=self.conversation)
 
 
 def _second_factor_verified(user: Any, session: Any) -> bool:
@@ -183,7 +193,7 @@ class StaffChatConsumer(_ChatSocket):
     allowed_keys = STAFF_KEYS
 
     async def open(self) -> None:
-        allowed = await database_sync_to_async(
+        allowed = await _db(
             lambda: (
                 services.can_handle_chat(self.user) and _second_factor_verified(self.user, self.scope.get("session"))
             )
@@ -193,21 +203,22 @@ class StaffChatConsumer(_ChatSocket):
             return
         await self.accept()
         await self.join(live.STAFF_GROUP)
-        await database_sync_to_async(services.presence_seen)(user=self.user)
+        await _db(services.presence_seen)(user=self.user)
 
     async def _conversation(self, frame: dict[str, Any]) -> Conversation | None:
         try:
-            return await database_sync_to_async(selectors.conversation_for_staff)(
+            found: Conversation = await _db(selectors.conversation_for_staff)(
                 self.user, _as_id(frame.get("conversation")) or 0
             )
         except Http404:
             await self.send(text_data=_error(_("Nie ma takiej rozmowy.")))
             return None
+        return found
 
     async def handle(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
         if kind == "ping":
-            await database_sync_to_async(services.presence_seen)(user=self.user)
+            await _db(services.presence_seen)(user=self.user)
             return
         if kind not in ("subscribe", "message"):
             await self.send(text_data=_error(_("Nieprawidłowa ramka. Połączenie zostało zamknięte.")))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.selectors import units_for_user
+from billing.models import Unit
 
 
 def _client_id() -> str:
@@ -33,7 +34,7 @@ class MessageForm(forms.Form):
 
 
 class StartForm(MessageForm):
-    unit = forms.ModelChoiceField(
+    unit: forms.ModelChoiceField[Unit] = forms.ModelChoiceField(
         label=_("Lokal, którego dotyczy pytanie"),
         queryset=None,
         required=False,
@@ -44,4 +45,5 @@ class StartForm(MessageForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units_for_user(user)  # type: ignore[attr-defined] - a ModelChoiceField
+        # Only the user's own units (a unit of someone else is "not one of the choices").
+        cast("forms.ModelChoiceField[Unit]", self.fields["unit"]).queryset = units_for_user(user)

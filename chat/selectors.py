@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import units_for_user
+from billing.models import Unit
 from billing.selectors import UnitSummary, unit_summaries
 from chat.models import Conversation, Message
 from chat.services import can_handle_chat
@@ -109,5 +110,5 @@ def tenant_context(conversation: Conversation) -> TenantContext:
     return TenantContext(summaries=unit_summaries(tenant), open_tickets=tickets)
 
 
-def tenant_units(user: User) -> QuerySet:
+def tenant_units(user: User) -> QuerySet[Unit]:
     return units_for_user(user)

@@ -9,7 +9,7 @@ from chat import services
 logger = logging.getLogger(__name__)
 
 
-@shared_task
+@shared_task  # type: ignore[untyped-decorator]  # Celery ships no type information
 def retention_conversations() -> int:
     """Daily: conversations ended longer than CHAT_RETENTION_DAYS ago are deleted."""
     deleted = services.retention_conversations()

@@ -5,16 +5,25 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from chat import live, selectors, services
 from chat.forms import MessageForm, StartForm
 from chat.models import Conversation
+
+
+def _tenant(request: HttpRequest) -> User:
+    """The logged-in user of a view behind ``login_required``."""
+    user = request.user
+    if not isinstance(user, User):  # login_required let an anonymous user through: never
+        raise PermissionDenied
+    return user
 
 
 def _apply_errors(form: Form, error: ValidationError) -> None:
@@ -27,7 +36,7 @@ def _apply_errors(form: Form, error: ValidationError) -> None:
 
 @login_required
 def chat_index(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = _tenant(request)
     availability = services.availability()
     form = StartForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
@@ -87,14 +96,14 @@ def _render_detail(
 
 @login_required
 def chat_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = selectors.conversation_for_tenant(request.user, conversation_id)
+    conversation = selectors.conversation_for_tenant(_tenant(request), conversation_id)
     if request.method == "POST":
         form = MessageForm(request.POST)
         if form.is_valid():
             try:
                 services.message_post(
                     conversation=conversation,
-                    author=request.user,
+                    author=_tenant(request),
                     body=form.cleaned_data["body"],
                     client_id=form.cleaned_data["client_id"],
                 )
@@ -109,19 +118,19 @@ def chat_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 
 def _tenant_action(request: HttpRequest, conversation_id: int, action: str) -> HttpResponse:
-    conversation = selectors.conversation_for_tenant(request.user, conversation_id)
+    conversation = selectors.conversation_for_tenant(_tenant(request), conversation_id)
     try:
         if action == "ticket":
-            ticket = services.conversation_to_ticket(conversation=conversation, by=request.user, request=request)
+            ticket = services.conversation_to_ticket(conversation=conversation, by=_tenant(request), request=request)
             messages.success(
                 request,
                 _("Rozmowa została zapisana jako zgłoszenie %(number)s. Potwierdzenie wyślemy e-mailem.")
                 % {"number": ticket.number},
             )
         elif action == "close":
-            services.conversation_close(conversation=conversation, by=request.user, request=request)
+            services.conversation_close(conversation=conversation, by=_tenant(request), request=request)
             messages.success(request, _("Rozmowa została zakończona."))
-        elif services.transcript_email(conversation=conversation, by=request.user, request=request):
+        elif services.transcript_email(conversation=conversation, by=_tenant(request), request=request):
             messages.success(request, _("Zapis rozmowy wyślemy na Twój adres e-mail."))
         else:
             messages.error(request, _("Nie masz adresu e-mail w portalu: nie możemy wysłać zapisu."))

@@ -648,7 +648,14 @@ CHANNEL_LAYERS = (
     {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [CHAT_REDIS_URL], "capacity": 500, "expiry": 30, "prefix": "ebok-chat:"},
+            # redis-py 8 reads with a 5 s timeout by default, exactly channels-redis's 5 s blocking
+            # wait for the next message: an idle socket's reader would time out and drop the socket.
+            "CONFIG": {
+                "hosts": [{"address": CHAT_REDIS_URL, "socket_timeout": 30}],
+                "capacity": 500,
+                "expiry": 30,
+                "prefix": "ebok-chat:",
+            },
         }
     }
     if CHAT_REDIS_URL

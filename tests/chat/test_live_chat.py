@@ -162,7 +162,7 @@ def test_a_tenant_and_a_clerk_chat_live_and_nothing_is_lost(browser, office_serv
         # Each sees the other's message without reloading.
         expect(tenant_page.locator("#chat-messages")).to_contain_text("Anna z biura obsługi dołączył(a) do rozmowy.")
         panel.get_by_label("Twoja wiadomość").fill("Tak, wpłata z 1 grudnia jest zaksięgowana.")
-        panel.get_by_role("button", name="Wyślij").click()
+        panel.get_by_role("button", name="Wyślij", exact=True).click()
         expect(tenant_page.locator("#chat-messages")).to_contain_text("Tak, wpłata z 1 grudnia jest zaksięgowana.")
         tenant_page.get_by_label("Twoja wiadomość").fill("Dziękuję!")
         tenant_page.keyboard.press("Enter")  # the keyboard alone sends
@@ -192,10 +192,10 @@ def test_a_tenant_and_a_clerk_chat_live_and_nothing_is_lost(browser, office_serv
         expect(tenant_page.locator("#chat-connection")).to_contain_text("Połączenie przerwane")
         for text in ("Pierwsza wiadomość w czasie przerwy.", "Druga wiadomość w czasie przerwy."):
             panel.get_by_label("Twoja wiadomość").fill(text)
-            panel.get_by_role("button", name="Wyślij").click()
+            panel.get_by_role("button", name="Wyślij", exact=True).click()
             expect(panel).to_contain_text(text)
         tenant_page.get_by_label("Twoja wiadomość").fill("Piszę bez połączenia.")
-        tenant_page.get_by_role("button", name="Wyślij").click()
+        tenant_page.get_by_role("button", name="Wyślij", exact=True).click()
         blocked["on"] = False
         expect(tenant_page.locator("#chat-connection")).to_contain_text("Połączenie przywrócone.", timeout=20_000)
         messages = tenant_page.locator("#chat-messages")
@@ -218,7 +218,7 @@ def test_a_tenant_and_a_clerk_chat_live_and_nothing_is_lost(browser, office_serv
         stranger_page.context.close()
 
         # The clerk ends the conversation; the tenant sees it live.
-        panel.get_by_role("button", name="Zakończ").click()
+        panel.get_by_role("button", name="Zakończ", exact=True).click()
         expect(tenant_page.locator("#chat-status-label")).to_have_text("zakończona")
         assert csp_errors == []
     finally:
