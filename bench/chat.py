@@ -10,7 +10,8 @@
 3. serves the ASGI application with daphne (one process, as the compose service ``chat``) and
    opens every tenant's socket and every clerk's console socket (each subscribed to its
    conversations) at once;
-4. every tenant sends ``--messages`` messages at random intervals (0.2–2 s); the clerk of the
+4. every tenant sends ``--messages`` messages at random intervals (``--interval``, default 2–8 s:
+   a quick typist; 200 of them offer about 40 messages and 40 answers a second); the clerk of the
    conversation answers each as soon as it arrives. Delivery latency is the time from a socket
    sending a message to the other side's socket receiving it (both ends are in this process);
    prints p50, p95, max, messages delivered per second and how many were lost (target: p95
@@ -129,7 +130,7 @@ def seed(tenants: int, clerks: int) -> dict:
     }
 
 
-async def run_load(port: int, seeded: dict, messages: int) -> dict:
+async def run_load(port: int, seeded: dict, messages: int, interval: tuple[float, float]) -> dict:
     import websockets
 
     origin = f"http://127.0.0.1:{port}"
@@ -208,7 +209,7 @@ async def run_load(port: int, seeded: dict, messages: int) -> dict:
     async def talk(index: int, tenant: dict) -> None:
         ws = tenant_sockets[tenant["conversation"]]
         for n in range(messages):
-            await asyncio.sleep(random.uniform(0.2, 2.0))
+            await asyncio.sleep(random.uniform(*interval))
             key = f"t{index}-{n}"
             sent_at[key] = time.perf_counter()
             await ws.send(json.dumps({"type": "message", "body": f"Pytanie {n}", "client_id": key}))
@@ -242,6 +243,9 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=200)
     parser.add_argument("--clerks", type=int, default=20)
     parser.add_argument("--messages", type=int, default=5, help="messages each tenant sends (each gets an answer)")
+    parser.add_argument(
+        "--interval", default="2,8", help="seconds between a tenant's messages, MIN,MAX (e.g. 0.2,2 for a burst)"
+    )
     parser.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seed:
@@ -300,8 +304,12 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     sys.exit("daphne did not start")
                 time.sleep(0.3)
-        print(f"{args.tenants} tenants × {args.messages} messages, each answered by its clerk …", flush=True)
-        result = asyncio.run(run_load(port, seeded, args.messages))
+        print(
+            f"{args.tenants} tenants × {args.messages} messages {args.interval} s apart, each answered by its clerk …",
+            flush=True,
+        )
+        low, high = (float(x) for x in args.interval.split(","))
+        result = asyncio.run(run_load(port, seeded, args.messages, (low, high)))
         print(
             f"sockets {result['sockets']} (opened in {result['open_seconds']:.1f} s); "
             f"delivered {result['delivered']}/{result['expected']} (lost {result['lost']}) in {result['seconds']:.1f} s"

@@ -299,3 +299,22 @@ def test_a_blocked_account_gets_no_socket_even_with_its_old_session(owner, conve
         assert not connected and code == 4403
 
     run(scenario)
+
+
+def test_a_socket_idle_longer_than_the_layers_wait_still_receives(owner, conversation, clerk):
+    """redis-py 8 gives up reading after 5 s by default, channels-redis waits 5 s for the next
+    message: without a longer read timeout (settings.CHANNEL_LAYERS) an idle socket was dropped."""
+    services.conversation_take(conversation=conversation, by=clerk)
+
+    async def scenario():
+        tenant = socket(logged_in(owner), f"/ws/czat/{conversation.pk}/?after=999999")
+        assert (await tenant.connect())[0]
+        await asyncio.sleep(7)
+        await database_sync_to_async(services.message_post)(
+            conversation=conversation, author=clerk, body="Po przerwie", client_id="late"
+        )
+        (message,) = await frames(tenant, 1)
+        assert message["html"] == "Po przerwie"
+        await tenant.disconnect()
+
+    run(scenario)
