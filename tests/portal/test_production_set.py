@@ -314,6 +314,7 @@ def test_a_tenants_chat_socket_goes_through_the_proxy_to_the_chat_service(produc
     """Issue 16: the proxy routes /ws/ to daphne; the socket carries the session of a page login."""
     import asyncio
     import ssl
+    from concurrent.futures import ThreadPoolExecutor
 
     import websockets
 
@@ -350,5 +351,7 @@ def test_a_tenants_chat_socket_goes_through_the_proxy_to_the_chat_service(produc
         ) as ws:
             return json.loads(await asyncio.wait_for(ws.recv(), 10))
 
-    frame = asyncio.run(first_frame())
+    # Its own thread: the suite's browser (Playwright's sync API) keeps a loop running in this one.
+    with ThreadPoolExecutor(1) as executor:
+        frame = executor.submit(asyncio.run, first_frame()).result()
     assert frame["author"] == "tenant" and frame["html"] == "Dzień dobry przez proxy"
