@@ -1,4 +1,4 @@
-.PHONY: run test lint format bench-import bench-pages bench-chart
+.PHONY: run test lint format bench-import bench-pages bench-chart bench-chat
 
 # Command 1: the portal with demo data at http://127.0.0.1:8000 (SQLite, in-process tasks, console mail).
 run:
@@ -28,3 +28,8 @@ bench-chart:
 bench-pages:
 	scripts/venv.sh dev
 	.venv/bin/python bench/pages.py
+
+# Benchmark of the live chat (issue 16): 200 tenants' and 20 clerks' sockets on daphne, Redis, PostgreSQL.
+bench-chat:
+	scripts/venv.sh dev
+	.venv/bin/python bench/chat.py

@@ -697,3 +697,54 @@ django_stubs_ext.monkeypatch()
 # occur in the portal's queries, and DDL must not carry parameters (sync composes them itself).
 if DB_PREPARED_STATEMENTS:
     DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+
+# --- Issue 15/16, chat ---
+# Live chat with the office (D6; chat/, docs/chat.md). daphne first: its runserver serves ASGI,
+# so the try-out (command 1) has the chat's sockets too; production runs daphne as the "chat"
+# service and the proxy routes /ws/ to it.
+INSTALLED_APPS.insert(0, "daphne")
+INSTALLED_APPS += ["chat"]
+ASGI_APPLICATION = "portal.asgi.application"
+# Messages reach every process's sockets through Redis (the broker's server unless CHAT_REDIS_URL
+# says otherwise); without Redis (the try-out) through memory, which works in one process only.
+CHAT_REDIS_URL = env.str(
+    "CHAT_REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+CHANNEL_LAYERS = (
+    {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # redis-py 8 reads with a 5 s timeout by default, exactly channels-redis's 5 s blocking
+            # wait for the next message: an idle socket's reader would time out and drop the socket.
+            "CONFIG": {
+                "hosts": [{"address": CHAT_REDIS_URL, "socket_timeout": 30}],
+                "capacity": 500,
+                "expiry": 30,
+                "prefix": "ebok-chat:",
+            },
+        }
+    }
+    if CHAT_REDIS_URL
+    else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+)
+# Office hours on working days (portal.workdays: Monday–Friday without Polish public holidays),
+# local time, "HH:MM-HH:MM"; outside them a conversation is left as a ticket.
+CHAT_OFFICE_HOURS = env.str("CHAT_OFFICE_HOURS", default="08:00-16:00")
+if not fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d", CHAT_OFFICE_HOURS.strip()):
+    sys.exit(f"Błąd konfiguracji: CHAT_OFFICE_HOURS={CHAT_OFFICE_HOURS} (np. 08:00-16:00).")
+# Minutes a tenant waits for a clerk before being offered to leave the conversation as a ticket.
+CHAT_WAIT_MINUTES = env.int("CHAT_WAIT_MINUTES", default=5)
+# A clerk counts as present while the console reported within this many seconds.
+CHAT_PRESENCE_SECONDS = env.int("CHAT_PRESENCE_SECONDS", default=90)
+# A clerk's answer to a tenant whose page was gone longer than this also goes by e-mail.
+CHAT_TENANT_AWAY_SECONDS = env.int("CHAT_TENANT_AWAY_SECONDS", default=60)
+# Longest message (characters) and a tenant's messages per minute.
+CHAT_MESSAGE_MAX_CHARS = env.int("CHAT_MESSAGE_MAX_CHARS", default=2000)
+CHAT_MESSAGES_PER_MINUTE = env.int("CHAT_MESSAGES_PER_MINUTE", default=20)
+# Finished conversations (closed or turned into tickets: the ticket keeps the transcript) are
+# deleted this many days after they ended, daily at 04:30 (personal-data retention).
+CHAT_RETENTION_DAYS = env.int("CHAT_RETENTION_DAYS", default=365)
+CELERY_BEAT_SCHEDULE["chat-retention"] = {
+    "task": "chat.tasks.retention_conversations",
+    "schedule": crontab(hour=4, minute=30),
+}

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("", include("meters.urls")),
     path("", include("payments.urls")),
+    path("", include("chat.urls")),
 ]
 
 handler404 = "portal.views.page_not_found"

@@ -234,6 +234,9 @@ class Relocation:
             ("0.0.0.0:8000", f"127.0.0.1:{p['web']}"),
             ("127.0.0.1:8000", f"127.0.0.1:{p['web']}"),
             ("web:8000", f"127.0.0.1:{p['web']}"),
+            ("tcp:port=8001:interface=0.0.0.0", f"tcp:port={p['chat']}:interface=127.0.0.1"),
+            ("127.0.0.1:8001", f"127.0.0.1:{p['chat']}"),
+            ("chat:8001", f"127.0.0.1:{p['chat']}"),
             ("localhost:2019", f"localhost:{p['caddy_admin']}"),
             ("172.28.0.2", "127.0.0.1"),
             ("/srv/ebok", str(self.tmp / "srv/ebok")),
@@ -261,7 +264,7 @@ class ComposeSet:
         self.tmp = tmp
         self.compose = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
         self.dotenv = read_env_file(env_file)
-        ports = {name: free_port() for name in ("postgres", "redis", "web", "https", "http", "caddy_admin")}
+        ports = {name: free_port() for name in ("postgres", "redis", "web", "chat", "https", "http", "caddy_admin")}
         self.relocation = Relocation(tmp, ports)
         self.processes: dict[str, subprocess.Popen] = {}
         self.services = {name: self._service(name, spec) for name, spec in self.compose["services"].items()}
@@ -367,6 +370,7 @@ class ComposeSet:
             # Caddy's own local CA instead of ACME (no network here), not put into the machine's trust store.
             "EBOK_CADDY_GLOBAL": "local_certs\nskip_install_trust",
             "EBOK_UPSTREAM": f"127.0.0.1:{self.ports['web']}",
+            "EBOK_CHAT_UPSTREAM": f"127.0.0.1:{self.ports['chat']}",
             "XDG_DATA_HOME": str(self.tmp / "caddy/data"),
             "XDG_CONFIG_HOME": str(self.tmp / "caddy/config"),
             "HOME": str(self.tmp / "home"),

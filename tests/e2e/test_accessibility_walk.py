@@ -35,6 +35,7 @@ from django_otp.oath import totp
 
 from accounts.models import Application, TermsAcceptance
 from accounts.services.applications import confirm_token, pdf_token
+from chat.services import conversation_start, conversation_take, message_post
 from meters.models import Meter
 from payments.models import Payment, SimulatedTransaction
 from portal import files
@@ -207,6 +208,11 @@ def world(db):
     unconfirmed = factories.ApplicationFactory(email=LONG_EMAIL, status=Application.Status.UNCONFIRMED)
     blocked = factories.TenantFactory(units=[unit], blocked_at=timezone.now(), blocked_reason="Pisemna prośba")
     EmailMessage.objects.create(to=[owner.email], subject="Nowa faktura", body_text="Treść", status="failed")
+    # Issue 16: a conversation taken by the clerk (the tenant's page, the console's panel).
+    conversation = conversation_start(tenant=owner, body="Pytanie o saldo https://example.pl", unit=unit)
+    conversation_take(conversation=conversation, by=staff)
+    message_post(conversation=conversation, author=staff, body="Sprawdzam.")
+    conversation_start(tenant=blocked, body="Czekam w kolejce")
     return {
         "staff": staff,
         "owner": owner,
@@ -222,6 +228,7 @@ def world(db):
             "form_id": form.pk,
             "payment_id": waiting_payment.pk,
             "token": status_token(ticket),
+            "conversation_id": conversation.pk,
         },
         "token_pages": [
             reverse("payments:simulator:pay", args=["WALKTOKEN"]),
@@ -283,6 +290,7 @@ def _admin_urls(world) -> list[str]:
         reverse("admin:meters_reading_change", args=[world["waiting_reading"].pk]),
         reverse("admin:meters_meter_legalization"),
         reverse("admin:otp_totp_totpdevice_config", args=[staff.totpdevice_set.get().pk]),
+        reverse("admin:chat_conversation_console"),
     ]
 
 

@@ -1,7 +1,7 @@
 """Dependencies between the apps point one way (README, Layout): read from the source with
 ``ast``, function-level imports included, migrations left out.
 
-    portal (ground floor) ← accounts ← billing ← meters, tickets, payments ← sync ← portal's wiring
+    portal (ground floor) ← accounts ← billing ← meters, tickets, payments ← chat, sync ← portal's wiring
 
 - The ground floor (every ``portal`` module but the wiring) imports no app.
 - An app imports the non-model modules (services, selectors, views, …) of the apps before it
@@ -17,12 +17,13 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-ORDER = {"portal": 0, "accounts": 1, "billing": 2, "meters": 3, "tickets": 3, "payments": 3, "sync": 4}
+ORDER = {"portal": 0, "accounts": 1, "billing": 2, "meters": 3, "tickets": 3, "payments": 3, "chat": 4, "sync": 4}
 WIRING = (
     "portal.urls",
     "portal.settings",
     "portal.celery",
     "portal.wsgi",
+    "portal.asgi",
     "portal.admin_site",
     "portal.metrics",
     "portal.services.retention",

@@ -3,8 +3,8 @@
 No container engine runs here (README, Production), so the Dockerfile's steps are carried
 out into a folder with a clean virtualenv, and docker-compose.yml's services run as
 processes with their own commands, environment and health checks (tests/production.py):
-PostgreSQL with the password from .env, Redis, the migrations, gunicorn, a Celery worker and
-beat, the backup service, and Caddy with deploy/Caddyfile in front. The .env is made by the README's command.
+PostgreSQL with the password from .env, Redis, the migrations, gunicorn, daphne (the chat), a
+Celery worker and beat, the backup service, and Caddy with deploy/Caddyfile in front. The .env is made by the README's command.
 """
 
 from __future__ import annotations
@@ -77,9 +77,10 @@ def production(image, env_file, tmp_path_factory):
         compose.wait_healthy("redis")
         migrated = compose.run_once("migrate")
         assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-        for service in ("web", "worker", "beat", "backup"):
+        for service in ("web", "chat", "worker", "beat", "backup"):
             compose.start_app(service)
         compose.wait_healthy("web")
+        compose.wait_healthy("chat")
         compose.start_proxy()
         for service in ("worker", "beat", "proxy", "backup"):
             compose.wait_healthy(service)
@@ -148,7 +149,7 @@ def test_the_env_command_keeps_an_existing_file(env_file):
 
 def test_every_health_check_of_the_compose_file_passes(production):
     checked = {name for name, service in production.services.items() if service.healthcheck}
-    assert checked == {"proxy", "web", "worker", "beat", "backup", "postgres", "redis"}
+    assert checked == {"proxy", "web", "chat", "worker", "beat", "backup", "postgres", "redis"}
     for name in sorted(checked):
         result = production.healthcheck(name)
         assert result.returncode == 0, (name, result.stdout, result.stderr)
@@ -307,3 +308,50 @@ def test_every_answer_through_the_proxy_carries_a_request_id_and_the_logs_are_js
         time.sleep(0.2)
     line = next(line for line in production.log("web").splitlines() if request_id in line)
     assert json.loads(line)["request_id"] == request_id
+
+
+def test_a_tenants_chat_socket_goes_through_the_proxy_to_the_chat_service(production, ca_file):
+    """Issue 16: the proxy routes /ws/ to daphne; the socket carries the session of a page login."""
+    import asyncio
+    import ssl
+    from concurrent.futures import ThreadPoolExecutor
+
+    import websockets
+
+    made = subprocess.run(
+        ["python", "manage.py", "shell", "-c",
+         "from accounts.models import User; u = User(username='czat.lokator', email='czat@ebok.test'); "
+         "u.set_password('Czat-Test-2026'); u.save()"],
+        cwd=production.image.app, env=production.process_env("web"), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stdout + made.stderr
+    client = _client(production, ca_file)
+    login = client.get(reverse("login"))
+    answer = client.post(
+        reverse("login"), {**hidden_inputs(login.text), "username": "czat.lokator", "password": "Czat-Test-2026"}
+    )
+    assert answer.status == 302, answer.text[:500]
+    start = client.get(reverse("chat:index"))
+    assert start.status == 200, start.text[:500]
+    started = client.post(reverse("chat:index"), {**hidden_inputs(start.text), "body": "Dzień dobry przez proxy"})
+    assert started.status == 302, started.text[:800]
+    conversation_path = started.headers["Location"]
+    conversation_id = conversation_path.rstrip("/").rsplit("/", 1)[-1]
+    context = ssl.create_default_context(cafile=str(ca_file))
+
+    async def first_frame() -> dict:
+        async with websockets.connect(
+            f"wss://{DOMAIN}:{production.ports['https']}/ws/czat/{conversation_id}/?after=0",
+            ssl=context,
+            server_hostname=DOMAIN,
+            host="127.0.0.1",
+            port=production.ports["https"],
+            origin=f"https://{DOMAIN}",
+            additional_headers={"Cookie": "; ".join(f"{k}={v}" for k, v in client.cookies.items())},
+        ) as ws:
+            return json.loads(await asyncio.wait_for(ws.recv(), 10))
+
+    # Its own thread: the suite's browser (Playwright's sync API) keeps a loop running in this one.
+    with ThreadPoolExecutor(1) as executor:
+        frame = executor.submit(asyncio.run, first_frame()).result()
+    assert frame["author"] == "tenant" and frame["html"] == "Dzień dobry przez proxy"

@@ -118,7 +118,11 @@ def world(owner, unit, staff):
     # Waiting past the target: the list marks it (accounts.admin.ApplicationAdmin.waiting).
     factories.ApplicationFactory(email_confirmed_at=timezone.now() - dt.timedelta(days=30))
     factories.AnnouncementFactory()
+    from chat.services import conversation_start  # issue 16: the chat's pages join the walk
+
+    conversation = conversation_start(tenant=owner, body="Pytanie z <b>HTML</b> https://example.pl", unit=unit)
     return {
+        "conversation_id": conversation.pk,
         "unit_id": unit.pk,
         "invoice_id": invoice.pk,
         "document_id": document.pk,

@@ -63,6 +63,7 @@ class Command(BaseCommand):
             totp = self._staff()
             if not Invoice.objects.filter(external_id__startswith=SHOWCASE_PREFIX).exists():
                 self._showcase(tenant, totp.user)
+            self._chat(tenant, totp.user)
         self._print(tenant, totp)
 
     def _operator(self) -> None:
@@ -226,6 +227,22 @@ class Command(BaseCommand):
                 unit_no=other.unit_no,
                 unit=other,
             )
+
+    def _chat(self, tenant: User, staff: User) -> None:
+        """Issue 16: the demo staff may chat (explicitly, besides being a superuser) and the demo
+        tenant has one finished conversation in their history. Made once."""
+        from django.contrib.auth.models import Permission
+
+        from chat.models import Conversation
+        from chat.services import conversation_close, conversation_start, conversation_take, message_post
+
+        staff.user_permissions.add(Permission.objects.get(codename="handle_chat", content_type__app_label="chat"))
+        if Conversation.objects.filter(tenant=tenant).exists():
+            return
+        conversation = conversation_start(tenant=tenant, body="Dzień dobry, do kiedy mam zapłacić za grudzień?")
+        conversation_take(conversation=conversation, by=staff)
+        message_post(conversation=conversation, author=staff, body="Dzień dobry, termin płatności to 20 grudnia.")
+        conversation_close(conversation=conversation, by=staff)
 
     def _invoices(self, flat: Unit, buyer: Person, today: dt.date) -> None:
         """Three monthly water invoices of the flat, the newest still to pay."""
