@@ -35,10 +35,15 @@ class Payment(models.Model):
     OPEN_STATES = (State.CREATED, State.WAITING)
 
     unit = models.ForeignKey(Unit, verbose_name=_("lokal"), on_delete=models.PROTECT, related_name="payments")
+    # The back-office owns invoices: a delta may delete one a payment names, and a first load
+    # builds the invoice table aside and swaps it in (sync/db.py Shadow); a database constraint
+    # would refuse both. The payment keeps the invoice's number for its own history; the id is
+    # only compared (a waiting payment per invoice), never followed to a missing row.
     invoice = models.ForeignKey(
         Invoice,
         verbose_name=_("faktura"),
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="payments",

@@ -33,6 +33,7 @@ from payments.gateways import (
     Registration,
     http,
 )
+from portal.links import absolute_url
 
 SANDBOX_URL = "https://sandbox.przelewy24.pl"
 PRODUCTION_URL = "https://secure.przelewy24.pl"
@@ -68,7 +69,7 @@ def base_url(request: HttpRequest | None = None) -> str:
     path = reverse("payments:simulator:home").rstrip("/")
     if request is not None:
         return request.build_absolute_uri(path)
-    return str(settings.PORTAL_BASE_URL).rstrip("/") + path
+    return absolute_url(path)
 
 
 def p24_json(fields: Mapping[str, Any]) -> str:

@@ -13,7 +13,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
 from billing.models import Unit
+from chat.models import Conversation
 from meters.models import ReadingSubmission
+from payments.models import Payment
 from tests import factories
 from tests.billing.conftest import add_history
 from tickets.models import TicketAttachment
@@ -62,7 +64,8 @@ def tenant_site_routes() -> list[Route]:
 def own_objects(user: User, unit: Unit) -> dict[str, Any]:
     """A unit's objects reachable by ``user`` (who holds a grant for ``unit``), as the URL
     kwargs that name them: its invoice, the user's letter about it, its meter with a reading
-    that has a photo, the user's ticket about it with an attachment and its status link."""
+    that has a photo, the user's ticket about it with an attachment and its status link, a
+    payment made online for it and the user's chat conversation about it."""
     if user.person is None:
         user.person = factories.PersonFactory()
         user.save(update_fields=["person"])
@@ -78,8 +81,14 @@ def own_objects(user: User, unit: Unit) -> dict[str, Any]:
     ticket = factories.TicketFactory(reporter=user, unit=unit)
     attachment = TicketAttachment(ticket=ticket, original_name="skan.pdf", content_type="application/pdf", size=10)
     attachment.file.save("skan.pdf", ContentFile(PDF_BYTES))
+    payment = Payment.objects.create(
+        unit=unit, user=user, amount=invoice.gross, session_id=f"ebok-walk-{uuid.uuid4().hex}", state="paid"
+    )
+    conversation = Conversation.objects.create(tenant=user, unit=unit)
     return {
         "unit_id": unit.pk,
+        "payment_id": payment.pk,
+        "conversation_id": conversation.pk,
         "invoice_id": invoice.pk,
         "document_id": document.pk,
         "meter_id": meter.pk,
