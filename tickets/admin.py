@@ -27,6 +27,7 @@ from django_stubs_ext import StrOrPromise
 from accounts.models import User
 from billing.models import Building
 from portal import files
+from portal.admin import OneChoiceFilter, ReadOnlyAdminMixin
 from portal.admin_site import staff_member
 from portal.files import serve_attachment
 from portal.formats import format_date
@@ -111,19 +112,15 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class NewReplyFilter(admin.SimpleListFilter):
+class NewReplyFilter(OneChoiceFilter):
     title = _("odpowiedź zgłaszającego")
     parameter_name = "odpowiedz"
+    choice = ("nowa", _("czeka na obsługę"))
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
-        return [("nowa", _("czeka na obsługę"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "nowa":
-            return queryset.filter(status__in=Ticket.OPEN_STATUSES, reporter_replied_at__isnull=False).filter(
-                Q(staff_answered_at__isnull=True) | Q(reporter_replied_at__gt=F("staff_answered_at"))
-            )
-        return queryset
+    def narrow(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(status__in=Ticket.OPEN_STATUSES, reporter_replied_at__isnull=False).filter(
+            Q(staff_answered_at__isnull=True) | Q(reporter_replied_at__gt=F("staff_answered_at"))
+        )
 
 
 # --- tickets ------------------------------------------------------------------------------------
@@ -389,22 +386,13 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
 
 
 @admin.register(TicketMessage)
-class TicketMessageAdmin(admin.ModelAdmin[TicketMessage]):
+class TicketMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[TicketMessage]):
     """Read-only search over answers, replies and notes (kept with their ticket)."""
 
     list_display = ["ticket", "kind", "author", "created_at"]
     list_filter = ["kind"]
     search_fields = ["ticket__number", "body"]
     list_select_related = ["ticket", "author"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # --- announcements ----------------------------------------------------------------------------------
