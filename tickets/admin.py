@@ -317,23 +317,17 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
     @admin.display(description=_("załączniki"))
     def attachments_list(self, obj: Ticket) -> str:
         attachments = list(obj.attachments.all())
-        if not attachments:
-            return "—"
-        return render_to_string("admin/tickets/ticket/attachments.html", {"ticket": obj, "attachments": attachments})
+        return _panel("attachments.html", attachments, {"ticket": obj, "attachments": attachments})
 
     @admin.display(description=_("rozmowa i notatki"))
     def conversation(self, obj: Ticket) -> str:
         entries = list(obj.messages.select_related("author"))
-        if not entries:
-            return "—"
-        return render_to_string("admin/tickets/ticket/conversation.html", {"ticket": obj, "entries": entries})
+        return _panel("conversation.html", entries, {"ticket": obj, "entries": entries})
 
     @admin.display(description=_("historia statusu"))
     def history(self, obj: Ticket) -> str:
         changes = list(obj.status_changes.select_related("changed_by"))
-        if not changes:
-            return "—"
-        return render_to_string("admin/tickets/ticket/history.html", {"changes": changes})
+        return _panel("history.html", changes, {"changes": changes})
 
     def save_model(self, request: HttpRequest, obj: Ticket, form: TicketStaffForm, change: bool) -> None:
         data = form.cleaned_data
@@ -383,6 +377,12 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         attachment = get_object_or_404(TicketAttachment, pk=attachment_id, ticket_id=ticket_id)
         services.ticket_attachment_open(attachment=attachment, by=staff_member(request), request=request)
         return serve_attachment(attachment)
+
+
+def _panel(template: str, rows: list[Any], context: dict[str, Any]) -> str:
+    """A read-only panel of the ticket's change form (templates/admin/tickets/ticket/), or a
+    dash when it has no rows to show."""
+    return render_to_string(f"admin/tickets/ticket/{template}", context) if rows else "—"
 
 
 @admin.register(TicketMessage)
