@@ -114,12 +114,7 @@ class UserAdmin(DjangoUserAdmin[User]):
                     "blocked_at",
                     "blocked_reason",
                     "closed_at",
-                    "consent_e_invoice",
-                    "consent_e_correspondence",
-                    "consent_newsletter",
-                    "consents_changed_at",
-                    "notify_announcements",
-                    "notify_reading_reminders",
+                    *User.CHOICE_FIELDS,
                 ]
             },
         ),
