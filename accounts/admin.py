@@ -41,6 +41,7 @@ from accounts.matching import application_matches
 from accounts.models import Application, ApplicationUnit, TermsAcceptance, TermsVersion, UnitGrant, User
 from accounts.pdf import application_pdf
 from accounts.services.applications import application_pdf_filename
+from portal.admin import OneChoiceFilter, ReadOnlyAdminMixin
 from portal.admin_site import staff_member
 from portal.formats import format_date
 from portal.third_party import OTP_FIELD_LABELS
@@ -56,16 +57,12 @@ class UnitGrantInline(admin.TabularInline[UnitGrant, User]):
     fields = ["unit", "since", "until", "source"]
 
 
-class LoginLockedFilter(admin.SimpleListFilter):
+class LoginLockedFilter(OneChoiceFilter):
     title = _("logowanie")
     parameter_name = "zablokowane_logowanie"
+    choice = ("tak", _("zablokowane po nieudanych próbach"))
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
-        return [("tak", _("zablokowane po nieudanych próbach"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() != "tak":
-            return queryset
+    def narrow(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         locked = (
             AccessAttempt.objects.values("username")
             .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
@@ -117,12 +114,7 @@ class UserAdmin(DjangoUserAdmin[User]):
                     "blocked_at",
                     "blocked_reason",
                     "closed_at",
-                    "consent_e_invoice",
-                    "consent_e_correspondence",
-                    "consent_newsletter",
-                    "consents_changed_at",
-                    "notify_announcements",
-                    "notify_reading_reminders",
+                    *User.CHOICE_FIELDS,
                 ]
             },
         ),
@@ -701,20 +693,11 @@ class TermsVersionAdmin(admin.ModelAdmin[TermsVersion]):
 
 
 @admin.register(TermsAcceptance)
-class TermsAcceptanceAdmin(admin.ModelAdmin[TermsAcceptance]):
+class TermsAcceptanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[TermsAcceptance]):
     list_display = ["user", "terms", "accepted_at", "ip_address"]
     list_filter = ["terms"]
     search_fields = ["user__username", "user__email"]
     list_select_related = ["user", "terms"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(UnitGrant)

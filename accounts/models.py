@@ -42,6 +42,15 @@ class User(AbstractUser):
     consents_changed_at = models.DateTimeField(_("zmiana zgód"), null=True, blank=True)
     notify_announcements = models.BooleanField(_("ogłoszenia e-mailem"), default=False)
     notify_reading_reminders = models.BooleanField(_("przypomnienia o odczytach"), default=False)
+    # The account's consents and mailing choices, in the order staff and the user's data export show them.
+    CHOICE_FIELDS: ClassVar[tuple[str, ...]] = (
+        "consent_e_invoice",
+        "consent_e_correspondence",
+        "consent_newsletter",
+        "consents_changed_at",
+        "notify_announcements",
+        "notify_reading_reminders",
+    )
 
     class Meta:
         verbose_name = _("użytkownik")

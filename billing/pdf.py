@@ -25,6 +25,7 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -173,21 +174,28 @@ def render_invoice_pdf(
     qr = ""
     if settled_as_of is None and transfer.is_complete and invoice.gross > 0:
         qr = qr_png_data_uri(zbp_payload(transfer), scale=3)
+    return _pdf(
+        "billing/invoice_pdf.html",
+        operator,
+        {
+            "invoice": invoice,
+            "lines": lines,
+            "vat_totals": vat_totals(lines),
+            "gross_in_words": amount_in_words(invoice.gross),
+            "transfer": transfer,
+            "qr": qr,
+            "settled_as_of": settled_as_of,
+        },
+    )
+
+
+def _pdf(template: str, operator: Operator | None, context: dict[str, Any]) -> bytes:
+    """A PDF of ``template`` with the operator, its logo and the embedded fonts, rendered in the
+    portal's language rather than the request's (a stored invoice PDF is one file for everyone)."""
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string(
-            "billing/invoice_pdf.html",
-            {
-                "invoice": invoice,
-                "lines": lines,
-                "vat_totals": vat_totals(lines),
-                "gross_in_words": amount_in_words(invoice.gross),
-                "operator": operator,
-                "logo": _logo_data_uri(operator),
-                "transfer": transfer,
-                "qr": qr,
-                "settled_as_of": settled_as_of,
-                "font_faces": _font_face_css(),
-            },
+            template,
+            {**context, "operator": operator, "logo": _logo_data_uri(operator), "font_faces": _font_face_css()},
         )
     return html_to_pdf(html)
 
@@ -246,16 +254,6 @@ def invoice_pdf_filename(invoice: Invoice) -> str:
 
 
 def render_statement_pdf(statement: Statement, operator: Operator | None, *, as_of: dt.datetime | None = None) -> bytes:
-    with translation.override(settings.LANGUAGE_CODE):
-        html = render_to_string(
-            "billing/statement_pdf.html",
-            {
-                "statement": statement,
-                "operator": operator,
-                "logo": _logo_data_uri(operator),
-                "as_of": as_of,
-                "printed_at": timezone.now(),
-                "font_faces": _font_face_css(),
-            },
-        )
-    return html_to_pdf(html)
+    return _pdf(
+        "billing/statement_pdf.html", operator, {"statement": statement, "as_of": as_of, "printed_at": timezone.now()}
+    )

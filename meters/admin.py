@@ -31,7 +31,7 @@ from meters import services
 from meters.formats import format_quantity
 from meters.models import Meter, Reading, ReadingSubmission
 from meters.selectors import legalization_warning_ends, meters_due_for_legalization
-from portal.admin import ReadOnlyAdminMixin
+from portal.admin import OneChoiceFilter, ReadOnlyAdminMixin
 from portal.admin_site import staff_member
 from portal.files import serve_private_file
 
@@ -70,18 +70,14 @@ class WaitingFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ImplausibleFilter(admin.SimpleListFilter):
+class ImplausibleFilter(OneChoiceFilter):
     title = _("nietypowe zużycie potwierdzone przez lokatora")
     parameter_name = "nietypowe"
+    choice = ("1", _("tak"))
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
-        return [("1", _("tak"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "1":
-            ids = ReadingSubmission.objects.filter(implausible_confirmed=True).values("reading_id")
-            return queryset.filter(reading_id__in=ids)
-        return queryset
+    def narrow(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        ids = ReadingSubmission.objects.filter(implausible_confirmed=True).values("reading_id")
+        return queryset.filter(reading_id__in=ids)
 
 
 class LegalizationFilter(admin.SimpleListFilter):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.contrib import admin
-from django.http import HttpRequest
 
 from payments.models import Payment
+from portal.admin import ReadOnlyAdminMixin
 
 # ModelAdmin is generic in django-stubs only: subscripting it at run time fails.
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ else:
 
 
 @admin.register(Payment)
-class PaymentAdmin(_ModelAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, _ModelAdmin):
     list_display = (
         "created_at",
         "unit",
@@ -41,12 +41,3 @@ class PaymentAdmin(_ModelAdmin):
     readonly_fields = [f.name for f in Payment._meta.fields]
     autocomplete_fields = ()
     raw_id_fields = ("unit", "invoice", "user")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
-        return False

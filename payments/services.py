@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -32,6 +34,8 @@ from portal.links import absolute_reverse
 from portal.services.audit import audit_log
 from portal.services.mail import email_queue
 from portal.workdays import add_working_days
+
+NoticeT = TypeVar("NoticeT")
 
 logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -192,18 +196,29 @@ def _refuse(reason: str, detail: str, *, payment: Payment | None, request: HttpR
     return NotificationRefused(reason, detail)
 
 
+def _notice(read: Callable[[bytes], NoticeT], body: bytes, *, request: HttpRequest | None) -> NoticeT:
+    """The notification ``read`` finds in ``body``; refused (and audited) when it is not genuine."""
+    try:
+        return read(body)
+    except NotificationRefused as exc:
+        raise _refuse(exc.reason, str(exc), payment=None, request=request) from exc
+
+
+def _notified_payment(session_id: str, *, request: HttpRequest | None) -> Payment:
+    """The payment a notification names; refused (and audited) when the session is unknown."""
+    payment = Payment.objects.filter(session_id=session_id).first()
+    if payment is None:
+        raise _refuse("unknown_session", session_id, payment=None, request=request)
+    return payment
+
+
 def payment_receive_paid(*, gateway: Gateway, body: bytes, request: HttpRequest | None = None) -> Payment:
     """The gateway's notification that a payment was made (urlStatus). Checked: signature,
     merchant and POS (by the adapter), a known session, amount and currency as registered;
     then confirmed by the verify call. The same notification again changes nothing; a late one
     (after the payment was abandoned or refused) still makes it paid: the money was taken."""
-    try:
-        notice = gateway.read_paid_notification(body)
-    except NotificationRefused as exc:
-        raise _refuse(exc.reason, str(exc), payment=None, request=request) from exc
-    payment = Payment.objects.filter(session_id=notice.session_id).first()
-    if payment is None:
-        raise _refuse("unknown_session", notice.session_id, payment=None, request=request)
+    notice = _notice(gateway.read_paid_notification, body, request=request)
+    payment = _notified_payment(notice.session_id, request=request)
     if notice.currency != payment.currency:
         raise _refuse("currency", notice.currency, payment=payment, request=request)
     if notice.amount != payment.total_grosze or notice.origin_amount != payment.total_grosze:
@@ -250,13 +265,8 @@ def payment_receive_paid(*, gateway: Gateway, body: bytes, request: HttpRequest 
 def payment_receive_refusal(*, gateway: Gateway, body: bytes, request: HttpRequest | None = None) -> Payment:
     """The gateway's signed notification that the payment was refused (a refused card): a
     waiting payment becomes rejected; a paid one stays paid (the notices came out of order)."""
-    try:
-        notice = gateway.read_refusal_notification(body)
-    except NotificationRefused as exc:
-        raise _refuse(exc.reason, str(exc), payment=None, request=request) from exc
-    payment = Payment.objects.filter(session_id=notice.session_id).first()
-    if payment is None:
-        raise _refuse("unknown_session", notice.session_id, payment=None, request=request)
+    notice = _notice(gateway.read_refusal_notification, body, request=request)
+    payment = _notified_payment(notice.session_id, request=request)
     if notice.amount != payment.total_grosze:
         raise _refuse("amount", str(notice.amount), payment=payment, request=request)
     with transaction.atomic():

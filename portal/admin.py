@@ -36,6 +36,22 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class OneChoiceFilter(admin.SimpleListFilter):
+    """A list filter of one choice (``choice``: its value in the URL and its label) that narrows
+    the list to the rows ``narrow`` keeps; any other value leaves the list whole."""
+
+    choice: tuple[str, StrOrPromise]
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
+        return [self.choice]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return self.narrow(queryset) if self.value() == self.choice[0] else queryset
+
+    def narrow(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        raise NotImplementedError
+
+
 class AuditActionFilter(admin.SimpleListFilter):
     """The actions that occur, named in Polish (the stored value stays the machine name)."""
 

@@ -11,7 +11,7 @@ class PortalConfig(AppConfig):
         import warnings
 
         from django.conf import settings
-        from django.db.models.signals import post_delete, post_migrate, post_save
+        from django.db.models.signals import post_migrate
         from django.urls import register_converter
         from PIL import Image
 
@@ -20,8 +20,7 @@ class PortalConfig(AppConfig):
         from portal.permissions import permissions_in_polish
 
         # The operator is kept by each process for a while (portal.memo); a change made here counts at once.
-        post_save.connect(CURRENT_OPERATOR.clear, sender=Operator, dispatch_uid="portal.operator.save")
-        post_delete.connect(CURRENT_OPERATOR.clear, sender=Operator, dispatch_uid="portal.operator.delete")
+        CURRENT_OPERATOR.clear_when_changed(Operator, uid="portal.operator")
         # Permission names in Polish, renamed after django.contrib.auth creates them (issue 14 item 14).
         post_migrate.connect(permissions_in_polish, dispatch_uid="portal.permissions_in_polish")
         # <id:…> in every urls.py: ids bounded to bigint (portal/converters.py). Registered before

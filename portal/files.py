@@ -14,6 +14,8 @@ can describe a huge image that would take gigabytes of memory to decode).
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -72,21 +74,31 @@ def detect_content_type(upload: UploadedFile, allowed: tuple[str, ...], *, max_b
     if content_type is None or content_type not in allowed:
         raise ValidationError(_wrong_type_message(name, allowed), code="wrong_type")
     if content_type in _PILLOW_FORMATS:
-        try:
-            with Image.open(upload) as image:  # reads the header only
-                if image.format != _PILLOW_FORMATS[content_type]:
-                    raise ValueError(image.format)
-                _check_pixels(image, name)
-                image.verify()
-        except ValidationError:
-            raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise _too_many_pixels(name, None) from exc
-        except Exception as exc:
-            raise _broken_image(name) from exc
-        finally:
-            upload.seek(0)
+        with _opened_image(upload, name) as image:  # reads the header only
+            if image.format != _PILLOW_FORMATS[content_type]:
+                raise ValueError(image.format)
+            image.verify()
     return content_type
+
+
+@contextmanager
+def _opened_image(upload: File[Any], name: str) -> Iterator[Image.Image]:
+    """``upload`` opened by Pillow, its pixel count checked before anything decodes it; whatever
+    goes wrong inside (a bomb, a broken or mislabelled file) becomes the user's Polish error,
+    and the file is rewound for the next reader either way."""
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            _check_pixels(image, name)
+            yield image
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _too_many_pixels(name, None) from exc
+    except Exception as exc:
+        raise _broken_image(name) from exc
+    finally:
+        upload.seek(0)
 
 
 def _broken_image(name: str) -> ValidationError:
@@ -121,29 +133,17 @@ def image_reencoded(upload: File[Any], content_type: str, *, name: str) -> Conte
     """The image of ``upload`` (checked by ``detect_content_type``) encoded anew in its own
     format as the file ``name`` + its extension: the pixels only, turned upright as its EXIF
     orientation said; no EXIF, GPS, comments or trailing data. The colour profile stays."""
-    label = upload.name or name
-    upload.seek(0)
-    try:
-        with Image.open(upload) as image:
-            _check_pixels(image, label)
-            image.load()
-            icc_profile = image.info.get("icc_profile")
-            upright = ImageOps.exif_transpose(image)
-            out = io.BytesIO()
-            if content_type == JPEG:
-                if upright.mode not in ("RGB", "L"):
-                    upright = upright.convert("RGB")
-                upright.save(out, "JPEG", quality=90, icc_profile=icc_profile)
-            else:
-                upright.save(out, "PNG", icc_profile=icc_profile)
-    except ValidationError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _too_many_pixels(label, None) from exc
-    except Exception as exc:
-        raise _broken_image(label) from exc
-    finally:
-        upload.seek(0)
+    with _opened_image(upload, upload.name or name) as image:
+        image.load()
+        icc_profile = image.info.get("icc_profile")
+        upright = ImageOps.exif_transpose(image)
+        out = io.BytesIO()
+        if content_type == JPEG:
+            if upright.mode not in ("RGB", "L"):
+                upright = upright.convert("RGB")
+            upright.save(out, "JPEG", quality=90, icc_profile=icc_profile)
+        else:
+            upright.save(out, "PNG", icc_profile=icc_profile)
     return ContentFile(out.getvalue(), name=f"{name}{EXTENSIONS[content_type]}")
 
 

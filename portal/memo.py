@@ -15,6 +15,8 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
+from django.db.models import Model
+from django.db.models.signals import post_delete, post_save
 
 T = TypeVar("T")
 _ALL: list[Memo[Any]] = []
@@ -38,6 +40,12 @@ class Memo(Generic[T]):
     def clear(self, **_signal_kwargs: object) -> None:
         """Read again on the next ``get()`` (usable as a signal receiver)."""
         self._until = 0.0
+
+    def clear_when_changed(self, model: type[Model], *, uid: str) -> None:
+        """Clear on every save or delete of a ``model`` row in this process, so a change made
+        here counts at once (call from the app's ``ready()``; ``uid`` keeps it connected once)."""
+        post_save.connect(self.clear, sender=model, dispatch_uid=f"{uid}.save")
+        post_delete.connect(self.clear, sender=model, dispatch_uid=f"{uid}.delete")
 
 
 def clear_all() -> None:

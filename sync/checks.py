@@ -8,7 +8,7 @@ clash, and readings whose id the portal issued.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Iterator, Mapping, Sequence, Set
 
 from django.utils.translation import gettext as _
 
@@ -249,42 +249,57 @@ def _invoice_totals(db: Database, *, full: bool) -> list[Problem]:
         LEFT JOIN ({lines_held}) hl ON hl.invoice_id = i.invoice_id
         ORDER BY i._line
     """
-    for line, _invoice, net, vat, gross, lnet, lvat, lgross in db.rows(sql):
-        for column, total, lines in (("net", net, lnet), ("vat", vat, lvat), ("gross", gross, lgross)):
-            if int(total) != int(lines):
-                found.append(
-                    Problem(
-                        "invoices.csv",
-                        line,
-                        column,
-                        bundle_amount(int(total)),
-                        "invoice_totals",
-                        _("Kwota faktury różna od sumy jej pozycji (%(sum)s).") % {"sum": bundle_amount(int(lines))},
-                    )
-                )
+    queries = [("invoices.csv", sql)]
     if not full:
         # Lines of an invoice the delta does not carry: they must add up to the invoice held.
-        sql = f"""
-            SELECT bl.first_line, bl.invoice_id, bl.net, bl.vat, bl.gross, {c("h.net")}, {c("h.vat")}, {c("h.gross")}
-            FROM ({lines_in_bundle}) bl JOIN {INVOICE} h ON h.external_id = bl.invoice_id
-            WHERE NOT EXISTS (SELECT 1 FROM b_invoices i WHERE i.invoice_id = bl.invoice_id)
-            ORDER BY bl.first_line
-        """
-        for line, invoice, lnet, lvat, lgross, net, vat, gross in db.rows(sql):
-            for column, total, lines in (("net", net, lnet), ("vat", vat, lvat), ("gross", gross, lgross)):
-                if int(total) != int(lines):
-                    found.append(
-                        Problem(
-                            "invoice_lines.csv",
-                            line,
-                            column,
-                            bundle_amount(int(lines)),
-                            "invoice_totals",
-                            _("Suma pozycji różna od kwoty faktury %(invoice)s w portalu (%(total)s).")
-                            % {"invoice": invoice, "total": bundle_amount(int(total))},
-                        )
-                    )
+        queries.append(
+            (
+                "invoice_lines.csv",
+                f"""
+                SELECT bl.first_line, bl.invoice_id, {c("h.net")}, {c("h.vat")}, {c("h.gross")},
+                       bl.net, bl.vat, bl.gross
+                FROM ({lines_in_bundle}) bl JOIN {INVOICE} h ON h.external_id = bl.invoice_id
+                WHERE NOT EXISTS (SELECT 1 FROM b_invoices i WHERE i.invoice_id = bl.invoice_id)
+                ORDER BY bl.first_line
+                """,
+            )
+        )
+    # Both queries give: line, invoice, the invoice's net, VAT, gross, then its lines' sums.
+    for file, query in queries:
+        for line, invoice, net, vat, gross, lnet, lvat, lgross in db.rows(query):
+            for column, total, lines in _amounts_apart((net, vat, gross), (lnet, lvat, lgross)):
+                found.append(_invoice_total_problem(file, line, invoice, column, total=total, lines=lines))
     return found
+
+
+def _invoice_total_problem(file: str, line: int, invoice: str, column: str, *, total: int, lines: int) -> Problem:
+    """The problem reported on the side the bundle carries: the invoice's row, or, when only its
+    lines came (a delta), the first of them, compared with the invoice the portal holds."""
+    if file == "invoices.csv":
+        return Problem(
+            file,
+            line,
+            column,
+            bundle_amount(total),
+            "invoice_totals",
+            _("Kwota faktury różna od sumy jej pozycji (%(sum)s).") % {"sum": bundle_amount(lines)},
+        )
+    return Problem(
+        file,
+        line,
+        column,
+        bundle_amount(lines),
+        "invoice_totals",
+        _("Suma pozycji różna od kwoty faktury %(invoice)s w portalu (%(total)s).")
+        % {"invoice": invoice, "total": bundle_amount(total)},
+    )
+
+
+def _amounts_apart(totals: Sequence[int], sums: Sequence[int]) -> Iterator[tuple[str, int, int]]:
+    """(column, invoice amount, sum of its lines) for each of net, VAT and gross that differ."""
+    for column, total, lines in zip(("net", "vat", "gross"), totals, sums, strict=True):
+        if int(total) != int(lines):
+            yield column, int(total), int(lines)
 
 
 def _portal_readings(db: Database) -> list[Problem]:

@@ -27,6 +27,7 @@ from django_stubs_ext import StrOrPromise
 from accounts.models import User
 from billing.models import Building
 from portal import files
+from portal.admin import OneChoiceFilter, ReadOnlyAdminMixin
 from portal.admin_site import staff_member
 from portal.files import serve_attachment
 from portal.formats import format_date
@@ -111,19 +112,15 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class NewReplyFilter(admin.SimpleListFilter):
+class NewReplyFilter(OneChoiceFilter):
     title = _("odpowiedź zgłaszającego")
     parameter_name = "odpowiedz"
+    choice = ("nowa", _("czeka na obsługę"))
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[Any, StrOrPromise]]:
-        return [("nowa", _("czeka na obsługę"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "nowa":
-            return queryset.filter(status__in=Ticket.OPEN_STATUSES, reporter_replied_at__isnull=False).filter(
-                Q(staff_answered_at__isnull=True) | Q(reporter_replied_at__gt=F("staff_answered_at"))
-            )
-        return queryset
+    def narrow(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(status__in=Ticket.OPEN_STATUSES, reporter_replied_at__isnull=False).filter(
+            Q(staff_answered_at__isnull=True) | Q(reporter_replied_at__gt=F("staff_answered_at"))
+        )
 
 
 # --- tickets ------------------------------------------------------------------------------------
@@ -320,23 +317,17 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
     @admin.display(description=_("załączniki"))
     def attachments_list(self, obj: Ticket) -> str:
         attachments = list(obj.attachments.all())
-        if not attachments:
-            return "—"
-        return render_to_string("admin/tickets/ticket/attachments.html", {"ticket": obj, "attachments": attachments})
+        return _panel("attachments.html", attachments, {"ticket": obj, "attachments": attachments})
 
     @admin.display(description=_("rozmowa i notatki"))
     def conversation(self, obj: Ticket) -> str:
         entries = list(obj.messages.select_related("author"))
-        if not entries:
-            return "—"
-        return render_to_string("admin/tickets/ticket/conversation.html", {"ticket": obj, "entries": entries})
+        return _panel("conversation.html", entries, {"ticket": obj, "entries": entries})
 
     @admin.display(description=_("historia statusu"))
     def history(self, obj: Ticket) -> str:
         changes = list(obj.status_changes.select_related("changed_by"))
-        if not changes:
-            return "—"
-        return render_to_string("admin/tickets/ticket/history.html", {"changes": changes})
+        return _panel("history.html", changes, {"changes": changes})
 
     def save_model(self, request: HttpRequest, obj: Ticket, form: TicketStaffForm, change: bool) -> None:
         data = form.cleaned_data
@@ -388,23 +379,20 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
         return serve_attachment(attachment)
 
 
+def _panel(template: str, rows: list[Any], context: dict[str, Any]) -> str:
+    """A read-only panel of the ticket's change form (templates/admin/tickets/ticket/), or a
+    dash when it has no rows to show."""
+    return render_to_string(f"admin/tickets/ticket/{template}", context) if rows else "—"
+
+
 @admin.register(TicketMessage)
-class TicketMessageAdmin(admin.ModelAdmin[TicketMessage]):
+class TicketMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[TicketMessage]):
     """Read-only search over answers, replies and notes (kept with their ticket)."""
 
     list_display = ["ticket", "kind", "author", "created_at"]
     list_filter = ["kind"]
     search_fields = ["ticket__number", "body"]
     list_select_related = ["ticket", "author"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # --- announcements ----------------------------------------------------------------------------------

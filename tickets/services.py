@@ -45,8 +45,38 @@ from tickets.models import (
 NUMBER_PREFIX = "ZGL"
 ATTACHMENT_TYPES = (files.JPEG, files.PNG, files.PDF)
 _STATUS_LINK_SALT = "tickets.status-link"
-_UNSUBSCRIBE_SALT = "tickets.newsletter-unsubscribe"
-_ANNOUNCEMENTS_UNSUBSCRIBE_SALT = "tickets.announcements-unsubscribe"
+
+
+@dataclass(frozen=True)
+class _Mailing:
+    """A bulk mailing a user leaves by a signed one-click link: the link's salt and URL, the
+    prefix of its messages' dedup keys, the user's switch, its audit action, and whether the
+    switch is a consent (whose time of change is kept)."""
+
+    salt: str
+    url_name: str
+    key_prefix: str
+    flag: str
+    action: str
+    consent: bool
+
+
+_NEWSLETTER = _Mailing(
+    "tickets.newsletter-unsubscribe",
+    "tickets:newsletter_unsubscribe",
+    "newsletter",
+    "consent_newsletter",
+    "consent.newsletter_withdrawn",
+    consent=True,
+)
+_ANNOUNCEMENTS = _Mailing(
+    "tickets.announcements-unsubscribe",
+    "tickets:announcements_unsubscribe",
+    "announcement",
+    "notify_announcements",
+    "account.announcements_off",
+    consent=False,
+)
 
 
 # --- numbers and status links ---------------------------------------------------------
@@ -601,14 +631,7 @@ def announcement_save(
 def announcement_delete(*, announcement: Announcement, by: User, request: HttpRequest | None = None) -> None:
     """Staff remove an announcement; audited (the title stays in the entry)."""
     with transaction.atomic():
-        audit_log(
-            action="announcement.delete",
-            actor=by,
-            obj=announcement,
-            request=request,
-            details={"title": announcement.title},
-        )
-        announcement.delete()
+        _audited_delete(announcement, action="announcement.delete", title=announcement.title, by=by, request=request)
 
 
 def announcement_email_send(*, announcement_id: int) -> int:
@@ -621,7 +644,7 @@ def announcement_email_send(*, announcement_id: int) -> int:
         dedup_key = f"announcement:{announcement.pk}:user:{user.pk}"
         if EmailMessage.objects.filter(dedup_key=dedup_key).exists():
             continue
-        unsubscribe = announcements_unsubscribe_url(user)
+        unsubscribe = unsubscribe_url(user, _ANNOUNCEMENTS)
         email_queue(
             to=[user.email],
             template="announcement",
@@ -725,16 +748,18 @@ def download_form_save(
 def download_form_delete(*, download_form: DownloadForm, by: User, request: HttpRequest | None = None) -> None:
     """Staff remove a form to download and, once that is committed, its PDF; audited."""
     with transaction.atomic():
-        audit_log(
-            action="download_form.delete",
-            actor=by,
-            obj=download_form,
-            request=request,
-            details={"title": download_form.title},
-        )
         name = download_form.file.name
-        download_form.delete()
+        _audited_delete(download_form, action="download_form.delete", title=download_form.title, by=by, request=request)
         _storage_delete_on_commit(name)
+
+
+def _audited_delete(
+    obj: Announcement | DownloadForm, *, action: str, title: str, by: User, request: HttpRequest | None
+) -> None:
+    """Delete ``obj`` after writing the audit entry that keeps its title (the entry must name a
+    row that still exists when it is written). Call inside a transaction."""
+    audit_log(action=action, actor=by, obj=obj, request=request, details={"title": title})
+    obj.delete()
 
 
 def _storage_delete_on_commit(name: str) -> None:
@@ -742,12 +767,12 @@ def _storage_delete_on_commit(name: str) -> None:
     transaction.on_commit(lambda: default_storage.delete(name))
 
 
-def unsubscribe_token(user: User) -> str:
-    return signing.dumps(user.pk, salt=_UNSUBSCRIBE_SALT)
+def unsubscribe_token(user: User, mailing: _Mailing = _NEWSLETTER) -> str:
+    return signing.dumps(user.pk, salt=mailing.salt)
 
 
-def unsubscribe_url(user: User) -> str:
-    return absolute_reverse("tickets:newsletter_unsubscribe", unsubscribe_token(user))
+def unsubscribe_url(user: User, mailing: _Mailing = _NEWSLETTER) -> str:
+    return absolute_reverse(mailing.url_name, unsubscribe_token(user, mailing))
 
 
 def _mailing_headers(url: str) -> dict[str, str]:
@@ -761,46 +786,39 @@ def _mailing_headers(url: str) -> dict[str, str]:
 
 
 def announcements_unsubscribe_token(user: User) -> str:
-    return signing.dumps(user.pk, salt=_ANNOUNCEMENTS_UNSUBSCRIBE_SALT)
+    return unsubscribe_token(user, _ANNOUNCEMENTS)
 
 
-def announcements_unsubscribe_url(user: User) -> str:
-    return absolute_reverse("tickets:announcements_unsubscribe", announcements_unsubscribe_token(user))
-
-
-def _unsubscribing_user(token: str, *, salt: str, mailing: str) -> User | None:
-    """The user of a signed unsubscribe link, locked, with the mailing's undelivered messages
-    cancelled; None for a bad link. Call inside a transaction."""
+def _mailing_off(mailing: _Mailing, *, token: str, request: HttpRequest | None) -> User | None:
+    """Switch the user's ``mailing`` off through its signed one-click link (no login) and cancel
+    its messages not yet delivered, so the choice stops the mailing at once (seed 004 §10).
+    None for a bad link."""
     try:
-        user_id = int(signing.loads(token, salt=salt))
+        user_id = int(signing.loads(token, salt=mailing.salt))
     except (signing.BadSignature, TypeError, ValueError):
         return None
-    user = User.objects.select_for_update().filter(pk=user_id).first()
-    if user is not None:
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id).first()
+        if user is None:
+            return None
         EmailMessage.objects.filter(
-            user=user, status=EmailMessage.Status.QUEUED, dedup_key__startswith=f"{mailing}:"
+            user=user, status=EmailMessage.Status.QUEUED, dedup_key__startswith=f"{mailing.key_prefix}:"
         ).update(status=EmailMessage.Status.CANCELLED)
+        if getattr(user, mailing.flag):
+            setattr(user, mailing.flag, False)
+            fields = [mailing.flag]
+            if mailing.consent:
+                user.consents_changed_at = timezone.now()
+                fields.append("consents_changed_at")
+            user.save(update_fields=fields)
+            audit_log(action=mailing.action, actor=user, obj=user, request=request, details={"via": "unsubscribe_link"})
     return user
 
 
 def announcements_unsubscribe(*, token: str, request: HttpRequest | None = None) -> User | None:
     """One-click end of announcements by e-mail (no login). None for a bad link; queued
     announcements not yet delivered to the user are cancelled too."""
-    with transaction.atomic():
-        user = _unsubscribing_user(token, salt=_ANNOUNCEMENTS_UNSUBSCRIBE_SALT, mailing="announcement")
-        if user is None:
-            return None
-        if user.notify_announcements:
-            user.notify_announcements = False
-            user.save(update_fields=["notify_announcements"])
-            audit_log(
-                action="account.announcements_off",
-                actor=user,
-                obj=user,
-                request=request,
-                details={"via": "unsubscribe_link"},
-            )
-    return user
+    return _mailing_off(_ANNOUNCEMENTS, token=token, request=request)
 
 
 def newsletter_deliver_send(*, newsletter_id: int) -> int:
@@ -829,19 +847,4 @@ def newsletter_unsubscribe(*, token: str, request: HttpRequest | None = None) ->
     Newsletters already queued for the user but not yet delivered are cancelled too,
     so the withdrawal stops the mailing at once (seed 004 §10).
     """
-    with transaction.atomic():
-        user = _unsubscribing_user(token, salt=_UNSUBSCRIBE_SALT, mailing="newsletter")
-        if user is None:
-            return None
-        if user.consent_newsletter:
-            user.consent_newsletter = False
-            user.consents_changed_at = timezone.now()
-            user.save(update_fields=["consent_newsletter", "consents_changed_at"])
-            audit_log(
-                action="consent.newsletter_withdrawn",
-                actor=user,
-                obj=user,
-                request=request,
-                details={"via": "unsubscribe_link"},
-            )
-    return user
+    return _mailing_off(_NEWSLETTER, token=token, request=request)

@@ -121,12 +121,7 @@ def soap_envelope(body_child: etree._Element) -> bytes:
 
 def soap_body_child(data: bytes) -> etree._Element:
     """The single element in a SOAP 1.1 Body, from untrusted bytes."""
-    try:
-        envelope = parse(data)
-    except UnsafeXml as exc:
-        raise PzRefused("malformed", str(exc)) from exc
-    if envelope.tag != q("soap", "Envelope"):
-        raise PzRefused("malformed", "not a SOAP envelope")
+    envelope = _parsed(data, tag=q("soap", "Envelope"), not_tag="not a SOAP envelope")
     try:
         body = only_child(envelope, q("soap", "Body"))
     except UnsafeXml as exc:
@@ -164,10 +159,19 @@ def decode_post_binding(value: str) -> etree._Element:
         raw = base64.b64decode("".join(value.split()), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise PzRefused("malformed", "bad base64") from exc
+    return _parsed(raw)
+
+
+def _parsed(data: bytes, *, tag: str = "", not_tag: str = "") -> etree._Element:
+    """The root of untrusted XML; unsafe or malformed XML, or a root other than ``tag`` (when
+    given; ``not_tag`` says what it is not), is refused as malformed."""
     try:
-        return parse(raw)
+        element = parse(data)
     except UnsafeXml as exc:
         raise PzRefused("malformed", str(exc)) from exc
+    if tag and element.tag != tag:
+        raise PzRefused("malformed", not_tag)
+    return element
 
 
 # --- artifacts ---------------------------------------------------------------------------------
@@ -458,12 +462,7 @@ def read_assertion(
         plaintext = crypto.decrypt(data[0], cfg.encryption.private_key)
     except crypto.DecryptionError as exc:
         raise PzRefused("decryption_failed", str(exc)) from exc
-    try:
-        assertion = parse(plaintext)
-    except UnsafeXml as exc:
-        raise PzRefused("malformed", str(exc)) from exc
-    if assertion.tag != q("saml2", "Assertion"):
-        raise PzRefused("malformed", "decrypted content is not an Assertion")
+    assertion = _parsed(plaintext, tag=q("saml2", "Assertion"), not_tag="decrypted content is not an Assertion")
     _verify(assertion, cfg, required=True)
     _check_issuer(assertion, cfg, required=True)
     assertion_id = assertion.get("ID") or ""

@@ -61,12 +61,12 @@ def start(request: HttpRequest) -> HttpResponse:
     except NotConfigured as exc:
         logger.error("Profil Zaufany nie jest skonfigurowany: %s", exc)
         return _refused(request, "not_configured", status=503)
-    return post_binding(
-        request,
-        action=cfg.idp_sso_url,
-        fields={"SAMLRequest": saml.post_binding_value(xml)},
-        title=_("Przekierowanie do login.gov.pl"),
-    )
+    return _post_saml_request(request, action=cfg.idp_sso_url, xml=xml, title=_("Przekierowanie do login.gov.pl"))
+
+
+def _post_saml_request(request: HttpRequest, *, action: str, xml: bytes, title: str) -> HttpResponse:
+    """Hand a SAML request to login.gov.pl through the browser (HTTP-POST binding)."""
+    return post_binding(request, action=action, fields={"SAMLRequest": saml.post_binding_value(xml)}, title=title)
 
 
 @csrf_exempt
@@ -129,12 +129,7 @@ def logout(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Wylogowano."))
         return redirect("home")
     cfg, xml = started
-    return post_binding(
-        request,
-        action=cfg.idp_slo_url,
-        fields={"SAMLRequest": saml.post_binding_value(xml)},
-        title=_("Wylogowanie z login.gov.pl"),
-    )
+    return _post_saml_request(request, action=cfg.idp_slo_url, xml=xml, title=_("Wylogowanie z login.gov.pl"))
 
 
 @csrf_exempt

@@ -165,12 +165,7 @@ def personal_data_collect(user: User) -> PersonalData:
                     "must_change_password",
                     "blocked_at",
                     "blocked_reason",
-                    "consent_e_invoice",
-                    "consent_e_correspondence",
-                    "consent_newsletter",
-                    "consents_changed_at",
-                    "notify_announcements",
-                    "notify_reading_reminders",
+                    *User.CHOICE_FIELDS,
                 ],
             ),
             _section(

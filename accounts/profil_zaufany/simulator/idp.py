@@ -66,15 +66,7 @@ class ResponseOptions:
 
 def read_authn_request(element: etree._Element, *, sp_cert_pem: bytes, sso_url: str) -> dict[str, str]:
     """Check the portal's AuthnRequest as login.gov.pl would; what the answer needs from it."""
-    if element.tag != q("saml2p", "AuthnRequest"):
-        raise PzRefused("malformed", "not an AuthnRequest")
-    try:
-        crypto.verify(element, sp_cert_pem, required=True)
-    except crypto.SignatureError as exc:
-        raise PzRefused("bad_signature", str(exc)) from exc
-    issuer = text_of(element.find(q("saml2", "Issuer")))
-    if issuer != settings.PZ_SP_ENTITY_ID:
-        raise PzRefused("wrong_issuer", f"unregistered service provider {issuer!r}")
+    issuer = _portal_issuer(element, "AuthnRequest", sp_cert_pem=sp_cert_pem)
     if element.get("Destination") != sso_url:
         raise PzRefused("wrong_destination", element.get("Destination") or "")
     if element.get("ProtocolBinding") != saml.BINDING_ARTIFACT:
@@ -92,16 +84,23 @@ def read_authn_request(element: etree._Element, *, sp_cert_pem: bytes, sso_url: 
 def read_artifact_resolve(data: bytes, *, sp_cert_pem: bytes) -> tuple[str, str, str]:
     """(ArtifactResolve ID, artifact, issuer) from the portal's signed SOAP request."""
     element = saml.soap_body_child(data)
-    if element.tag != q("saml2p", "ArtifactResolve"):
-        raise PzRefused("malformed", "not an ArtifactResolve")
+    issuer = _portal_issuer(element, "ArtifactResolve", sp_cert_pem=sp_cert_pem)
+    return element.get("ID") or "", text_of(element.find(q("saml2p", "Artifact"))), issuer
+
+
+def _portal_issuer(element: etree._Element, kind: str, *, sp_cert_pem: bytes) -> str:
+    """The issuer of a request of the portal, once it is the ``kind`` expected, signed by the
+    portal's key, and issued by the one service provider registered with the simulator."""
+    if element.tag != q("saml2p", kind):
+        raise PzRefused("malformed", f"not an {kind}")
     try:
         crypto.verify(element, sp_cert_pem, required=True)
     except crypto.SignatureError as exc:
         raise PzRefused("bad_signature", str(exc)) from exc
     issuer = text_of(element.find(q("saml2", "Issuer")))
     if issuer != settings.PZ_SP_ENTITY_ID:
-        raise PzRefused("wrong_issuer", issuer)
-    return element.get("ID") or "", text_of(element.find(q("saml2p", "Artifact"))), issuer
+        raise PzRefused("wrong_issuer", f"unregistered service provider {issuer!r}")
+    return issuer
 
 
 def _attribute(statement: etree._Element, friendly: str, name: str, value: str, xsi_type: str) -> None:

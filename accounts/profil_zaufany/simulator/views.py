@@ -22,9 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+from lxml import etree
 
 from accounts.profil_zaufany import crypto, saml
-from accounts.profil_zaufany.conf import SIMULATOR_ENTITY_ID, get_config, simulator_idp_pair
+from accounts.profil_zaufany.conf import SIMULATOR_ENTITY_ID, PzConfig, get_config, simulator_idp_pair
 from accounts.profil_zaufany.crypto import digest_hex
 from accounts.profil_zaufany.forms import SimulatorPersonForm
 from accounts.profil_zaufany.models import SimulatorArtifact, SimulatorSession
@@ -212,11 +213,16 @@ def idp_logout(request: HttpRequest) -> HttpResponse:
         session_index=idp_session.session_index,
         request_id=saml.new_id(),
     )
+    return _logged_out_to_portal(request, cfg, "SAMLRequest", element, title=_("Wylogowanie z e-BOK"))
+
+
+def _logged_out_to_portal(
+    request: HttpRequest, cfg: PzConfig, field: str, message: etree._Element, *, title: str
+) -> HttpResponse:
+    """Post a logout message to the portal's SingleLogoutService (HTTP-POST binding); the
+    simulator's own session cookie goes with it, the logout having ended that session."""
     response = post_binding(
-        request,
-        action=cfg.slo_url,
-        fields={"SAMLRequest": saml.post_binding_value(to_bytes(element))},
-        title=_("Wylogowanie z e-BOK"),
+        request, action=cfg.slo_url, fields={field: saml.post_binding_value(to_bytes(message))}, title=title
     )
     response.delete_cookie(COOKIE, path=_cookie_path())
     return response
@@ -249,11 +255,4 @@ def slo(request: HttpRequest) -> HttpResponse:
         signing=simulator_idp_pair(),
         in_response_to=element.get("ID") or "",
     )
-    response = post_binding(
-        request,
-        action=cfg.slo_url,
-        fields={"SAMLResponse": saml.post_binding_value(to_bytes(reply))},
-        title=_("Powrót do e-BOK"),
-    )
-    response.delete_cookie(COOKIE, path=_cookie_path())
-    return response
+    return _logged_out_to_portal(request, cfg, "SAMLResponse", reply, title=_("Powrót do e-BOK"))
