@@ -47,8 +47,8 @@ class AccountStateMiddleware:
         return path in self._open_paths(*names)
 
     def _check(self, request: HttpRequest, user: User) -> HttpResponse | None:
-        if user.blocked_at is not None or user.closed_at is not None or not user.is_active:
-            blocked = user.blocked_at is not None
+        if user.is_shut_out:
+            blocked = user.is_blocked
             logout(request)
             if blocked:
                 messages.error(

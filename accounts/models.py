@@ -67,6 +67,12 @@ class User(AbstractUser):
     def is_blocked(self) -> bool:
         return self.blocked_at is not None
 
+    @property
+    def is_shut_out(self) -> bool:
+        """A blocked, closed or deactivated account: logged out of every page and refused a chat
+        socket (A10, A11) — the one definition for both."""
+        return self.blocked_at is not None or self.closed_at is not None or not self.is_active
+
 
 class UnitGrant(models.Model):
     """A user's access to one unit for a period (A9). Co-owners each have their own."""

@@ -61,7 +61,7 @@ class _ChatSocket(AsyncWebsocketConsumer):
             return
         # A blocked or closed account, or one that must change its first password, gets no socket
         # (for pages accounts.middleware.AccountStateMiddleware says the same).
-        if user.blocked_at is not None or user.closed_at is not None or user.must_change_password:
+        if user.is_shut_out or user.must_change_password:
             await self.close(code=4403)
             return
         self.user = user
