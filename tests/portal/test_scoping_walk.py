@@ -31,6 +31,8 @@ NOT_SCOPED_BY_LOGIN = {
     "tickets:announcements_unsubscribe": "signed unsubscribe link (tests/tickets)",
     "profil_zaufany:simulator:login": "the login.gov.pl simulator's signed request (tests/profil_zaufany)",
     "tickets:form_file": "forms to download are published to everyone (D5); an unpublished one is 404",
+    "payments:simulator:pay": "the gateway simulator's page: its credential is the signed transaction token (tests/payments)",
+    "payments:simulator:send_late": "the gateway simulator's notification button, by the signed transaction token (tests/payments)",
 }
 
 # The ticket's status link (D3) works without logging in: its token is the credential, so a
