@@ -5,38 +5,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts.http import AuthenticatedRequest
 from chat import live, selectors, services
 from chat.forms import MessageForm, StartForm
 from chat.models import Conversation
-
-
-def _tenant(request: HttpRequest) -> User:
-    """The logged-in user of a view behind ``login_required``."""
-    user = request.user
-    if not isinstance(user, User):  # login_required let an anonymous user through: never
-        raise PermissionDenied
-    return user
-
-
-def _apply_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error("body" if "body" in form.fields else None, error.messages)
+from portal.forms import form_add_service_errors
 
 
 @login_required
-def chat_index(request: HttpRequest) -> HttpResponse:
-    user = _tenant(request)
+def chat_index(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     availability = services.availability()
     form = StartForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
@@ -49,7 +33,7 @@ def chat_index(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_service_errors(form, exc, unnamed="body")
         else:
             if not availability.available:
                 ticket = services.conversation_to_ticket(conversation=conversation, by=user, request=request)
@@ -73,7 +57,7 @@ def chat_index(request: HttpRequest) -> HttpResponse:
 
 
 def _render_detail(
-    request: HttpRequest, conversation: Conversation, form: MessageForm, status: int = 200
+    request: AuthenticatedRequest, conversation: Conversation, form: MessageForm, status: int = 200
 ) -> HttpResponse:
     transcript = [live.message_payload(m) for m in selectors.messages_after(conversation)]
     availability = services.availability()
@@ -95,20 +79,20 @@ def _render_detail(
 
 
 @login_required
-def chat_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation = selectors.conversation_for_tenant(_tenant(request), conversation_id)
+def chat_detail(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    conversation = selectors.conversation_for_tenant(request.user, conversation_id)
     if request.method == "POST":
         form = MessageForm(request.POST)
         if form.is_valid():
             try:
                 services.message_post(
                     conversation=conversation,
-                    author=_tenant(request),
+                    author=request.user,
                     body=form.cleaned_data["body"],
                     client_id=form.cleaned_data["client_id"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_add_service_errors(form, exc, unnamed="body")
             else:
                 return redirect("chat:detail", conversation.pk)
         return _render_detail(request, conversation, form, status=400)
@@ -117,20 +101,20 @@ def chat_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return _render_detail(request, conversation, MessageForm())
 
 
-def _tenant_action(request: HttpRequest, conversation_id: int, action: str) -> HttpResponse:
-    conversation = selectors.conversation_for_tenant(_tenant(request), conversation_id)
+def _tenant_action(request: AuthenticatedRequest, conversation_id: int, action: str) -> HttpResponse:
+    conversation = selectors.conversation_for_tenant(request.user, conversation_id)
     try:
         if action == "ticket":
-            ticket = services.conversation_to_ticket(conversation=conversation, by=_tenant(request), request=request)
+            ticket = services.conversation_to_ticket(conversation=conversation, by=request.user, request=request)
             messages.success(
                 request,
                 _("Rozmowa została zapisana jako zgłoszenie %(number)s. Potwierdzenie wyślemy e-mailem.")
                 % {"number": ticket.number},
             )
         elif action == "close":
-            services.conversation_close(conversation=conversation, by=_tenant(request), request=request)
+            services.conversation_close(conversation=conversation, by=request.user, request=request)
             messages.success(request, _("Rozmowa została zakończona."))
-        elif services.transcript_email(conversation=conversation, by=_tenant(request), request=request):
+        elif services.transcript_email(conversation=conversation, by=request.user, request=request):
             messages.success(request, _("Zapis rozmowy wyślemy na Twój adres e-mail."))
         else:
             messages.error(request, _("Nie masz adresu e-mail w portalu: nie możemy wysłać zapisu."))
@@ -141,17 +125,17 @@ def _tenant_action(request: HttpRequest, conversation_id: int, action: str) -> H
 
 @login_required
 @require_POST
-def chat_to_ticket(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def chat_to_ticket(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     return _tenant_action(request, conversation_id, "ticket")
 
 
 @login_required
 @require_POST
-def chat_close(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def chat_close(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     return _tenant_action(request, conversation_id, "close")
 
 
 @login_required
 @require_POST
-def chat_transcript(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def chat_transcript(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
     return _tenant_action(request, conversation_id, "transcript")

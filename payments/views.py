@@ -4,7 +4,6 @@ and payments come through scoped selectors: anyone without a grant for the unit 
 from __future__ import annotations
 
 import logging
-from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
+from accounts.http import AuthenticatedRequest
 from accounts.selectors import unit_for_user
 from billing import selectors as billing_selectors
 from payments import selectors, services
@@ -24,11 +23,6 @@ from payments.gateways import GatewayUnavailable, NotificationRefused, get_gatew
 from payments.models import Payment
 
 logger = logging.getLogger(__name__)
-
-
-def _tenant(request: HttpRequest) -> User:
-    """The logged-in user (the views are ``login_required``)."""
-    return cast(User, request.user)
 
 
 def _enabled() -> None:
@@ -49,8 +43,8 @@ def _resumed_message(payment: Payment) -> str:
 
 @login_required
 @require_POST
-def pay_balance(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = unit_for_user(_tenant(request), unit_id)  # 404 without a grant
+def pay_balance(request: AuthenticatedRequest, unit_id: int) -> HttpResponse:
+    unit = unit_for_user(request.user, unit_id)  # 404 without a grant
     _enabled()
     form = BalanceAmountForm(request.POST)
     if not form.is_valid():
@@ -59,7 +53,7 @@ def pay_balance(request: HttpRequest, unit_id: int) -> HttpResponse:
         return redirect("billing:unit", unit_id=unit.pk)
     try:
         payment, resumed = services.payment_start(
-            user=_tenant(request),
+            user=request.user,
             unit=unit,
             amount=form.cleaned_data["kwota"],
             gateway=get_gateway(request),
@@ -73,13 +67,13 @@ def pay_balance(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pay_invoice(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpResponse:
-    unit = unit_for_user(_tenant(request), unit_id)
+def pay_invoice(request: AuthenticatedRequest, unit_id: int, invoice_id: int) -> HttpResponse:
+    unit = unit_for_user(request.user, unit_id)
     invoice = billing_selectors.invoice_for_unit(unit, invoice_id)  # 404 for another unit's invoice
     _enabled()
     try:
         payment, resumed = services.payment_start(
-            user=_tenant(request), unit=unit, invoice=invoice, gateway=get_gateway(request), request=request
+            user=request.user, unit=unit, invoice=invoice, gateway=get_gateway(request), request=request
         )
     except services.PaymentRefused as exc:
         messages.error(request, str(exc))
@@ -89,10 +83,10 @@ def pay_invoice(request: HttpRequest, unit_id: int, invoice_id: int) -> HttpResp
 
 @login_required
 @require_GET
-def payment_detail(request: HttpRequest, unit_id: int, payment_id: int) -> HttpResponse:
+def payment_detail(request: AuthenticatedRequest, unit_id: int, payment_id: int) -> HttpResponse:
     """A payment's state; the gateway's urlReturn. ``?przejdz=1`` right after the start hands the
     tenant over to the gateway (a link; static/js/payments.js follows it by itself)."""
-    unit = unit_for_user(_tenant(request), unit_id)
+    unit = unit_for_user(request.user, unit_id)
     payment = selectors.payment_of_unit(unit, payment_id)
     gateway_url = get_gateway(request).redirect_url(payment.token) if payment.token else ""
     return render(
@@ -109,8 +103,8 @@ def payment_detail(request: HttpRequest, unit_id: int, payment_id: int) -> HttpR
 
 @login_required
 @require_GET
-def payment_history(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = unit_for_user(_tenant(request), unit_id)
+def payment_history(request: AuthenticatedRequest, unit_id: int) -> HttpResponse:
+    unit = unit_for_user(request.user, unit_id)
     return render(
         request,
         "payments/history.html",

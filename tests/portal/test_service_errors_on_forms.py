@@ -37,3 +37,12 @@ def test_an_error_without_a_field_goes_to_the_whole_form_with_its_values():
     form_add_service_errors(form, ValidationError("Za dużo wniosków (%(n)s).", code="flood", params={"n": 3}))
     assert form.non_field_errors() == ["Za dużo wniosków (3)."]
     assert form.non_field_errors().as_data()[0].code == "flood"
+
+
+def test_an_error_without_a_field_may_stand_by_the_field_the_writer_looks_at():
+    form = bound_form()
+    form_add_service_errors(form, ValidationError("Wiadomość jest za długa."), unnamed="name")
+    assert form.errors == {"name": ["Wiadomość jest za długa."]}
+    other = bound_form()
+    form_add_service_errors(other, ValidationError("Wiadomość jest za długa."), unnamed="body")  # not on this form
+    assert other.non_field_errors() == ["Wiadomość jest za długa."]
