@@ -12,8 +12,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import units_for_user
-from billing.models import Unit
 from billing.selectors import UnitSummary, unit_summaries
 from chat.models import Conversation, Message
 from chat.services import can_handle_chat
@@ -108,7 +106,3 @@ def tenant_context(conversation: Conversation) -> TenantContext:
     tenant = conversation.tenant
     tickets = list(Ticket.objects.filter(reporter=tenant, status__in=Ticket.OPEN_STATUSES).order_by("-created_at")[:10])
     return TenantContext(summaries=unit_summaries(tenant), open_tickets=tickets)
-
-
-def tenant_units(user: User) -> QuerySet[Unit]:
-    return units_for_user(user)
