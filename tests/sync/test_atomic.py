@@ -12,7 +12,7 @@ from django.db import connection
 from accounts.selectors import units_for_user
 from billing.models import LedgerEntry, Unit
 from sync.models import ImportRun
-from sync.services import bundle_import
+from sync.services import LOCK_KEY, bundle_import
 from tests.factories import TenantFactory
 from tests.realparts import wait_until
 from tests.sync.bundles import EXAMPLE, Bundle, snapshot
@@ -40,10 +40,20 @@ def _start_import(path: Path, pause_at: str, marker: Path, tmp_path: Path) -> su
     )
 
 
+def _import_lock_held() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s", [LOCK_KEY])
+        return bool(cursor.fetchone()[0])
+
+
 def _kill(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGKILL)
     process.wait(30)
     assert process.returncode == -signal.SIGKILL
+    # PostgreSQL ends the killed client's backend (rolling back, freeing the import lock) only
+    # once it notices the closed socket; on a loaded machine that can take a moment, and the
+    # next nightly run comes hours later. Wait for it, as that run would.
+    wait_until(lambda: not _import_lock_held(), timeout=30, message="the killed import's lock was not released")
 
 
 def _changed_full_bundle(tmp_path: Path) -> Bundle:
