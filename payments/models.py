@@ -98,6 +98,25 @@ class Payment(models.Model):
     def __str__(self) -> str:
         return f"{self.session_id} ({self.get_state_display()})"
 
+    # A paid payment not yet booked from an imported ledger row (*wpłata w trakcie
+    # księgowania*): the unit page shows it, payments.csv carries it, staff are reminded of
+    # it. Declared once here and rendered for the ORM, SQL and a loaded row;
+    # tests/payments/test_unfinished_rule.py checks the renderings agree.
+    @classmethod
+    def pending_booking_q(cls) -> Q:
+        return Q(state=cls.State.PAID, booked_at__isnull=True)
+
+    @classmethod
+    def pending_booking_sql(cls, alias: str) -> str:
+        """The rule as an SQL condition on the row ``alias``, with no parameters."""
+        return f"{alias}.state = '{cls.State.PAID.value}' AND {alias}.booked_at IS NULL"
+
+    @classmethod
+    def unfinished_sql(cls, alias: str) -> str:
+        """Pending booking, or started and not finished (``OPEN_STATES``), as SQL."""
+        states = ", ".join(f"'{state.value}'" for state in cls.OPEN_STATES)
+        return f"(({cls.pending_booking_sql(alias)}) OR {alias}.state IN ({states}))"
+
     @property
     def total(self) -> Decimal:
         """What the gateway charges: the amount and the fee passed on, if any."""
@@ -110,6 +129,10 @@ class Payment(models.Model):
     @property
     def is_pending_booking(self) -> bool:
         return self.state == self.State.PAID and self.booked_at is None
+
+    @property
+    def is_unfinished(self) -> bool:
+        return self.is_pending_booking or self.state in self.OPEN_STATES
 
 
 class SimulatedTransaction(models.Model):

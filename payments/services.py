@@ -333,9 +333,9 @@ def payments_remind_unbooked(*, today: dt.date | None = None) -> int:
     recipients = settings.PAYMENTS_NOTIFY_EMAILS
     overdue = [
         p
-        for p in Payment.objects.filter(
-            state=Payment.State.PAID, booked_at__isnull=True, staff_reminded_at__isnull=True
-        ).select_related("unit")
+        for p in Payment.objects.filter(Payment.pending_booking_q(), staff_reminded_at__isnull=True).select_related(
+            "unit"
+        )
         if p.paid_at is not None
         and add_working_days(timezone.localdate(p.paid_at), settings.PAYMENTS_UNBOOKED_WORKING_DAYS) <= today
     ]
