@@ -184,6 +184,43 @@ def relocate_image_paths(text: str, image: Image) -> str:
     return text
 
 
+# What an operator's checkout holds beside the repository's files; none of it may enter the image.
+PLANTED = {
+    ".env": "SECRET_KEY=planted-secret\n",
+    "secrets/postgres_password": "planted-password\n",
+    "var/db.sqlite3": "planted database\n",
+    "var/private/tenant.pdf": "planted private file\n",
+    ".venv/bin/python": "planted virtualenv\n",
+    "portal/__pycache__/settings.cpython-311.pyc": "planted cache\n",
+}
+_image: Image | None = None
+
+
+def image_of_the_checkout(tmp_path_factory) -> Image:
+    """The Dockerfile carried out on a copy of the checkout with local state planted in it; built
+    once per test run (the production set and the two web nodes run the same image)."""
+    global _image
+    if _image is not None:
+        return _image
+    checkout = tmp_path_factory.mktemp("checkout")
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=BASE_DIR, capture_output=True, check=True,
+    ).stdout.decode().split("\0")  # fmt: skip
+    for relative in filter(None, listed):
+        source = BASE_DIR / relative
+        if source.is_file():
+            target = checkout / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+            target.chmod(source.stat().st_mode)
+    for relative, content in PLANTED.items():
+        (checkout / relative).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / relative).write_text(content)
+    _image = build_image(checkout, tmp_path_factory.mktemp("image"))
+    return _image
+
+
 # --- .env and docker-compose.yml, read as compose reads them ---------------------------------------
 
 
