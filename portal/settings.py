@@ -151,9 +151,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# Sessions: idle timeout (seconds of inactivity) renewed on every request.
+# Sessions: idle timeout (seconds of inactivity), renewed by activity (section of issue 18).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # django-axes: three failed logins of one account lock it for 15 minutes.
@@ -748,3 +747,56 @@ CELERY_BEAT_SCHEDULE["chat-retention"] = {
     "task": "chat.tasks.retention_conversations",
     "schedule": crontab(hour=4, minute=30),
 }
+
+# --- Issue 18, read replica, stateless web nodes, sessions ---
+# Sessions: an idle session still ends SESSION_COOKIE_AGE after the last request, but an
+# unchanged session is saved (its expiry renewed) at most every SESSION_TOUCH_SECONDS instead of
+# on every request (portal/idle_sessions.py; docs/operations.md, Web nodes).
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_TOUCH_SECONDS = env.int("SESSION_TOUCH_SECONDS", default=60)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+    "portal.idle_sessions.IdleTimeoutSessionMiddleware",
+)
+# Django's cache, and with it the sessions, on Redis (the production set: every web node sees
+# every session, no database write for a session). Empty: each process's memory and sessions
+# in the database (the try-out, the tests). Nothing in the portal keeps a decision in the cache.
+CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default="")
+if CACHE_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_REDIS_URL,
+            "KEY_PREFIX": "ebok",
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# Read replica (portal/db_router.py): tenant pages read from this streaming replica of
+# DATABASE_URL; writes, admin, tasks, the import and migrations use the primary. A client that
+# wrote reads from the primary for DATABASE_REPLICA_PIN_SECONDS (read-your-writes); a replica that
+# does not answer is left alone by a process for DATABASE_REPLICA_RETRY_SECONDS (one warning).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
+DATABASE_REPLICA_RETRY_SECONDS = env.int("DATABASE_REPLICA_RETRY_SECONDS", default=30)
+if DATABASE_REPLICA_URL:
+    _replica = env.db_url_config(DATABASE_REPLICA_URL)
+    if _replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        sys.exit("Błąd konfiguracji: DATABASE_REPLICA_URL musi wskazywać ten sam rodzaj bazy co DATABASE_URL.")
+    # The primary's connection settings (persistent connections, health checks, prepared
+    # statements), a short connect timeout (a dead replica must not hold a page long), and
+    # the primary's test database in tests.
+    for _key in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+        if _key in DATABASES["default"]:
+            _replica[_key] = DATABASES["default"][_key]
+    _replica["CONN_HEALTH_CHECKS"] = True
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    _replica["OPTIONS"].setdefault("connect_timeout", 2)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["portal.db_router.ReplicaRouter"]
+    # Inside the session middleware: the session and the user are read where the page reads.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("portal.idle_sessions.IdleTimeoutSessionMiddleware") + 1,
+        "portal.db_router.ReplicaReadsMiddleware",
+    )

@@ -18,12 +18,13 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from portal.db_router import reading_alias
 from portal.formats import CENT, ZERO
 
 M = TypeVar("M", bound=Model)
@@ -41,14 +42,15 @@ def _execute(cursor: CursorWrapper, sql: str, params: Sequence[Any]) -> None:
 
 
 def fetch_one(sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-    with connection.cursor() as cursor:
+    # The router's choice for this request (the read replica for a tenant page, else the primary).
+    with connections[reading_alias()].cursor() as cursor:
         _execute(cursor, sql, params)
         row: tuple[Any, ...] | None = cursor.fetchone()
         return row
 
 
 def fetch_all(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    with connections[reading_alias()].cursor() as cursor:
         _execute(cursor, sql, params)
         rows: list[tuple[Any, ...]] = cursor.fetchall()
         return rows

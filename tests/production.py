@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.client import HTTPResponse, HTTPSConnection
@@ -183,6 +184,43 @@ def relocate_image_paths(text: str, image: Image) -> str:
     return text
 
 
+# What an operator's checkout holds beside the repository's files; none of it may enter the image.
+PLANTED = {
+    ".env": "SECRET_KEY=planted-secret\n",
+    "secrets/postgres_password": "planted-password\n",
+    "var/db.sqlite3": "planted database\n",
+    "var/private/tenant.pdf": "planted private file\n",
+    ".venv/bin/python": "planted virtualenv\n",
+    "portal/__pycache__/settings.cpython-311.pyc": "planted cache\n",
+}
+_image: Image | None = None
+
+
+def image_of_the_checkout(tmp_path_factory) -> Image:
+    """The Dockerfile carried out on a copy of the checkout with local state planted in it; built
+    once per test run (the production set and the two web nodes run the same image)."""
+    global _image
+    if _image is not None:
+        return _image
+    checkout = tmp_path_factory.mktemp("checkout")
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=BASE_DIR, capture_output=True, check=True,
+    ).stdout.decode().split("\0")  # fmt: skip
+    for relative in filter(None, listed):
+        source = BASE_DIR / relative
+        if source.is_file():
+            target = checkout / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+            target.chmod(source.stat().st_mode)
+    for relative, content in PLANTED.items():
+        (checkout / relative).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / relative).write_text(content)
+    _image = build_image(checkout, tmp_path_factory.mktemp("image"))
+    return _image
+
+
 # --- .env and docker-compose.yml, read as compose reads them ---------------------------------------
 
 
@@ -217,6 +255,10 @@ def interpolate(value: str, variables: dict[str, str]) -> str:
     return _INTERPOLATION.sub(replace, value)
 
 
+# The web nodes of docker-compose.yml: "web", and "web2" of the profile "nodes" (issue 18).
+WEB_NODES = ("web", "web2")
+
+
 @dataclass
 class Relocation:
     """Where each thing of the compose network is when the services are processes on one machine."""
@@ -224,15 +266,19 @@ class Relocation:
     tmp: Path
     ports: dict[str, int]
 
-    def apply(self, text: str) -> str:
+    def apply(self, text: str, service: str = "web") -> str:
+        """``service``: whose own address 0.0.0.0:8000 / 127.0.0.1:8000 is (a second web node's
+        command and health check name the same port inside its own container)."""
         p = self.ports
+        own = p[service] if service in WEB_NODES else p["web"]
         # The containers' own /tmp first: the test's folder itself may lie under /tmp.
         text = re.sub(r"(?<![\w.])/tmp/", f"{self.tmp}/run/", text)
         for old, new in (
             ("@postgres:5432", f"@127.0.0.1:{p['postgres']}"),
             ("redis://redis:6379", f"redis://127.0.0.1:{p['redis']}"),
-            ("0.0.0.0:8000", f"127.0.0.1:{p['web']}"),
-            ("127.0.0.1:8000", f"127.0.0.1:{p['web']}"),
+            ("0.0.0.0:8000", f"127.0.0.1:{own}"),
+            ("127.0.0.1:8000", f"127.0.0.1:{own}"),
+            ("web2:8000", f"127.0.0.1:{p['web2']}"),
             ("web:8000", f"127.0.0.1:{p['web']}"),
             ("tcp:port=8001:interface=0.0.0.0", f"tcp:port={p['chat']}:interface=127.0.0.1"),
             ("127.0.0.1:8001", f"127.0.0.1:{p['chat']}"),
@@ -259,15 +305,22 @@ class Service:
 class ComposeSet:
     """The services of docker-compose.yml started as processes, in dependency order."""
 
-    def __init__(self, image: Image, env_file: Path, tmp: Path) -> None:
+    def __init__(self, image: Image, env_file: Path, tmp: Path, profiles: tuple[str, ...] = ()) -> None:
         self.image = image
         self.tmp = tmp
         self.compose = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
         self.dotenv = read_env_file(env_file)
-        ports = {name: free_port() for name in ("postgres", "redis", "web", "chat", "https", "http", "caddy_admin")}
+        ports = {
+            name: free_port() for name in ("postgres", "redis", *WEB_NODES, "chat", "https", "http", "caddy_admin")
+        }
         self.relocation = Relocation(tmp, ports)
         self.processes: dict[str, subprocess.Popen] = {}
-        self.services = {name: self._service(name, spec) for name, spec in self.compose["services"].items()}
+        # As compose: a service of a profile exists only when its profile is asked for.
+        self.services = {
+            name: self._service(name, spec)
+            for name, spec in self.compose["services"].items()
+            if not spec.get("profiles") or set(spec["profiles"]) & set(profiles)
+        }
         for folder in ("run", "logs", "home", "srv/ebok"):
             (tmp / folder).mkdir(parents=True, exist_ok=True)
         # A new named volume starts as a copy of what the image holds at its mount point.
@@ -293,12 +346,13 @@ class ComposeSet:
             assert file == ".env", file
             env.update({key: self.relocation.apply(value) for key, value in self.dotenv.items()})
         for key, value in (spec.get("environment") or {}).items():
-            env[key] = self.relocation.apply(interpolate(str(value), self.dotenv))
+            env[key] = self.relocation.apply(interpolate(str(value), self.dotenv), name)
         return Service(name, spec, env)
 
     def command(self, service: str) -> list[str]:
         return [
-            self.relocation.apply(interpolate(part, self.dotenv)) for part in self.services[service].spec["command"]
+            self.relocation.apply(interpolate(part, self.dotenv), service)
+            for part in self.services[service].spec["command"]
         ]
 
     def process_env(self, service: str, **extra: str) -> dict[str, str]:
@@ -369,7 +423,6 @@ class ComposeSet:
             "EBOK_CADDY_ADMIN": f"localhost:{self.ports['caddy_admin']}",
             # Caddy's own local CA instead of ACME (no network here), not put into the machine's trust store.
             "EBOK_CADDY_GLOBAL": "local_certs\nskip_install_trust",
-            "EBOK_UPSTREAM": f"127.0.0.1:{self.ports['web']}",
             "EBOK_CHAT_UPSTREAM": f"127.0.0.1:{self.ports['chat']}",
             "XDG_DATA_HOME": str(self.tmp / "caddy/data"),
             "XDG_CONFIG_HOME": str(self.tmp / "caddy/config"),
@@ -409,10 +462,10 @@ class ComposeSet:
         test = self.services[service].healthcheck["test"]
         kind, rest = test[0], test[1:]
         if kind == "CMD-SHELL":
-            argv = ["sh", "-c", self.relocation.apply(rest[0].replace("$$", "$"))]
+            argv = ["sh", "-c", self.relocation.apply(rest[0].replace("$$", "$"), service)]
         else:
             assert kind == "CMD", test
-            argv = [self.relocation.apply(part) for part in rest]
+            argv = [self.relocation.apply(part, service) for part in rest]
         if argv[0] == "redis-cli":
             argv[1:1] = ["-p", str(self.ports["redis"])]
         return argv
@@ -455,16 +508,28 @@ class ProxyClient:
         self.context = ssl.create_default_context(cafile=str(ca_file))
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, data: dict | None = None, headers: dict | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        data: dict | None = None,
+        headers: dict | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> Response:
         sock = socket.create_connection(("127.0.0.1", self.port), timeout=30, source_address=(self.source, 0))
         connection = HTTPSConnection(self.domain, self.port, timeout=30, context=self.context)
         connection.sock = self.context.wrap_socket(sock, server_hostname=self.domain)
-        body = urlencode(data).encode() if data is not None else None
         all_headers = {"Host": self.domain, **(headers or {})}
+        if files:
+            body, all_headers["Content-Type"] = multipart(data or {}, files)
+        elif data is not None:
+            body = urlencode(data).encode()
+            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        else:
+            body = None
         if self.cookies:
             all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:
-            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
             all_headers.setdefault("Origin", f"https://{self.domain}")
             all_headers.setdefault("Referer", f"https://{self.domain}{path}")
         connection.request(method, path, body=body, headers=all_headers)
@@ -483,6 +548,22 @@ class ProxyClient:
     def post(self, path: str, data: dict, **kwargs) -> Response:
         data = {"csrfmiddlewaretoken": self.cookies.get("csrftoken", ""), **data}
         return self.request("POST", path, data=data, **kwargs)
+
+
+def multipart(data: dict, files: dict[str, tuple[str, bytes, str]]) -> tuple[bytes, str]:
+    """A multipart/form-data body (a form with a file input) and its Content-Type."""
+    boundary = f"ebok{uuid.uuid4().hex}"
+    parts: list[bytes] = []
+    for name, value in data.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, (filename, content, content_type) in files.items():
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n"
+        )
+        parts.append(head.encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 @dataclass

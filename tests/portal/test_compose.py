@@ -74,3 +74,25 @@ def test_every_service_rotates_its_logs():
     for name, service in _compose()["services"].items():
         options = service["logging"]["options"]
         assert options["max-size"] and options["max-file"], name
+
+
+def test_sessions_and_the_cache_of_every_app_service_are_on_redis():
+    services = _compose()["services"]
+    for name in (*APP_SERVICES, "web2"):
+        assert services[name]["environment"]["CACHE_REDIS_URL"] == "redis://redis:6379/2", name
+
+
+def test_a_second_web_node_runs_the_web_command_only_under_its_profile():
+    services = _compose()["services"]
+    assert services["web2"]["profiles"] == ["nodes"]
+    assert services["web2"]["command"] == services["web"]["command"]
+    assert services["web2"]["healthcheck"] == services["web"]["healthcheck"]
+    assert services["web2"]["volumes"] == services["web"]["volumes"]  # the same private files
+
+
+def test_the_proxy_takes_the_web_nodes_of_env_in_turn():
+    services = _compose()["services"]
+    assert services["proxy"]["environment"]["EBOK_WEB_UPSTREAMS"] == "${EBOK_WEB_UPSTREAMS:-web:8000}"
+    caddyfile = (BASE_DIR / "deploy/Caddyfile").read_text()
+    assert "reverse_proxy {$EBOK_WEB_UPSTREAMS:web:8000} {" in caddyfile
+    assert "lb_policy round_robin" in caddyfile

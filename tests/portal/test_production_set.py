@@ -20,39 +20,22 @@ import pytest
 from django.urls import reverse
 from django_otp.oath import totp
 
-from tests.production import BASE_DIR, ComposeSet, ProxyClient, build_image, hidden_inputs, read_env_file
+from tests.production import (
+    BASE_DIR,
+    PLANTED,
+    ComposeSet,
+    ProxyClient,
+    hidden_inputs,
+    image_of_the_checkout,
+    read_env_file,
+)
 
 DOMAIN = "ebok.test"
-# What an operator's checkout holds beside the repository's files; none of it may enter the image.
-PLANTED = {
-    ".env": "SECRET_KEY=planted-secret\n",
-    "secrets/postgres_password": "planted-password\n",
-    "var/db.sqlite3": "planted database\n",
-    "var/private/tenant.pdf": "planted private file\n",
-    ".venv/bin/python": "planted virtualenv\n",
-    "portal/__pycache__/settings.cpython-311.pyc": "planted cache\n",
-}
 
 
 @pytest.fixture(scope="module")
 def image(tmp_path_factory):
-    """The Dockerfile carried out on a copy of the checkout with local state planted in it."""
-    checkout = tmp_path_factory.mktemp("checkout")
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=BASE_DIR, capture_output=True, check=True,
-    ).stdout.decode().split("\0")  # fmt: skip
-    for relative in filter(None, listed):
-        source = BASE_DIR / relative
-        if source.is_file():
-            target = checkout / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(source.read_bytes())
-            target.chmod(source.stat().st_mode)
-    for relative, content in PLANTED.items():
-        (checkout / relative).parent.mkdir(parents=True, exist_ok=True)
-        (checkout / relative).write_text(content)
-    return build_image(checkout, tmp_path_factory.mktemp("image"))
+    return image_of_the_checkout(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
