@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -89,27 +89,30 @@ class MeterRow:
     refusal: str | None  # why it takes no readings, or None
 
 
+# A meter's last reading: any source but rejected, the latest day, on one day the highest
+# value (a correction read later the same day is not lower), then the newest row.
+_LAST_READING = (
+    f"SELECT {sql.columns(Reading, 'r')} FROM {Reading._meta.db_table} r WHERE r.id IN ("  # noqa: S608 - constant names
+    f"SELECT (SELECT x.id FROM {Reading._meta.db_table} x WHERE x.meter_id = m.external_id AND x.status <> %s "
+    "ORDER BY x.read_on DESC, x.value DESC, x.id DESC LIMIT 1) "
+    f"FROM {Meter._meta.db_table} m WHERE m.id IN ({{meters}}))"
+)
+
+
 def meter_rows(meters: Sequence[Meter], today: dt.date) -> list[MeterRow]:
-    """Meters with their last reading (any source but rejected); two queries in all, none
-    without meters."""
+    """Meters with their last reading; one query, none without meters. The unit page shows
+    them on every view: plain SQL (see ``portal.sql``)."""
     if not meters:
         return []
-    latest = (
-        Reading.objects.filter(meter_id=OuterRef("external_id"))
-        .exclude(status=Reading.Status.REJECTED)
-        .order_by("-read_on", "-value", "-id")
-        .values("pk")[:1]
+    rows = sql.fetch_all(
+        _LAST_READING.format(meters=", ".join(["%s"] * len(meters))),
+        [Reading.Status.REJECTED.value, *(m.pk for m in meters)],
     )
-    last_pks = dict(
-        Meter.objects.filter(pk__in=[m.pk for m in meters])
-        .annotate(last_pk=Subquery(latest))
-        .values_list("pk", "last_pk")
-    )
-    readings = Reading.objects.in_bulk([pk for pk in last_pks.values() if pk is not None])
+    readings = {reading.meter_id: reading for reading in (sql.instance(Reading, row) for row in rows)}
     return [
         MeterRow(
             meter=meter,
-            last_reading=readings.get(last_pks.get(meter.pk)),
+            last_reading=readings.get(meter.external_id),
             legalization=meter.legalization_status(today),
             refusal=meter.reading_refusal(today),
         )

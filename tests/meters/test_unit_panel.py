@@ -75,8 +75,21 @@ def test_the_panel_needs_a_fixed_number_of_queries(unit, django_assert_num_queri
     for medium in ("cold_water", "hot_water", "heat", "electricity"):
         meter = MeterFactory(unit=unit, medium=medium)
         ReadingFactory(meter=meter, read_on=dt.date(2026, 10, 1), value=Decimal("5"))
-    with django_assert_num_queries(3):  # meters, their last readings' ids, those readings
+    with django_assert_num_queries(2):  # the meters, their last readings
         panel(unit)
+
+
+def test_of_two_readings_on_one_day_the_panel_shows_the_higher_one(unit, meter, history, frozen):
+    TenantReadingFactory(meter=meter, read_on=dt.date(2026, 11, 20), value=Decimal("142"))
+    TenantReadingFactory(meter=meter, read_on=dt.date(2026, 11, 20), value=Decimal("141"))
+    assert "142,000 m³" in panel(unit) and "141,000" not in panel(unit)
+
+
+def test_each_meter_of_the_panel_shows_its_own_last_reading(unit, meter, history, frozen):
+    other = MeterFactory(unit=unit, medium="hot_water")
+    ReadingFactory(meter=other, read_on=dt.date(2026, 10, 1), value=Decimal("7"))
+    html = panel(unit)
+    assert "139,000 m³" in html and "7,000 m³" in html
 
 
 def test_the_meters_page_shows_the_panel_of_each_of_the_users_units(client, owner, unit, meter, frozen):
