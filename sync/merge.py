@@ -22,6 +22,7 @@ from django.core.files.storage import default_storage
 from django.db import models
 
 from accounts.services import grants_end_for_title
+from billing.ksef import xml_storage_name
 from billing.models import Building, Document, Invoice, InvoiceLine, LedgerEntry, Person, Title, Unit
 from meters.models import Meter, Reading
 from portal.sql import as_date
@@ -264,6 +265,8 @@ class Merger:
                 )
             if stem == "documents":
                 self._store_documents()
+            if stem == "invoices":
+                self._store_invoice_xml()
             if stem in self.direct:
                 continue
             self._upsert(entity)
@@ -508,6 +511,20 @@ class Merger:
     def _store_documents(self) -> None:
         """PDFs go to the private storage (PRIVATE_MEDIA_ROOT) under their SHA-256."""
         for member, stored in self.db.rows("SELECT DISTINCT file, stored_name FROM b_documents"):
+            if default_storage.exists(stored):
+                continue
+            with self.container.open(member) as fh:
+                saved = default_storage.save(stored, File(fh, name=stored))
+            if saved != stored:  # a race with another writer of the same content
+                default_storage.delete(saved)
+
+    def _store_invoice_xml(self) -> None:
+        """KSeF XMLs go to the private storage under their SHA-256 (the reader checked that it
+        is ``ksef_hash``): billing.ksef.xml_storage_name."""
+        for member, ksef_hash in self.db.rows(
+            "SELECT DISTINCT xml_file, ksef_hash FROM b_invoices WHERE xml_file IS NOT NULL AND xml_file <> ''"
+        ):
+            stored = xml_storage_name(ksef_hash)
             if default_storage.exists(stored):
                 continue
             with self.container.open(member) as fh:
