@@ -137,6 +137,25 @@ def ksef_xml(
     return text.encode("utf-8")
 
 
+def ksef_registration(
+    *,
+    technical: int,
+    check: int,
+    number: str,
+    issued: dt.date,
+    sale: dt.date,
+    buyer_id: str,
+    lines: list[InvoiceLineData],
+    totals: list[Decimal],
+) -> tuple[str, str, bytes]:
+    """An invoice registered in KSeF on its issue day: (KSeF number, ksef_hash, XML). The number
+    has the real shape (seller NIP, date, 12 hex digits, 2 hex digits); its check digits are
+    not computed (demo data)."""
+    xml = ksef_xml(number=number, issued=issued, sale=sale, buyer_id=buyer_id, lines=lines, totals=totals)
+    ksef_number = f"{SELLER_NIP}-{issued:%Y%m%d}-{technical:012X}-{check:02X}"
+    return ksef_number, base64.b64encode(hashlib.sha256(xml).digest()).decode(), xml
+
+
 def pdf_bytes(title: str, lines: list[str]) -> bytes:
     """A small valid one-page PDF (Helvetica, Latin-2 letters transliterated)."""
     table = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ„”", 'acelnoszzACELNOSZZ""')
@@ -435,9 +454,16 @@ def generate_bundle(
         number = f"FV/{invoice_no}/{issued:%m}/{issued:%Y}"
         ksef = ksef_hash = member = ""
         if issued >= KSEF_FROM:
-            ksef = f"{SELLER_NIP}-{issued:%Y%m%d}-{rng.randint(0, 16**12 - 1):012X}-{rng.randint(0, 255):02X}"
-            xml = ksef_xml(number=number, issued=issued, sale=sale, buyer_id=u.owners[0], lines=lines, totals=totals)
-            ksef_hash = base64.b64encode(hashlib.sha256(xml).digest()).decode()
+            ksef, ksef_hash, xml = ksef_registration(
+                technical=rng.randint(0, 16**12 - 1),
+                check=rng.randint(0, 255),
+                number=number,
+                issued=issued,
+                sale=sale,
+                buyer_id=u.owners[0],
+                lines=lines,
+                totals=totals,
+            )
             member = f"invoices/{iid}.xml"
             w.document(member, xml)
         w.row(

@@ -218,3 +218,25 @@ def test_a_stored_xml_changed_on_the_disk_is_not_served(client, owner, unit, reg
     assert client.get(f"/lokale/{unit.pk}/faktury/{registered.pk}/xml/").status_code == 404
     default_storage.delete(name)
     assert client.get(f"/lokale/{unit.pk}/faktury/{registered.pk}/xml/").status_code == 404
+
+
+def test_the_demo_shows_ksef_numbers_verification_codes_and_xmls(client, settings, tmp_path):
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    from accounts.models import User
+    from accounts.selectors import units_for_user
+    from billing.models import Invoice
+
+    settings.BUNDLE_INBOX = tmp_path / "bundles" / "inbox"
+    call_command("seed_demo")
+    tenant = User.objects.get(username="demo.lokator")
+    client.force_login(tenant)
+    flat = next(unit for unit in units_for_user(tenant) if unit.invoices.filter(number__endswith="/DEMO").exists())
+    invoice = flat.invoices.order_by("-issued_on").first()
+    html = client.get(reverse("billing:invoice", args=[flat.pk, invoice.pk])).content.decode()
+    assert invoice.ksef_number and f"<figcaption>{invoice.ksef_number}</figcaption>" in html
+    assert f"https://qr.ksef.mf.gov.pl/invoice/6490001234/{invoice.issued_on:%d-%m-%Y}/" in html
+    firms = Invoice.objects.exclude(xml_file="").exclude(buyer__nip="")  # the commercial units' invoices
+    assert firms.exists()
+    assert all(ksef.invoice_xml_bytes(invoice.ksef_hash) for invoice in firms)
