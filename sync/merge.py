@@ -120,6 +120,7 @@ BUILDING = Building._meta.db_table
 UNIT = Unit._meta.db_table
 PERSON = Person._meta.db_table
 DOCUMENT = Document._meta.db_table
+INVOICE = Invoice._meta.db_table
 INVOICE_LINE = InvoiceLine._meta.db_table
 READING = Reading._meta.db_table
 WITHDRAWN = ("withdrawn_at", "NULL")  # a row the bundle carries again is back
@@ -204,6 +205,9 @@ class MergeResult:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     grants_ended: int = 0
     orphan_files: list[str] = field(default_factory=list)
+    # KSeF XMLs (by ksef_hash) of invoices that go or change hash: deleted after the commit
+    # unless another invoice still has the same XML (sync.services).
+    orphan_xml_hashes: list[str] = field(default_factory=list)
 
     def add(self, stem: str, what: str, n: int) -> None:
         if n:
@@ -246,6 +250,15 @@ class Merger:
                 f"SELECT t.file FROM {DOCUMENT} t WHERE t.external_id IN (SELECT k FROM r_documents) "
                 f"UNION SELECT t.file FROM {DOCUMENT} t JOIN b_documents s ON s.document_id = t.external_id "
                 "WHERE t.file <> s.stored_name"
+            )
+        ]
+        self.result.orphan_xml_hashes = [
+            row[0]
+            for row in self.db.rows(
+                f"SELECT t.ksef_hash FROM {INVOICE} t WHERE t.xml_file <> '' "
+                "AND t.external_id IN (SELECT k FROM r_invoices) "
+                f"UNION SELECT t.ksef_hash FROM {INVOICE} t JOIN b_invoices s ON s.invoice_id = t.external_id "
+                "WHERE t.xml_file <> '' AND (s.xml_file IS NULL OR s.xml_file = '' OR t.ksef_hash <> s.ksef_hash)"
             )
         ]
         for stem in REMOVAL_ORDER:

@@ -191,3 +191,47 @@ def test_the_generator_writes_xml_files_that_hash_to_their_invoices_ksef_hash(tm
     assert Invoice.objects.exclude(xml_file="").count() == len(with_xml)
     for invoice in Invoice.objects.exclude(xml_file=""):
         assert default_storage.exists(xml_storage_name(invoice.ksef_hash))
+
+
+def _delta(tmp_path, name: str, sequence: int, invoices: dict[str, tuple[str, str, str]], files: dict[str, bytes]):
+    """A delta carrying only the invoices named (with their KSeF columns) and their files."""
+    delta = Bundle.example(tmp_path, name).as_delta(f"EX-DELTA-{sequence}", sequence)
+    for member, content in files.items():
+        delta.write_bytes(member, content)
+    header, rows = delta.rows("invoices")
+    delta.write("invoices", header, [row for row in rows if row[0] in invoices])
+    _with_xml(delta, invoices)
+    for stem in ("units", "persons", "titles", "ledger", "meters", "readings", "invoice_lines"):
+        delta.write(stem, delta.rows(stem)[0], [])
+    delta.write("deletions", ["entity", "id"], [])
+    return delta
+
+
+def test_an_xml_no_invoice_has_any_more_is_deleted_and_one_still_used_is_kept(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    other_hash = base64.b64encode(hashlib.sha256(OTHER_XML).digest()).decode()
+    full = Bundle.example(tmp_path, "full").write_bytes("invoices/a.xml", XML).write_bytes("invoices/b.xml", OTHER_XML)
+    _with_xml(
+        full,
+        {
+            "I0000000": (NUMBER, HASH, "invoices/a.xml"),
+            "I0000001": ("6490001234-20261105-0100A0B1C2D4-4F", other_hash, "invoices/b.xml"),
+            "I0000002": ("6490001234-20261105-0100A0B1C2D5-50", other_hash, "invoices/b.xml"),  # the same XML
+        },
+    )
+    assert bundle_import(path=full.path).status == ImportRun.Status.IMPORTED
+    assert default_storage.exists(xml_storage_name(HASH)) and default_storage.exists(xml_storage_name(other_hash))
+    # I0000000 now without its XML, I0000001 deleted: HASH's file goes, other_hash's stays for I0000002.
+    delta = _delta(tmp_path, "delta", 2, {"I0000000": (NUMBER, "", "")}, {})
+    delta.write("deletions", ["entity", "id"], [["invoices", "I0000001"]])
+    with django_capture_on_commit_callbacks(execute=True):  # files are deleted once the import commits
+        run = bundle_import(path=delta.path)
+    assert run.status == ImportRun.Status.IMPORTED, run.message
+    assert not default_storage.exists(xml_storage_name(HASH))
+    assert default_storage.exists(xml_storage_name(other_hash))
+    third = _delta(tmp_path, "third", 3, {}, {})
+    third.write("deletions", ["entity", "id"], [["invoices", "I0000002"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert bundle_import(path=third.path).status == ImportRun.Status.IMPORTED
+    assert not default_storage.exists(xml_storage_name(other_hash))
