@@ -21,6 +21,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import io
 from typing import IO
 
 from django.conf import settings
@@ -81,6 +82,6 @@ def invoice_xml_bytes(ksef_hash: str) -> bytes | None:
             content: bytes = fh.read()
     except (OSError, ValueError):
         return None
-    if base64.b64encode(hashlib.sha256(content).digest()).decode("ascii") != ksef_hash:
+    if sha256_base64(io.BytesIO(content)) != ksef_hash:
         return None
     return content
