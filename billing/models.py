@@ -221,6 +221,9 @@ class Invoice(models.Model):
     ksef_number = models.CharField(_("numer KSeF"), max_length=64, blank=True)
     # SHA-256 of the invoice's structured XML as sent to KSeF, standard Base64 (44 characters).
     ksef_hash = models.CharField(_("skrót KSeF (SHA-256)"), max_length=44, blank=True)
+    # Where the bundle carried the invoice's structured XML (``invoices/…``); the file itself is
+    # kept in the private storage under its SHA-256, which is ksef_hash (billing/ksef.py).
+    xml_file = models.CharField(_("plik XML faktury (KSeF)"), max_length=255, blank=True)
     # Not columns: what billing.selectors compute with the invoice's own query for its pages
     # (outstanding: what the newer invoices leave of the unit's balance for this one).
     outstanding: Decimal
@@ -234,6 +237,12 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def xml_downloadable(self) -> bool:
+        """B9: the structured XML is offered to a business buyer (one with a NIP) when the
+        back-office sent it; ``buyer`` should come with the invoice (``invoice_for_unit``)."""
+        return bool(self.xml_file and self.ksef_number and self.ksef_hash and self.buyer.nip)
 
 
 class InvoiceLine(models.Model):

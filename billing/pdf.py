@@ -33,6 +33,7 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from billing.ksef import invoice_verification_url
 from billing.models import Invoice, InvoiceLine
 from billing.qr import Transfer, qr_png_data_uri, zbp_payload
 from billing.selectors import Statement, invoice_add_outstanding, invoice_lines, invoice_settled_as_of
@@ -43,7 +44,7 @@ from portal.pdf import html_to_pdf
 logger = logging.getLogger(__name__)
 
 # Bump when the invoice layout changes: every stored PDF is then rendered again once.
-INVOICE_LAYOUT_VERSION = "2"
+INVOICE_LAYOUT_VERSION = "3"  # 3: the KSeF verification code (KOD I)
 INVOICE_DIR = "invoices"
 _VAT_ORDER = ["23", "8", "5", "0", "zw", "np"]
 
@@ -138,6 +139,9 @@ def invoice_digest(
             str(invoice.vat),
             str(invoice.gross),
             invoice.ksef_number,
+            invoice.ksef_hash,
+            # The KOD I link also follows the setting of the KSeF environment.
+            invoice_verification_url(invoice, operator),
         ],
         "lines": [
             [
@@ -174,6 +178,7 @@ def render_invoice_pdf(
     qr = ""
     if settled_as_of is None and transfer.is_complete and invoice.gross > 0:
         qr = qr_png_data_uri(zbp_payload(transfer), scale=3)
+    ksef_url = invoice_verification_url(invoice, operator)
     return _pdf(
         "billing/invoice_pdf.html",
         operator,
@@ -185,6 +190,8 @@ def render_invoice_pdf(
             "transfer": transfer,
             "qr": qr,
             "settled_as_of": settled_as_of,
+            "ksef_url": ksef_url,
+            "ksef_qr": qr_png_data_uri(ksef_url, scale=3, eci=False) if ksef_url else "",
         },
     )
 
@@ -245,9 +252,14 @@ def _store(name: str, content: bytes) -> None:
             default_storage.delete(f"{folder}/{other}")
 
 
-def invoice_pdf_filename(invoice: Invoice) -> str:
+def invoice_filename(invoice: Invoice, extension: str) -> str:
+    """The download name of the invoice's PDF or XML: its number with safe characters only."""
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in invoice.number)
-    return f"faktura-{safe}.pdf"
+    return f"faktura-{safe}.{extension}"
+
+
+def invoice_pdf_filename(invoice: Invoice) -> str:
+    return invoice_filename(invoice, "pdf")
 
 
 # --- statements -------------------------------------------------------------------------------

@@ -88,21 +88,22 @@ def zbp_payload(transfer: Transfer) -> str:
     return SEPARATOR.join(fields)
 
 
-def qr_png(payload: str, *, scale: int = 4) -> bytes:
+def qr_png(payload: str, *, scale: int = 4, eci: bool = True) -> bytes:
     """The QR code of ``payload`` as PNG bytes."""
     import segno
 
     out = io.BytesIO()
     # Error correction L as the recommendation uses (segno raises it when that costs no
     # size); the ECI header says UTF-8, so that no reader guesses another encoding for ł or ź.
-    segno.make_qr(payload, error="l", encoding="utf-8", eci=True).save(out, kind="png", scale=scale, border=4)
+    # A link (KSeF's KOD I) is plain ASCII and goes without it, as every camera app reads it.
+    segno.make_qr(payload, error="l", encoding="utf-8", eci=eci).save(out, kind="png", scale=scale, border=4)
     return out.getvalue()
 
 
 @functools.lru_cache(maxsize=512)
-def qr_png_data_uri(payload: str, *, scale: int = 4) -> str:
+def qr_png_data_uri(payload: str, *, scale: int = 4, eci: bool = True) -> str:
     """The same code as a ``data:`` URI, for pages and PDFs alike (no extra request).
 
     Kept per process by payload: choosing the best mask costs several milliseconds and
     a tenant sees the same code on every visit until the amount changes."""
-    return "data:image/png;base64," + base64.b64encode(qr_png(payload, scale=scale)).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(qr_png(payload, scale=scale, eci=eci)).decode("ascii")

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from accounts.selectors import unit_for_user
-from billing import exports, pdf, selectors
+from billing import exports, ksef, pdf, selectors
 from billing.forms import LedgerFilterForm, StatementForm, unbound_filter_fields
 from billing.models import Unit
 from billing.qr import Transfer, qr_png_data_uri, zbp_payload
@@ -183,9 +183,13 @@ def invoice_detail(request: AuthenticatedRequest, unit_id: int, invoice_id: int)
         "vat_totals": pdf.vat_totals(lines),
         "settled_as_of": selectors.invoice_settled_as_of(invoice),
     }
+    operator = Operator.for_request(request)
     if invoice.outstanding > 0:
-        transfer = pdf.invoice_transfer(invoice, Operator.for_request(request), amount=invoice.outstanding)
+        transfer = pdf.invoice_transfer(invoice, operator, amount=invoice.outstanding)
         context.update(_transfer_context(transfer))
+    ksef_url = ksef.invoice_verification_url(invoice, operator)
+    if ksef_url:
+        context.update(ksef_url=ksef_url, ksef_qr=qr_png_data_uri(ksef_url, eci=False))
     return render(request, "billing/invoice_detail.html", context)
 
 
@@ -198,6 +202,25 @@ def invoice_pdf(request: AuthenticatedRequest, unit_id: int, invoice_id: int) ->
     response = HttpResponse(content, content_type="application/pdf")
     disposition = "inline" if request.GET.get("podglad") else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{pdf.invoice_pdf_filename(invoice)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def invoice_xml(request: AuthenticatedRequest, unit_id: int, invoice_id: int) -> HttpResponse:
+    """B9: the invoice's structured XML (KSeF) for a business buyer; 404 for anyone else,
+    for an invoice without one, and for a stored file that no longer hashes to ksef_hash."""
+    unit = unit_for_user(request.user, unit_id)
+    invoice = selectors.invoice_for_unit(unit, invoice_id)
+    content = ksef.invoice_xml_bytes(invoice.ksef_hash) if invoice.xml_downloadable else None
+    if content is None:
+        raise Http404
+    response = HttpResponse(content, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{pdf.invoice_filename(invoice, "xml")}"'
+    # As every private download: never run or sniffed as anything else in the portal's origin.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
 

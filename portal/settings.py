@@ -800,3 +800,10 @@ if DATABASE_REPLICA_URL:
         MIDDLEWARE.index("portal.idle_sessions.IdleTimeoutSessionMiddleware") + 1,
         "portal.db_router.ReplicaReadsMiddleware",
     )
+# --- Issue 17, KSeF on invoices ---
+# KOD I (B9): the base of the invoice verification link in the QR code printed on invoices
+# registered in KSeF. Production https://qr.ksef.mf.gov.pl; the Ministry of Finance's test
+# environment https://qr-test.ksef.mf.gov.pl, its pre-production (demo) https://qr-demo.ksef.mf.gov.pl.
+KSEF_QR_BASE_URL = env.str("KSEF_QR_BASE_URL", default="https://qr.ksef.mf.gov.pl").strip().rstrip("/")
+if not fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~/-]*)?", KSEF_QR_BASE_URL):
+    sys.exit(f"Błąd konfiguracji: KSEF_QR_BASE_URL={KSEF_QR_BASE_URL} (np. https://qr.ksef.mf.gov.pl).")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, TextIO
+from xml.sax.saxutils import escape
 
 from portal.validators import NIP_WEIGHTS, PESEL_WEIGHTS
 from sync.schema import FILES, FORMAT
@@ -102,6 +103,57 @@ def nrb(rng: random.Random) -> str:
     bban = rng.choice(BANK_CODES) + f"{rng.randint(0, 10**16 - 1):016d}"
     check = 98 - int(bban + "252100") % 97
     return f"{check:02d}{bban}"
+
+
+SELLER_NIP = "6490001234"  # the demo operator's (seed_demo): the seller on every generated invoice
+SELLER_NAME = "Spółdzielnia Mieszkaniowa (dane przykładowe)"
+KSEF_FROM = dt.date(2026, 2, 1)  # invoices issued from then on are registered in KSeF
+InvoiceLineData = tuple[str, Decimal, str, Decimal, str]  # name, quantity, unit, net price, VAT rate
+
+
+def ksef_xml(
+    *, number: str, issued: dt.date, sale: dt.date, buyer_id: str, lines: list[InvoiceLineData], totals: list[Decimal]
+) -> bytes:
+    """A small invoice XML shaped like the Ministry of Finance's FA(3) structure (header, seller,
+    buyer, totals, lines): what the back-office would have sent to KSeF, for demos and tests."""
+    rows = "".join(
+        f"<FaWiersz><NrWierszaFa>{n}</NrWierszaFa><P_7>{escape(name)}</P_7><P_8A>{escape(measure)}</P_8A>"
+        f"<P_8B>{quantity:.3f}</P_8B><P_9A>{price:.2f}</P_9A><P_12>{rate}</P_12></FaWiersz>"
+        for n, (name, quantity, measure, price, rate) in enumerate(lines, start=1)
+    )
+    text = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<Faktura xmlns="http://crd.gov.pl/wzor/2025/06/25/13775/">'
+        '<Naglowek><KodFormularza kodSystemowy="FA (3)" wersjaSchemy="1-0E">FA</KodFormularza>'
+        f"<WariantFormularza>3</WariantFormularza><DataWytworzeniaFa>{issued.isoformat()}T08:00:00Z</DataWytworzeniaFa>"
+        "<SystemInfo>Generator e-BOK</SystemInfo></Naglowek>"
+        f"<Podmiot1><DaneIdentyfikacyjne><NIP>{SELLER_NIP}</NIP><Nazwa>{escape(SELLER_NAME)}</Nazwa>"
+        "</DaneIdentyfikacyjne></Podmiot1>"
+        f"<Podmiot2><DaneIdentyfikacyjne><IDWew>{escape(buyer_id)}</IDWew></DaneIdentyfikacyjne></Podmiot2>"
+        f"<Fa><KodWaluty>PLN</KodWaluty><P_1>{issued.isoformat()}</P_1><P_2>{escape(number)}</P_2>"
+        f"<P_6>{sale.isoformat()}</P_6><P_13_1>{totals[0]:.2f}</P_13_1><P_14_1>{totals[1]:.2f}</P_14_1>"
+        f"<P_15>{totals[2]:.2f}</P_15><RodzajFaktury>VAT</RodzajFaktury>{rows}</Fa></Faktura>\n"
+    )
+    return text.encode("utf-8")
+
+
+def ksef_registration(
+    *,
+    technical: int,
+    check: int,
+    number: str,
+    issued: dt.date,
+    sale: dt.date,
+    buyer_id: str,
+    lines: list[InvoiceLineData],
+    totals: list[Decimal],
+) -> tuple[str, str, bytes]:
+    """An invoice registered in KSeF on its issue day: (KSeF number, ksef_hash, XML). The number
+    has the real shape (seller NIP, date, 12 hex digits, 2 hex digits); its check digits are
+    not computed (demo data)."""
+    xml = ksef_xml(number=number, issued=issued, sale=sale, buyer_id=buyer_id, lines=lines, totals=totals)
+    ksef_number = f"{SELLER_NIP}-{issued:%Y%m%d}-{technical:012X}-{check:02X}"
+    return ksef_number, base64.b64encode(hashlib.sha256(xml).digest()).decode(), xml
 
 
 def pdf_bytes(title: str, lines: list[str]) -> bytes:
@@ -373,7 +425,7 @@ def generate_bundle(
             ],
         )
 
-    def invoice(u: _Unit, issued: dt.date, lines: list[tuple[str, Decimal, str, Decimal, str]]) -> Decimal:
+    def invoice(u: _Unit, issued: dt.date, lines: list[InvoiceLineData]) -> Decimal:
         nonlocal invoice_no
         invoice_no += 1
         iid = f"I{invoice_no:07d}"
@@ -399,17 +451,27 @@ def generate_bundle(
                 ]
             )
         sale = issued.replace(day=1) - dt.timedelta(days=1)
-        ksef = ksef_hash = ""
-        if issued >= dt.date(2026, 2, 1):
-            ksef = f"6490001234-{issued:%Y%m%d}-{rng.randint(0, 16**12 - 1):012X}-{rng.randint(0, 255):02X}"
-            # Stands for the SHA-256 of the invoice's KSeF XML (the generator writes no XML).
-            ksef_hash = base64.b64encode(hashlib.sha256(ksef.encode()).digest()).decode()
+        number = f"FV/{invoice_no}/{issued:%m}/{issued:%Y}"
+        ksef = ksef_hash = member = ""
+        if issued >= KSEF_FROM:
+            ksef, ksef_hash, xml = ksef_registration(
+                technical=rng.randint(0, 16**12 - 1),
+                check=rng.randint(0, 255),
+                number=number,
+                issued=issued,
+                sale=sale,
+                buyer_id=u.owners[0],
+                lines=lines,
+                totals=totals,
+            )
+            member = f"invoices/{iid}.xml"
+            w.document(member, xml)
         w.row(
             "invoices",
             [
                 iid,
                 u.uid,
-                f"FV/{invoice_no}/{issued:%m}/{issued:%Y}",
+                number,
                 issued.isoformat(),
                 sale.isoformat(),
                 (issued + dt.timedelta(days=20)).isoformat(),
@@ -419,6 +481,7 @@ def generate_bundle(
                 _money(totals[2]),
                 ksef,
                 ksef_hash,
+                member,
             ],
         )
         for r in rows:

@@ -404,18 +404,42 @@ class Nip(Checksummed):
         return value.isascii() and value.isdigit() and nip_is_valid(value)
 
 
-class DocumentPath(Kind):
-    name = "path"
-    code = "bad_path"
+class MemberPath(Kind):
+    """A path of a file inside the bundle: under ``folder``, ending in ``suffix``, never leaving
+    the bundle's folder (no ``..``, no absolute path)."""
+
+    folder: ClassVar[str]
+    suffix: ClassVar[str]
+    message: ClassVar[str]  # marked with gettext_noop, translated when reported
 
     def reason(self, col: Column) -> str:
-        return _("Plik dokumentu musi leżeć w katalogu documents/ pakietu i mieć rozszerzenie .pdf.")
+        return _(self.message)
 
     def accepts(self, col: Column) -> Callable[[str], bool]:
         # Imported here: sync.container reads the file specs, which are made of these kinds.
         from sync.container import member_is_safe
 
-        return lambda v: v.startswith("documents/") and member_is_safe(v) and v.lower().endswith(".pdf")
+        folder, suffix, limit = self.folder, self.suffix, col.max_length
+        return lambda v: (
+            (not limit or len(v) <= limit) and v.startswith(folder) and member_is_safe(v) and v.lower().endswith(suffix)
+        )
+
+
+class DocumentPath(MemberPath):
+    name = "path"
+    code = "bad_path"
+    folder, suffix = "documents/", ".pdf"
+    message = gettext_noop("Plik dokumentu musi leżeć w katalogu documents/ pakietu i mieć rozszerzenie .pdf.")
+
+
+class InvoiceXmlPath(MemberPath):
+    name = "xmlpath"
+    code = "bad_xml_path"
+    folder, suffix = "invoices/", ".xml"
+    message = gettext_noop(
+        "Plik XML faktury musi leżeć w katalogu invoices/ pakietu (bez „../” i ścieżki bezwzględnej), "
+        "mieć rozszerzenie .xml i najwyżej 255 znaków."
+    )
 
 
 KINDS: dict[str, Kind] = {
@@ -437,5 +461,6 @@ KINDS: dict[str, Kind] = {
         Pesel(),
         Nip(),
         DocumentPath(),
+        InvoiceXmlPath(),
     )
 }

@@ -22,6 +22,7 @@ from django.core.files.storage import default_storage
 from django.db import models
 
 from accounts.services import grants_end_for_title
+from billing.ksef import xml_storage_name
 from billing.models import Building, Document, Invoice, InvoiceLine, LedgerEntry, Person, Title, Unit
 from meters.models import Meter, Reading
 from portal.sql import as_date
@@ -119,6 +120,7 @@ BUILDING = Building._meta.db_table
 UNIT = Unit._meta.db_table
 PERSON = Person._meta.db_table
 DOCUMENT = Document._meta.db_table
+INVOICE = Invoice._meta.db_table
 INVOICE_LINE = InvoiceLine._meta.db_table
 READING = Reading._meta.db_table
 WITHDRAWN = ("withdrawn_at", "NULL")  # a row the bundle carries again is back
@@ -203,6 +205,9 @@ class MergeResult:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     grants_ended: int = 0
     orphan_files: list[str] = field(default_factory=list)
+    # KSeF XMLs (by ksef_hash) of invoices that go or change hash: deleted after the commit
+    # unless another invoice still has the same XML (sync.services).
+    orphan_xml_hashes: list[str] = field(default_factory=list)
 
     def add(self, stem: str, what: str, n: int) -> None:
         if n:
@@ -247,6 +252,15 @@ class Merger:
                 "WHERE t.file <> s.stored_name"
             )
         ]
+        self.result.orphan_xml_hashes = [
+            row[0]
+            for row in self.db.rows(
+                f"SELECT t.ksef_hash FROM {INVOICE} t WHERE t.xml_file <> '' "
+                "AND t.external_id IN (SELECT k FROM r_invoices) "
+                f"UNION SELECT t.ksef_hash FROM {INVOICE} t JOIN b_invoices s ON s.invoice_id = t.external_id "
+                "WHERE t.xml_file <> '' AND (s.xml_file IS NULL OR s.xml_file = '' OR t.ksef_hash <> s.ksef_hash)"
+            )
+        ]
         for stem in REMOVAL_ORDER:
             self._remove(stem)
         self._buildings()
@@ -264,6 +278,8 @@ class Merger:
                 )
             if stem == "documents":
                 self._store_documents()
+            if stem == "invoices":
+                self._store_invoice_xml()
             if stem in self.direct:
                 continue
             self._upsert(entity)
@@ -508,6 +524,20 @@ class Merger:
     def _store_documents(self) -> None:
         """PDFs go to the private storage (PRIVATE_MEDIA_ROOT) under their SHA-256."""
         for member, stored in self.db.rows("SELECT DISTINCT file, stored_name FROM b_documents"):
+            if default_storage.exists(stored):
+                continue
+            with self.container.open(member) as fh:
+                saved = default_storage.save(stored, File(fh, name=stored))
+            if saved != stored:  # a race with another writer of the same content
+                default_storage.delete(saved)
+
+    def _store_invoice_xml(self) -> None:
+        """KSeF XMLs go to the private storage under their SHA-256 (the reader checked that it
+        is ``ksef_hash``): billing.ksef.xml_storage_name."""
+        for member, ksef_hash in self.db.rows(
+            "SELECT DISTINCT xml_file, ksef_hash FROM b_invoices WHERE xml_file IS NOT NULL AND xml_file <> ''"
+        ):
+            stored = xml_storage_name(ksef_hash)
             if default_storage.exists(stored):
                 continue
             with self.container.open(member) as fh:

@@ -34,6 +34,7 @@ from typing import IO, Any, Protocol
 
 from django.utils.translation import gettext as _
 
+from billing.ksef import sha256_base64
 from sync.container import Container, Manifest
 from sync.kinds import Converter, Decimal, FieldError
 from sync.problems import ProblemLog, bundle_amount
@@ -654,21 +655,55 @@ def _person(spec: FileSpec) -> RowCheck:
 
 
 def _invoice(spec: FileSpec) -> RowCheck:
-    number, digest = spec.position("ksef_number"), spec.position("ksef_hash")
+    """KSeF (B9): ``ksef_hash`` only with ``ksef_number``; ``xml_file`` only with ``ksef_hash``,
+    present in the bundle and hashing to it."""
+    number, digest, xml = spec.position("ksef_number"), spec.position("ksef_hash"), spec.position("xml_file")
 
     def check(row: list[Any], line: int, ctx: dict[str, Any]) -> bool:
-        # "" is no value (both keep "" for none); null: a bad value, already reported
-        if not row[digest] or row[digest] == ctx["null"] or row[number] != "":
-            return True
-        ctx["problem"](
-            ctx["filename"],
-            line,
-            "ksef_hash",
-            row[digest],
-            "ksef_hash_without_number",
-            _("Skrót KSeF (ksef_hash) wolno podać tylko razem z numerem KSeF (ksef_number), a tego brak."),
-        )
-        return False
+        # "" is no value (all three keep "" for none); null: a bad value, already reported
+        null, problem, filename = ctx["null"], ctx["problem"], ctx["filename"]
+        ksef_hash, member = row[digest], row[xml]
+        ok = True
+        if ksef_hash and ksef_hash != null and row[number] == "":
+            problem(
+                filename,
+                line,
+                "ksef_hash",
+                ksef_hash,
+                "ksef_hash_without_number",
+                _("Skrót KSeF (ksef_hash) wolno podać tylko razem z numerem KSeF (ksef_number), a tego brak."),
+            )
+            ok = False
+        if not member or member == null or ksef_hash == null:
+            return ok
+        if not ksef_hash:
+            problem(
+                filename,
+                line,
+                "xml_file",
+                member,
+                "xml_without_hash",
+                _("Plik XML faktury (xml_file) wolno podać tylko razem z jego skrótem KSeF (ksef_hash), a tego brak."),
+            )
+            return False
+        container: Container = ctx["container"]
+        if not container.exists(member):
+            problem(filename, line, "xml_file", member, "xml_missing", _("Brak tego pliku XML w pakiecie."))
+            return False
+        with container.open(member) as fh:
+            found = sha256_base64(fh)
+        if found != ksef_hash:
+            problem(
+                filename,
+                line,
+                "xml_file",
+                member,
+                "xml_hash_mismatch",
+                _("Skrót SHA-256 pliku XML (%(found)s) różni się od skrótu KSeF (ksef_hash) faktury.")
+                % {"found": found},
+            )
+            return False
+        return ok
 
     return check
 
@@ -734,7 +769,8 @@ def _document(spec: FileSpec) -> RowCheck:
 
 ROW_RULES: dict[str, RowRule] = {
     "persons": RowRule(_person),
-    "invoices": RowRule(_invoice, sql="ksef_hash <> '' AND ksef_number = ''"),
+    # No fast mode for invoices: their XML files are read from the container (as documents are).
+    "invoices": RowRule(_invoice),
     "invoice_lines": RowRule(_invoice_line, sql="net + vat <> gross"),
     "documents": RowRule(_document),
 }

@@ -172,6 +172,8 @@ INVOICES = FileSpec(
         Column("gross", "money", required=True),
         Column("ksef_number", "text", max_length=64, empty=""),
         Column("ksef_hash", "sha256b64", empty=""),
+        # Its SHA-256 must be ksef_hash (sync/reader.py); stored under it (sync/merge.py).
+        Column("xml_file", "xmlpath", max_length=255, empty=""),
     ),
     key=("invoice_id",),
     refs=(Ref("unit_id", "units", "lokal"), Ref("buyer_person_id", "persons", "osoba")),

@@ -28,7 +28,8 @@ from django.utils.translation import gettext as _
 from accounts.access import grant_running_after_q
 from accounts.models import UnitGrant
 from accounts.services import grants_end_for_title
-from billing.models import Document, Title
+from billing.ksef import xml_storage_name
+from billing.models import Document, Invoice, Title
 from billing.tasks import after_import as billing_after_import
 from portal.links import absolute_reverse
 from portal.models import EmailMessage
@@ -335,14 +336,17 @@ def _load_check_merge(
             actor_label="system",
             details={"export_id": manifest.export_id, "kind": manifest.kind, "sequence": manifest.sequence},
         )
-        orphans = merged.orphan_files
-        transaction.on_commit(lambda: _delete_orphan_files(orphans))
+        orphans, orphan_xml = merged.orphan_files, merged.orphan_xml_hashes
+        transaction.on_commit(lambda: _delete_orphan_files(orphans, orphan_xml))
 
 
-def _delete_orphan_files(names: list[str]) -> None:
+def _delete_orphan_files(names: list[str], xml_hashes: list[str]) -> None:
     for name in names:
         if name and not Document.objects.filter(file=name).exists():
             default_storage.delete(name)
+    for ksef_hash in xml_hashes:
+        if not Invoice.objects.filter(ksef_hash=ksef_hash).exclude(xml_file="").exists():
+            default_storage.delete(xml_storage_name(ksef_hash))
 
 
 def titles_end_access(*, today: dt.date | None = None) -> int:

@@ -340,3 +340,22 @@ class DocumentFactory(factory.django.DjangoModelFactory):
     file = factory.django.FileField(filename="pismo.pdf", data=MINIMAL_PDF)
     sha256 = "0" * 64
     size = len(MINIMAL_PDF)
+
+
+KSEF_XML = b'<?xml version="1.0" encoding="UTF-8"?>\n<Faktura><Fa><P_2>FV/1/11/2026</P_2></Fa></Faktura>\n'
+
+
+def stored_ksef_xml(content: bytes = KSEF_XML) -> str:
+    """Keep ``content`` in the private storage as an import keeps an invoice's KSeF XML; its ksef_hash."""
+    import base64
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from billing.ksef import xml_storage_name
+
+    ksef_hash = base64.b64encode(hashlib.sha256(content).digest()).decode()
+    if not default_storage.exists(xml_storage_name(ksef_hash)):
+        default_storage.save(xml_storage_name(ksef_hash), ContentFile(content))
+    return ksef_hash

@@ -14,7 +14,15 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def owners_things(owner, co_owner, unit, buyer, operator):
     add_history(unit, months=3)
-    invoice = factories.InvoiceFactory(unit=unit, buyer=buyer)
+    buyer.nip = "5260250274"  # a business buyer: the invoice's KSeF XML is offered too (B9)
+    buyer.save(update_fields=["nip"])
+    invoice = factories.InvoiceFactory(
+        unit=unit,
+        buyer=buyer,
+        ksef_number="6340197497-20261105-0100A0B1C2D3-4E",
+        ksef_hash=factories.stored_ksef_xml(),
+        xml_file="invoices/a.xml",
+    )
     document = factories.DocumentFactory(person=buyer, unit=unit)
     co_owner.person = factories.PersonFactory()
     co_owner.save()
@@ -41,6 +49,7 @@ CO_OWNER_SEES = {
     "invoices": 200,
     "invoice": 200,
     "invoice_pdf": 200,
+    "invoice_xml": 200,  # the unit's invoice, as its PDF
     "statement": 200,
     "statement_csv": 200,
     "statement_pdf": 200,

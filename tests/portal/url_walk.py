@@ -63,14 +63,22 @@ def tenant_site_routes() -> list[Route]:
 
 def own_objects(user: User, unit: Unit) -> dict[str, Any]:
     """A unit's objects reachable by ``user`` (who holds a grant for ``unit``), as the URL
-    kwargs that name them: its invoice, the user's letter about it, its meter with a reading
+    kwargs that name them: its invoice (with its KSeF XML), the user's letter about it, its meter with a reading
     that has a photo, the user's ticket about it with an attachment and its status link, a
     payment made online for it and the user's chat conversation about it."""
     if user.person is None:
         user.person = factories.PersonFactory()
         user.save(update_fields=["person"])
     add_history(unit, months=2)
-    invoice = factories.InvoiceFactory(unit=unit, buyer=user.person)
+    # Bought by a firm (a NIP) and registered in KSeF with its XML: the XML download answers too.
+    firm = factories.PersonFactory(first_name="", last_name="", company_name="Firma Walk", pesel="", nip="5260250274")
+    invoice = factories.InvoiceFactory(
+        unit=unit,
+        buyer=firm,
+        ksef_number="6340197497-20261105-0100A0B1C2D3-4E",
+        ksef_hash=factories.stored_ksef_xml(),
+        xml_file="invoices/walk.xml",
+    )
     document = factories.DocumentFactory(person=user.person, unit=unit)
     meter = factories.MeterFactory(unit=unit)
     reading = factories.TenantReadingFactory(meter=meter, submitted_by=user)

@@ -57,7 +57,7 @@ def test_a_file_goes_straight_into_its_table_only_when_every_column_is_written_a
         "invoice_lines",
         "ledger",
     }
-    assert ENTITIES["invoices"].copy_columns[-2:] == ("ksef_number", "ksef_hash")
+    assert ENTITIES["invoices"].copy_columns[-3:] == ("ksef_number", "ksef_hash", "xml_file")
     assert "buyer_id" in ENTITIES["invoices"].copy_columns
     assert "measure_unit" in ENTITIES["invoice_lines"].copy_columns
 

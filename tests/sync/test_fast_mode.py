@@ -268,7 +268,11 @@ def test_the_fast_pattern_never_takes_a_value_the_rows_path_refuses_or_reads_oth
     from sync.schema import FILES
 
     for col in FILES[stem].columns:
-        fast = re.compile(_fast_field(col))
+        field = _fast_field(col)
+        if field is None:
+            assert (stem, col.name) == ("invoices", "xml_file")  # read from the container: rows path only
+            continue
+        fast = re.compile(field)
         convert = _converter(col, None)
         for value in [*SAMPLES, *col.choices]:
             if not fast.fullmatch(value.encode()):

@@ -114,7 +114,8 @@ def test_a_ksef_hash_without_a_ksef_number_refuses_the_bundle_with_nothing_chang
 
 
 def test_a_first_load_with_a_ksef_hash_without_its_number_is_found_in_the_fast_mode_and_named(tmp_path):
-    """The fast mode checks the rule in SQL over the loaded rows; the rows path then names the line."""
+    """The fast mode reads invoices by the rows path (their XML files come from the container):
+    the problem ends the fast attempt, and the staging run names the line."""
     bundle = _with_ksef(tmp_path, "bad", {"I0000002": ("", HASH)})
     run = bundle_import(path=bundle.path)
     assert run.status == ImportRun.Status.REFUSED and run.timings["fast_attempt"]

@@ -23,7 +23,7 @@ from meters.consumption import add_months, month_start
 from meters.models import Meter
 from portal.links import absolute_url
 from portal.models import Operator
-from sync.generator import generate_bundle, pdf_bytes
+from sync.generator import generate_bundle, ksef_registration, pdf_bytes
 from sync.models import ImportRun
 from sync.services import bundle_import
 from tickets.models import DownloadForm, Ticket
@@ -251,10 +251,22 @@ class Command(BaseCommand):
             quantity = Decimal(4 + months_back)
             net = (quantity * Decimal("14.80")).quantize(Decimal("0.01"))
             vat = (net * Decimal("0.08")).quantize(Decimal("0.01"))
+            number = f"FV/{month:%m}/{month:%Y}/DEMO"
+            # Registered in KSeF (B9): the page and the PDF show its number and the KOD I code.
+            ksef_number, ksef_hash, _xml = ksef_registration(
+                technical=0xDE0000000000 + months_back,
+                check=months_back,
+                number=number,
+                issued=month.replace(day=5),
+                sale=month.replace(day=1) - dt.timedelta(days=1),
+                buyer_id=buyer.external_id,
+                lines=[("Dostawa wody i odprowadzanie ścieków", quantity, "m3", Decimal("14.80"), "8")],
+                totals=[net, vat, net + vat],
+            )
             invoice = Invoice.objects.create(
                 external_id=f"{SHOWCASE_PREFIX}I{months_back}",
                 unit=flat,
-                number=f"FV/{month:%m}/{month:%Y}/DEMO",
+                number=number,
                 issued_on=month.replace(day=5),
                 sale_date=month.replace(day=1) - dt.timedelta(days=1),
                 due_on=month.replace(day=20),
@@ -262,6 +274,8 @@ class Command(BaseCommand):
                 net=net,
                 vat=vat,
                 gross=net + vat,
+                ksef_number=ksef_number,
+                ksef_hash=ksef_hash,
             )
             InvoiceLine.objects.create(
                 invoice=invoice,
