@@ -5,14 +5,16 @@ the tenant's last sign of life, the e-mail to a tenant who left."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from chat import services
+from chat import consumers, selectors, services
 from chat.models import Conversation, Message
 from portal.models import EmailMessage
+from tests.chat.conftest import frames, make_clerk, run, socket, verified_client
 
 # Autocommit as on a server: the test's own transaction would turn every write into a savepoint.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -82,3 +84,44 @@ def test_a_message_to_a_conversation_closed_meanwhile_is_refused(taken, owner):
     services.conversation_close(conversation=taken, by=owner)
     with pytest.raises(ValidationError, match="Rozmowa jest zakończona"):
         services.message_post(conversation=stale_copy, author=owner, body="Jeszcze coś", client_id="late")
+
+
+def test_a_clerks_answers_on_the_console_do_not_read_a_subscribed_conversation_again(taken, clerk, monkeypatch):
+    reads = []
+    scoped_read = selectors.conversation_for_staff
+
+    def counted(user, conversation_id):
+        reads.append(conversation_id)
+        return scoped_read(user, conversation_id)
+
+    monkeypatch.setattr(consumers.selectors, "conversation_for_staff", counted)
+
+    async def scenario():
+        staff = socket(verified_client(clerk), "/ws/czat/obsluga/")
+        assert (await staff.connect())[0]
+        await staff.send_to(text_data=json.dumps({"type": "subscribe", "conversation": taken.pk, "after": 10**9}))
+        for n in range(3):
+            frame = {"type": "message", "conversation": taken.pk, "body": f"Odpowiedź {n}", "client_id": f"c{n}"}
+            await staff.send_to(text_data=json.dumps(frame))
+        assert [f["html"] for f in await frames(staff, 3)] == ["Odpowiedź 0", "Odpowiedź 1", "Odpowiedź 2"]
+        await staff.disconnect()
+
+    run(scenario)
+    assert reads == [taken.pk]  # the subscription only
+
+
+def test_a_clerk_who_is_not_the_conversations_clerk_still_cannot_answer_it_on_the_console(taken):
+    colleague = make_clerk(first_name="Bogdan")
+
+    async def scenario():
+        staff = socket(verified_client(colleague), "/ws/czat/obsluga/")
+        assert (await staff.connect())[0]
+        await staff.send_to(text_data=json.dumps({"type": "subscribe", "conversation": taken.pk, "after": 10**9}))
+        frame = {"type": "message", "conversation": taken.pk, "body": "Wtrącam się", "client_id": "x1"}
+        await staff.send_to(text_data=json.dumps(frame))
+        (refusal,) = await frames(staff, 1)
+        assert refusal == {"type": "error", "message": "Najpierw przejmij tę rozmowę."}
+        await staff.disconnect()
+
+    run(scenario)
+    assert not taken.messages.filter(client_id="x1").exists()
