@@ -212,7 +212,9 @@ def message_post(*, conversation: Conversation, author: User, body: object, clie
         if state.recent >= settings.CHAT_MESSAGES_PER_MINUTE:
             raise ValidationError(_("Za dużo wiadomości w krótkim czasie. Poczekaj chwilę i wyślij ponownie."))
         seen = conversation.tenant_seen_at
-        also_write = seen is None or now - seen > SEEN_REFRESH
+        # Never coarser than a third of the time after which the tenant counts as away.
+        refresh = min(SEEN_REFRESH, dt.timedelta(seconds=settings.CHAT_TENANT_AWAY_SECONDS) / 3)
+        also_write = seen is None or now - seen > refresh
     elif can_handle_chat(author):
         kind = Message.Author.STAFF
         if conversation.assignee_id != author.pk:
