@@ -15,7 +15,12 @@
    conversation answers each as soon as it arrives. Delivery latency is the time from a socket
    sending a message to the other side's socket receiving it (both ends are in this process);
    prints p50, p95, max, messages delivered per second and how many were lost (target: p95
-   ≤ 200 ms, none lost).
+   ≤ 200 ms, none lost);
+5. and, because latency on a shared machine follows everyone else's load, what the server side
+   spent on the talk: CPU time of daphne, of PostgreSQL (every backend) and of Redis per message
+   delivered, read from /proc before and after, with the load average (``uptime``) at both ends.
+   CPU per message hardly depends on the neighbours; compare it between two versions run back
+   to back.
 """
 
 from __future__ import annotations
@@ -46,6 +51,30 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes (every thread), from /proc."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children_of(parent: int) -> list[int]:
+    """PostgreSQL's backends: every process whose parent is the postmaster."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def production_env(database_url: str, redis_url: str, folder: Path) -> dict[str, str]:
@@ -130,7 +159,9 @@ def seed(tenants: int, clerks: int) -> dict:
     }
 
 
-async def run_load(port: int, seeded: dict, messages: int, interval: tuple[float, float]) -> dict:
+async def run_load(
+    port: int, seeded: dict, messages: int, interval: tuple[float, float], servers: dict[str, object]
+) -> dict:
     import websockets
 
     origin = f"http://127.0.0.1:{port}"
@@ -214,11 +245,16 @@ async def run_load(port: int, seeded: dict, messages: int, interval: tuple[float
             sent_at[key] = time.perf_counter()
             await ws.send(json.dumps({"type": "message", "body": f"Pytanie {n}", "client_id": key}))
 
+    def cpu() -> dict[str, float]:
+        return {name: cpu_seconds(pids() if callable(pids) else pids) for name, pids in servers.items()}
+
+    cpu_before, load_before = cpu(), load_average()
     started = time.perf_counter()
     await asyncio.gather(*(talk(i, t) for i, t in enumerate(seeded["tenants"])))
     with contextlib.suppress(TimeoutError):  # what did not arrive by then counts as lost
         await asyncio.wait_for(done.wait(), timeout=60)
     elapsed = time.perf_counter() - started
+    cpu_after, load_after = cpu(), load_average()
     for task in listeners:
         task.cancel()
     for ws in [*clerk_conns, *tenant_conns]:
@@ -235,6 +271,10 @@ async def run_load(port: int, seeded: dict, messages: int, interval: tuple[float
         "max_ms": 1000 * ordered[-1] if ordered else None,
         "messages_per_second": len(received) / elapsed,
         "seconds": elapsed,
+        "cpu_ms_per_message": {
+            name: 1000 * (cpu_after[name] - cpu_before[name]) / max(len(received), 1) for name in servers
+        },
+        "load": (load_before, load_after),
     }
 
 
@@ -309,7 +349,13 @@ def main() -> None:
             flush=True,
         )
         low, high = (float(x) for x in args.interval.split(","))
-        result = asyncio.run(run_load(port, seeded, args.messages, (low, high)))
+        servers: dict[str, object] = {"daphne": [server.pid]}
+        if pg is not None:
+            postmaster = int((pg.dir / "pg" / "postmaster.pid").read_text().split()[0])
+            servers["postgresql"] = lambda: [postmaster, *children_of(postmaster)]
+        if redis is not None:
+            servers["redis"] = [redis.pid]
+        result = asyncio.run(run_load(port, seeded, args.messages, (low, high), servers))
         print(
             f"sockets {result['sockets']} (opened in {result['open_seconds']:.1f} s); "
             f"delivered {result['delivered']}/{result['expected']} (lost {result['lost']}) in {result['seconds']:.1f} s"
@@ -318,6 +364,8 @@ def main() -> None:
             f"delivery latency: p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms, max {result['max_ms']:.0f} ms; "
             f"{result['messages_per_second']:.0f} messages/s (target p95 ≤ 200 ms, none lost)"
         )
+        cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in result["cpu_ms_per_message"].items())
+        print(f"CPU per message delivered (ms): {cpu}; load average {result['load'][0]} → {result['load'][1]}")
         if result["lost"] or result["p95_ms"] > 200:
             sys.exit(1)
     finally:

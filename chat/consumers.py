@@ -201,15 +201,19 @@ class StaffChatConsumer(_ChatSocket):
         if not allowed:
             await self.close(code=4403)
             return
+        # Conversations this console subscribed to, as the scoped selector returned them: an
+        # answer to one of them needs no second read (message_post re-reads its state anyway).
+        self.subscribed: dict[int, Conversation] = {}
         await self.accept()
         await self.join(live.STAFF_GROUP)
         await _db(services.presence_seen)(user=self.user)
 
     async def _conversation(self, frame: dict[str, Any]) -> Conversation | None:
+        conversation_id = _as_id(frame.get("conversation")) or 0
+        if frame.get("type") == "message" and conversation_id in self.subscribed:
+            return self.subscribed[conversation_id]
         try:
-            found: Conversation = await _db(selectors.conversation_for_staff)(
-                self.user, _as_id(frame.get("conversation")) or 0
-            )
+            found: Conversation = await _db(selectors.conversation_for_staff)(self.user, conversation_id)
         except Http404:
             await self.send(text_data=_error(_("Nie ma takiej rozmowy.")))
             return None
@@ -228,6 +232,7 @@ class StaffChatConsumer(_ChatSocket):
         if conversation is None:
             return
         if kind == "subscribe":
+            self.subscribed[conversation.pk] = conversation
             await self.join(live.conversation_group(conversation.pk))
             await self.send_missed(conversation, _as_id(frame.get("after")) or 0)
         else:

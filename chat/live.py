@@ -23,22 +23,25 @@ def conversation_group(conversation_id: int) -> str:
     return f"chat-conversation-{conversation_id}"
 
 
-def message_payload(message: Message) -> dict[str, Any]:
-    """What a socket receives about one message (the page renders the same fields)."""
+def author_name(message: Message) -> str:
+    """Who wrote ``message`` as the tenant sees it (socket, page, transcript, personal-data
+    download): a clerk by their first name only, as at an office window, or as *pracownik*."""
     author = message.author
     if message.author_kind == Message.Author.STAFF and author is not None:
-        # Tenants see the clerk's first name only, as at an office window.
-        name = author.first_name or str(Message.Author.STAFF.label)
-    elif message.author_kind == Message.Author.TENANT and author is not None:
-        name = author.get_full_name() or author.get_username()
-    else:
-        name = str(message.get_author_kind_display())
+        return author.first_name or str(Message.Author.STAFF.label)
+    if message.author_kind == Message.Author.TENANT and author is not None:
+        return author.get_full_name() or author.get_username()
+    return str(message.get_author_kind_display())
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    """What a socket receives about one message (the page renders the same fields)."""
     return {
         "type": "message",
         "id": message.pk,
         "conversation": message.conversation_id,
         "author": message.author_kind,
-        "author_name": name,
+        "author_name": author_name(message),
         "html": str(message.body_html()),
         "created_at": message.created_at.isoformat(),
         "client_id": message.client_id,

@@ -4,11 +4,13 @@ publishes to the sockets only after the commit (``chat.live``)."""
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,8 +20,8 @@ from accounts.selectors import units_for_user
 from billing.models import Unit
 from chat import live
 from chat.models import Conversation, Message, StaffPresence
+from portal import sql
 from portal.formats import format_date
-from portal.ratelimit import Limit
 from portal.services.audit import audit_log
 from portal.services.mail import email_queue
 from portal.workdays import is_working_day
@@ -115,8 +117,72 @@ def _clean_client_id(client_id: object) -> str:
     return client_id.strip()
 
 
-def _tenant_limit() -> Limit:
-    return Limit("chat.message", settings.CHAT_MESSAGES_PER_MINUTE, window=dt.timedelta(minutes=1))
+# A tenant's page reports itself at least every 20 s (socket heartbeat); their message refreshes
+# ``tenant_seen_at`` only when the stored time is older than this, so most messages are one insert.
+SEEN_REFRESH = dt.timedelta(seconds=10)
+RATE_WINDOW = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class _ConversationNow:
+    status: str
+    assignee_id: int | None
+    tenant_seen_at: dt.datetime | None
+    stored_id: int | None
+    recent: int
+
+
+@cache
+def _conversation_now_sql() -> str:
+    """The statement of ``_conversation_now``, names from the models' own definitions. Plain SQL
+    (``portal.sql``, a prepared statement on PostgreSQL) because it runs for every message:
+    composing the same read with the ORM's subquery expressions cost four fifths of
+    ``message_post``'s CPU time (docs/chat.md, *Speed*)."""
+    quote = connection.ops.quote_name
+
+    def column(model: type[models.Model], name: str) -> str:
+        field = model._meta.get_field(name)
+        if not isinstance(field, models.Field):
+            raise TypeError(f"{model.__name__}.{name} is not a concrete field")
+        return quote(field.column)
+
+    conversation, message = quote(Conversation._meta.db_table), quote(Message._meta.db_table)
+    return (
+        f"SELECT c.{column(Conversation, 'status')}, c.{column(Conversation, 'assignee')}, "  # noqa: S608 - names from _meta
+        f"c.{column(Conversation, 'tenant_seen_at')}, "
+        # The message this client id already stored (none for an empty id: the partial unique index).
+        f"(SELECT m.{column(Message, 'id')} FROM {message} m "
+        f"WHERE m.{column(Message, 'conversation')} = c.{column(Conversation, 'id')} "
+        f"AND m.{column(Message, 'client_id')} = %s AND m.{column(Message, 'client_id')} <> ''), "
+        # The author's messages as a tenant within the rate window, in any conversation.
+        f"(SELECT COUNT(*) FROM {message} m WHERE m.{column(Message, 'author')} = %s "
+        f"AND m.{column(Message, 'author_kind')} = %s AND m.{column(Message, 'created_at')} > %s) "
+        f"FROM {conversation} c WHERE c.{column(Conversation, 'id')} = %s"
+    )
+
+
+def _conversation_now(
+    conversation: Conversation, *, author: User, client_id: str, now: dt.datetime
+) -> _ConversationNow:
+    """One read of what ``message_post`` decides on: the conversation's status, clerk and the
+    tenant's last sign of life as stored now (the caller's copy may be hours old), the message
+    this client id already stored, and how many messages the author wrote as a tenant in the
+    last minute (the per-minute limit counts the stored messages themselves, so it holds across
+    every process and server)."""
+    since = connection.ops.adapt_datetimefield_value(now - RATE_WINDOW)
+    row = sql.fetch_one(
+        _conversation_now_sql(), [client_id, author.pk, Message.Author.TENANT.value, since, conversation.pk]
+    )
+    if row is None:
+        raise Conversation.DoesNotExist
+    status, assignee_id, tenant_seen_at, stored_id, recent = row
+    return _ConversationNow(
+        status=status,
+        assignee_id=assignee_id,
+        tenant_seen_at=sql.as_datetime(tenant_seen_at),
+        stored_id=stored_id,
+        recent=int(recent),
+    )
 
 
 def message_post(*, conversation: Conversation, author: User, body: object, client_id: object = "") -> Message:
@@ -125,32 +191,42 @@ def message_post(*, conversation: Conversation, author: User, body: object, clie
     The same ``client_id`` twice (double click, a retry after a lost connection) returns the
     stored message and delivers nothing new. Refused with a Polish message: empty or too long,
     a closed conversation, someone who is neither its tenant nor its clerk, a tenant over
-    CHAT_MESSAGES_PER_MINUTE."""
+    CHAT_MESSAGES_PER_MINUTE.
+
+    A message on a socket is the chat's hot path (``bench/chat.py``): one read
+    (``_conversation_now``) and one insert, in the database's own autocommit when nothing else
+    is written with it."""
     client_id = _clean_client_id(client_id)
-    if client_id:
-        stored = Message.objects.filter(conversation=conversation, client_id=client_id).first()
-        if stored is not None:
-            return stored
+    now = timezone.now()
+    state = _conversation_now(conversation, author=author, client_id=client_id, now=now)
+    if state.stored_id is not None:
+        return Message.objects.select_related("author").get(pk=state.stored_id)
     text = _clean_body(body)
-    # The caller's copy may be old (a socket holds it for hours): status and clerk as stored now.
-    conversation.refresh_from_db(fields=["status", "assignee", "tenant_seen_at"])
+    conversation.status = state.status
+    conversation.assignee_id = state.assignee_id
+    conversation.tenant_seen_at = state.tenant_seen_at
     if not conversation.is_open:
         raise ValidationError(_("Rozmowa jest zakończona. Rozpocznij nową."))
     if author.pk == conversation.tenant_id:
         kind = Message.Author.TENANT
-        limit, key = _tenant_limit(), f"user:{author.pk}"
-        if limit.exceeded(key):
+        if state.recent >= settings.CHAT_MESSAGES_PER_MINUTE:
             raise ValidationError(_("Za dużo wiadomości w krótkim czasie. Poczekaj chwilę i wyślij ponownie."))
-        limit.hit(key)
+        seen = conversation.tenant_seen_at
+        # Never coarser than a third of the time after which the tenant counts as away.
+        refresh = min(SEEN_REFRESH, dt.timedelta(seconds=settings.CHAT_TENANT_AWAY_SECONDS) / 3)
+        also_write = seen is None or now - seen > refresh
     elif can_handle_chat(author):
         kind = Message.Author.STAFF
         if conversation.assignee_id != author.pk:
             raise ValidationError(_("Najpierw przejmij tę rozmowę."))
+        also_write = conversation.tenant_is_away(now)
     else:
         raise ValidationError(_("Nie możesz pisać w tej rozmowie."))
-    now = timezone.now()
+    # A lone insert needs no transaction of its own: in autocommit the statement is atomic by
+    # itself (BEGIN and COMMIT would be two more round trips on every message).
+    own_transaction = also_write or not transaction.get_autocommit()
     try:
-        with transaction.atomic():
+        with transaction.atomic() if own_transaction else nullcontext():
             message = Message.objects.create(
                 conversation=conversation,
                 author_kind=kind,
@@ -159,9 +235,9 @@ def message_post(*, conversation: Conversation, author: User, body: object, clie
                 client_id=client_id,
                 created_at=now,
             )
-            if kind == Message.Author.TENANT:
+            if kind == Message.Author.TENANT and also_write:
                 Conversation.objects.filter(pk=conversation.pk).update(tenant_seen_at=now)
-            elif conversation.tenant_is_away(now):
+            elif also_write:
                 _email_answer_to_absent_tenant(conversation, message)
             live.publish_message(message)
     except IntegrityError:
@@ -304,12 +380,27 @@ def conversation_close(*, conversation: Conversation, by: User, request: HttpReq
     return locked
 
 
+def conversations_end_for_closed_account(user: User) -> None:
+    """The tenant closed their account (``accounts.services.user_close``, inside its transaction):
+    their open conversations end and leave the clerks' queue. The transcripts stay, as the
+    account's tickets do, until CHAT_RETENTION_DAYS after this (``retention_conversations``)."""
+    for conversation in Conversation.objects.select_for_update().filter(
+        tenant=user, status__in=Conversation.OPEN_STATUSES
+    ):
+        conversation.status = Conversation.Status.CLOSED
+        conversation.closed_at = timezone.now()
+        conversation.save(update_fields=["status", "closed_at"])
+        _system_message(conversation, _("Mieszkaniec zamknął konto w e-BOK. Rozmowa została zakończona."))
+        audit_log(action="chat.close", actor=user, obj=conversation, details={"reason": "account_closed"})
+        live.publish_status(conversation)
+
+
 def transcript_text(conversation: Conversation) -> str:
     """The conversation as plain text: one block per message, with its time and author."""
     lines = []
     for message in conversation.messages.select_related("author").order_by("id"):
         when = timezone.localtime(message.created_at)
-        author = live.message_payload(message)["author_name"]
+        author = live.author_name(message)
         lines.append(f"[{format_date(when.date())} {when:%H:%M}] {author}:\n{message.body}")
     return "\n\n".join(lines)
 

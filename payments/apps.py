@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = _("Płatności online")
+
+    def ready(self) -> None:
+        # The app's records in the user's personal-data download (accounts.services.personal_data).
+        from accounts.services.personal_data import personal_data_part_register
+        from payments.personal_data import PART
+
+        personal_data_part_register(self.label, PART)

@@ -712,15 +712,14 @@ CHAT_REDIS_URL = env.str(
 CHANNEL_LAYERS = (
     {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 reads with a 5 s timeout by default, exactly channels-redis's 5 s blocking
-            # wait for the next message: an idle socket's reader would time out and drop the socket.
-            "CONFIG": {
-                "hosts": [{"address": CHAT_REDIS_URL, "socket_timeout": 30}],
-                "capacity": 500,
-                "expiry": 30,
-                "prefix": "ebok-chat:",
-            },
+            # Redis pub/sub (issue 16, speed): a message to a conversation is one PUBLISH, pushed to
+            # the processes subscribed to it, instead of the list layer's four round trips per
+            # group send and a blocking poll per process. Pub/sub keeps nothing for a socket that
+            # is not there; nothing needs keeping: every message is stored first and a socket
+            # that reconnects reads what it missed from the database (docs/chat.md).
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # redis-py 8 reads with a 5 s timeout by default: an idle subscriber must not time out.
+            "CONFIG": {"hosts": [{"address": CHAT_REDIS_URL, "socket_timeout": 30}], "prefix": "ebok-chat:"},
         }
     }
     if CHAT_REDIS_URL

@@ -7,6 +7,12 @@ One collection, two renderings: JSON (machine-readable, art. 20) and a readable 
 Every query is scoped to the user: their account, their person in the back-office, what
 they submitted, and records addressed to them. Internal staff notes (a ticket's internal
 notes, an application's staff note) are not part of the download.
+
+The sections of the account and of the back-office data are built here; every app above
+accounts (meters, tickets, payments, chat, …) contributes its own through
+``personal_data_part_register`` in its ``AppConfig.ready``, so this module never imports an
+app's services and an app's records are described next to its models. A part may also say
+what happens to its records when the account is closed (``user_close`` calls it).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from axes.models import AccessFailureLog, AccessLog
+from django.apps import apps
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
@@ -32,11 +39,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Application, TermsAcceptance, UnitGrant, User
 from accounts.profil_zaufany.models import IdpSession
 from billing.models import Document, DocumentRead, Invoice, Person, Title
-from meters.models import Reading, ReadingSubmission
 from portal.models import AuditEntry, EmailMessage
 from portal.services.audit import audit_log
 from sync.models import ConsentChange
-from tickets.models import Ticket, TicketAttachment, TicketMessage, TicketStatusChange
 
 FORMAT_VERSION = 1
 
@@ -93,7 +98,7 @@ def _value(obj: models.Model, name: str) -> Any:
     return str(value) if isinstance(value, Promise) else value
 
 
-def _section(
+def personal_data_section(
     key: str,
     title: str | Promise,
     model: type[models.Model],
@@ -116,6 +121,29 @@ def _section(
         for obj in objects
     ]
     return Section(key=key, title=str(title), columns=columns, rows=rows)
+
+
+@dataclass(frozen=True)
+class PersonalDataPart:
+    """What one app holds about a user: ``collect`` returns its sections (every query scoped to
+    the user); ``account_closed``, if given, runs inside ``user_close``'s transaction."""
+
+    collect: Callable[[User], list[Section]]
+    account_closed: Callable[[User], None] | None = None
+
+
+_PARTS: dict[str, PersonalDataPart] = {}
+
+
+def personal_data_part_register(app_label: str, part: PersonalDataPart) -> None:
+    """An app adds its part (called from its ``AppConfig.ready``; once per app label)."""
+    _PARTS[app_label] = part
+
+
+def personal_data_parts() -> list[PersonalDataPart]:
+    """The registered parts in the order of ``INSTALLED_APPS`` (a stable order of sections)."""
+    order = [config.label for config in apps.get_app_configs()]
+    return [_PARTS[label] for label in sorted(_PARTS, key=order.index)]
 
 
 def _audit_who(user: User) -> Callable[[AuditEntry], str]:
@@ -148,7 +176,7 @@ def personal_data_collect(user: User) -> PersonalData:
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         opened = dict(DocumentRead.objects.filter(user=user).values_list("document_id", "read_at"))
         sections = [
-            _section(
+            personal_data_section(
                 "account",
                 _("Konto w e-BOK"),
                 User,
@@ -168,35 +196,35 @@ def personal_data_collect(user: User) -> PersonalData:
                     *User.CHOICE_FIELDS,
                 ],
             ),
-            _section(
+            personal_data_section(
                 "person",
                 _("Dane z systemu spółdzielni (osoba)"),
                 Person,
                 [person] if person else [],
                 ["external_id", "first_name", "last_name", "company_name", "pesel", "nip", "email", "phone"],
             ),
-            _section(
+            personal_data_section(
                 "titles",
                 _("Tytuły prawne do lokali"),
                 Title,
                 Title.objects.filter(person=person).select_related("unit__building") if person else [],
                 ["unit", "kind", "valid_from", "valid_to"],
             ),
-            _section(
+            personal_data_section(
                 "unit_access",
                 _("Dostęp do lokali w e-BOK"),
                 UnitGrant,
                 UnitGrant.objects.filter(user=user).select_related("unit__building"),
                 ["unit", "since", "until", "source", "created_at"],
             ),
-            _section(
+            personal_data_section(
                 "consent_changes",
                 _("Zmiany zgód przekazane do systemu spółdzielni"),
                 ConsentChange,
                 ConsentChange.objects.filter(user=user).order_by("changed_at"),
                 ["e_invoice", "e_correspondence", "changed_at", "confirmed_at"],
             ),
-            _section(
+            personal_data_section(
                 "applications",
                 _("Wnioski o dostęp"),
                 Application,
@@ -223,14 +251,14 @@ def personal_data_collect(user: User) -> PersonalData:
                 ],
                 {"units": (_("lokale"), lambda a: "; ".join(unit.label for unit in a.units.all()))},
             ),
-            _section(
+            personal_data_section(
                 "terms_acceptances",
                 _("Akceptacje regulaminu"),
                 TermsAcceptance,
                 TermsAcceptance.objects.filter(user=user).select_related("terms").order_by("accepted_at"),
                 ["terms", "accepted_at", "ip_address"],
             ),
-            _section(
+            personal_data_section(
                 "logins",
                 _("Logowania"),
                 AccessLog,
@@ -238,7 +266,7 @@ def personal_data_collect(user: User) -> PersonalData:
                 ["attempt_time", "logout_time", "ip_address", "user_agent"],
                 labels=_AXES_LABELS,
             ),
-            _section(
+            personal_data_section(
                 "failed_logins",
                 _("Nieudane próby logowania"),
                 AccessFailureLog,
@@ -246,14 +274,14 @@ def personal_data_collect(user: User) -> PersonalData:
                 ["attempt_time", "ip_address", "user_agent", "locked_out"],
                 labels=_AXES_LABELS,
             ),
-            _section(
+            personal_data_section(
                 "profil_zaufany_logins",
                 _("Logowania przez Profil Zaufany"),
                 IdpSession,
                 IdpSession.objects.filter(user=user).order_by("created_at"),
                 ["created_at", "ended_at"],
             ),
-            _section(
+            personal_data_section(
                 "audit",
                 _("Dziennik zdarzeń dotyczących konta"),
                 AuditEntry,
@@ -263,63 +291,7 @@ def personal_data_collect(user: User) -> PersonalData:
                 ["created_at", "action", "object_repr", "ip_address", "details"],
                 {"who": (_("kto"), _audit_who(user))},
             ),
-            _section(
-                "tickets",
-                _("Zgłoszenia"),
-                Ticket,
-                Ticket.objects.filter(reporter=user).select_related("unit__building").order_by("created_at"),
-                ["number", "kind", "status", "subject", "description", "unit", "location", "event_date", "created_at"],
-            ),
-            _section(
-                "ticket_messages",
-                _("Wiadomości w zgłoszeniach"),
-                TicketMessage,
-                TicketMessage.objects.filter(ticket__reporter=user, kind__in=TicketMessage.PUBLIC_KINDS)
-                .select_related("ticket")
-                .order_by("ticket__created_at", "created_at", "id"),
-                ["kind", "body", "created_at"],
-                {"ticket": (_("zgłoszenie"), lambda m: m.ticket.number)},
-            ),
-            _section(
-                "ticket_attachments",
-                _("Załączniki zgłoszeń"),
-                TicketAttachment,
-                TicketAttachment.objects.filter(ticket__reporter=user).select_related("ticket"),
-                ["original_name", "content_type", "size", "created_at"],
-                {"ticket": (_("zgłoszenie"), lambda a: a.ticket.number)},
-            ),
-            _section(
-                "ticket_status_changes",
-                _("Zmiany statusu zgłoszeń"),
-                TicketStatusChange,
-                TicketStatusChange.objects.filter(ticket__reporter=user).select_related("ticket"),
-                ["from_status", "to_status", "changed_at"],
-                {"ticket": (_("zgłoszenie"), lambda c: c.ticket.number)},
-            ),
-            _section(
-                "meter_readings",
-                _("Odczyty liczników podane w e-BOK"),
-                Reading,
-                Reading.objects.filter(submitted_by=user).select_related("meter").order_by("submitted_at", "id"),
-                [
-                    "reading_id",
-                    "meter",
-                    "read_on",
-                    "value",
-                    "status",
-                    "submitted_at",
-                    "confirmed_at",
-                    "rejected_reason",
-                ],
-            ),
-            _section(
-                "meter_reading_photos",
-                _("Zdjęcia liczników i potwierdzenia zużycia"),
-                ReadingSubmission,
-                ReadingSubmission.objects.filter(user=user).order_by("created_at", "id"),
-                ["reading_id", "created_at", "photo_name", "implausible_confirmed"],
-            ),
-            _section(
+            personal_data_section(
                 "documents",
                 _("Korespondencja (dokumenty)"),
                 Document,
@@ -329,7 +301,7 @@ def personal_data_collect(user: User) -> PersonalData:
                 ["title", "issued_on", "unit"],
                 {"opened_at": (_("otwarty przez Ciebie w e-BOK"), lambda d: opened.get(d.external_id))},
             ),
-            _section(
+            personal_data_section(
                 "invoices",
                 _("Faktury"),
                 Invoice,
@@ -338,7 +310,7 @@ def personal_data_collect(user: User) -> PersonalData:
                 else [],
                 ["number", "issued_on", "due_on", "gross", "unit"],
             ),
-            _section(
+            personal_data_section(
                 "newsletter",
                 _("Newsletter: otrzymane wydania"),
                 EmailMessage,
@@ -346,7 +318,7 @@ def personal_data_collect(user: User) -> PersonalData:
                 ["subject", "status", "sent_at"],
                 {"subscribed": (_("zgoda na newsletter teraz"), lambda _m: user.consent_newsletter)},
             ),
-            _section(
+            personal_data_section(
                 "emails",
                 _("Wiadomości e-mail wysłane przez e-BOK"),
                 EmailMessage,
@@ -356,6 +328,8 @@ def personal_data_collect(user: User) -> PersonalData:
                 ["created_at", "to", "subject", "status", "sent_at"],
             ),
         ]
+        for part in personal_data_parts():
+            sections += part.collect(user)
     return PersonalData(
         username=user.username,
         full_name=user.get_full_name(),

@@ -17,6 +17,7 @@ from accounts.access import grant_running_after_q
 from accounts.lockout import lockout_until
 from accounts.models import Application, UnitGrant, User
 from accounts.password_validation import password_generate
+from accounts.services.personal_data import personal_data_parts
 from portal.models import EmailMessage
 from portal.services.audit import audit_log
 from portal.services.mail import email_queue
@@ -213,6 +214,10 @@ def user_close(*, user: User, request: HttpRequest | None = None) -> None:
         user.closed_at = timezone.now()
         user.set_unusable_password()
         user.save()
+        # What other apps hold about the account (e.g. open chat conversations end).
+        for part in personal_data_parts():
+            if part.account_closed is not None:
+                part.account_closed(user)
 
 
 # --- accounts staff edit in admin ----------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from decimal import Decimal
 
 import pytest
 from axes.models import AccessFailureLog, AccessLog
@@ -17,6 +18,7 @@ from accounts.models import TermsAcceptance, TermsVersion
 from accounts.profil_zaufany.models import IdpSession
 from billing.services import document_mark_read
 from meters.models import ReadingSubmission
+from payments.models import Payment
 from portal.models import AuditEntry, EmailMessage
 from portal.services.audit import audit_log
 from sync.models import ConsentChange
@@ -61,6 +63,9 @@ def everything_about(user, marker: str) -> None:
     )
     document_mark_read(user=user, document=factories.DocumentFactory(person=person, unit=unit, title=f"Pismo-{marker}"))
     factories.InvoiceFactory(unit=unit, buyer=person, number=f"FV/{marker}")
+    Payment.objects.create(
+        unit=unit, user=user, amount=Decimal("120.50"), session_id=f"ebok-{marker}", statement=f"Wplata-{marker}"
+    )
     EmailMessage.objects.create(
         to=[user.email],
         subject=f"Temat-{marker}",
@@ -120,6 +125,7 @@ def test_json_holds_every_kind_of_record_about_the_user(client, two_tenants):
     assert data["meter_reading_photos"][0]["photo_name"] == "licznik-ALFA.jpg"
     assert data["documents"][0]["title"] == "Pismo-ALFA" and data["documents"][0]["opened_at"]  # read/unread
     assert data["invoices"][0]["number"] == "FV/ALFA" and data["invoices"][0]["gross"] == "274.57"
+    assert data["payments"][0]["statement"] == "Wplata-ALFA" and data["payments"][0]["amount"] == "120.50"
     assert [m["subject"] for m in data["newsletter"]] == ["Newsletter-ALFA"]
     assert {m["subject"] for m in data["emails"]} == {"Temat-ALFA", "Newsletter-ALFA"}
     assert "Tresc-listu-ALFA" not in response.content.decode()  # subjects and dates, not bodies

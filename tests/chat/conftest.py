@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
+from concurrent.futures import ThreadPoolExecutor
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -94,3 +96,10 @@ async def frames(communicator: WebsocketCommunicator, n: int, timeout: float = 3
 
 async def nothing_more(communicator: WebsocketCommunicator) -> bool:
     return await communicator.receive_nothing(timeout=0.3)
+
+
+def run(scenario) -> None:
+    """The scenario on an event loop of its own thread: Playwright's sync API (the suite's
+    browser, session-wide) keeps a loop running in the main thread."""
+    with ThreadPoolExecutor(1) as executor:
+        executor.submit(asyncio.run, scenario()).result()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from channels.db import database_sync_to_async
@@ -16,16 +15,9 @@ from django.test import Client
 from chat import services
 from chat.models import Message
 from tests import factories
-from tests.chat.conftest import frames, make_clerk, nothing_more, socket, verified_client
+from tests.chat.conftest import frames, make_clerk, nothing_more, run, socket, verified_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run(scenario) -> None:
-    """The scenario on an event loop of its own thread: Playwright's sync API (the suite's
-    browser, session-wide) keeps a loop running in the main thread."""
-    with ThreadPoolExecutor(1) as executor:
-        executor.submit(asyncio.run, scenario()).result()
 
 
 def logged_in(user) -> Client:
@@ -35,7 +27,7 @@ def logged_in(user) -> Client:
 
 
 def test_the_suite_delivers_through_redis():
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
 
 
 def test_the_tenant_and_the_clerk_see_each_others_messages_without_reloading(owner, conversation, clerk):
@@ -302,8 +294,9 @@ def test_a_blocked_account_gets_no_socket_even_with_its_old_session(owner, conve
 
 
 def test_a_socket_idle_longer_than_the_layers_wait_still_receives(owner, conversation, clerk):
-    """redis-py 8 gives up reading after 5 s by default, channels-redis waits 5 s for the next
-    message: without a longer read timeout (settings.CHANNEL_LAYERS) an idle socket was dropped."""
+    """redis-py 8 gives up reading after 5 s by default: without a longer read timeout
+    (settings.CHANNEL_LAYERS) an idle socket was dropped (seen with channels-redis's list layer;
+    kept for the pub/sub layer's idle subscriber connection)."""
     services.conversation_take(conversation=conversation, by=clerk)
 
     async def scenario():
