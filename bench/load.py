@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -84,8 +83,10 @@ def setup_tenants(count: int) -> list[dict[str, Any]]:
     operator = Operator.current()
     User.objects.filter(username__startswith="lokator-").delete()
     Invoice.objects.filter(external_id__startswith="BENCH-").delete()
-    meters = list(
-        Meter.objects.filter(
+    # (pk, external id, the unit's external id, initial value); the stubs type unit_id as an int.
+    meters = [
+        (pk, ext, str(unit), initial)
+        for pk, ext, unit, initial in Meter.objects.filter(
             medium="cold_water",
             withdrawn_at__isnull=True,
             removed_on__isnull=True,
@@ -94,18 +95,21 @@ def setup_tenants(count: int) -> list[dict[str, Any]]:
         )
         .order_by("unit_id")
         .values_list("pk", "external_id", "unit_id", "initial_value")
-    )
+    ]
     if len(meters) < count:
         sys.exit(f"only {len(meters)} flats with a meter that takes readings today, {count} tenants asked")
     step = len(meters) / count
     chosen = [meters[int(n * step)] for n in range(count)]
-    last = dict(
-        Reading.objects.filter(meter_id__in=[m[1] for m in chosen])
+    last = {
+        str(meter): top
+        for meter, top in Reading.objects.filter(meter_id__in=[m[1] for m in chosen])
         .values("meter_id")
         .annotate(top=Max("value"))
         .values_list("meter_id", "top")
+    }
+    unit_pks: dict[str, int] = dict(
+        Unit.objects.filter(external_id__in=[m[2] for m in chosen]).values_list("external_id", "pk")
     )
-    unit_pks = dict(Unit.objects.filter(external_id__in=[m[2] for m in chosen]).values_list("external_id", "pk"))
     one_hash = make_password(PASSWORD)  # Argon2 once; every account gets the same hash
     users = User.objects.bulk_create(
         User(username=f"lokator-{n:06d}", password=one_hash, email=f"lokator{n}@example.test") for n in range(count)
@@ -207,6 +211,7 @@ class Phase:
     cpu_db: float
     stats: dict[str, dict[str, float]]
     failures: list[str]
+    server: dict[str, dict[str, float]]  # per page: the server's CPU and query time (bench/load_timing.py)
 
     @property
     def requests(self) -> int:
@@ -267,6 +272,7 @@ def run_locust(
         "BENCH_TENANTS": str(data),
         "BENCH_JOURNEY": name,
         "BENCH_PASSWORD": PASSWORD,
+        "BENCH_SERVER_TIMES": str(folder / f"server-{name}.json"),
     }
     cmd = [
         sys.executable, "-m", "locust", "-f", str(BASE / "bench" / "locustfile.py"), "--headless",
@@ -285,9 +291,25 @@ def run_locust(
     stats, failures = _read_stats(prefix)
     served = stats.get("logout", {}).get("count", 0)
     if served < len(tenants):  # a visit cut short: say why (locust's own log)
-        log = (folder / f"locust-{name}.log").read_text("utf-8", errors="replace")
-        failures.append(f"{len(tenants) - served:.0f} of {len(tenants)} visits not finished; locust: {log[-3000:]}")
-    return Phase(name, wall, cpu_web, cpu_db, stats, failures)
+        text = (folder / f"locust-{name}.log").read_text("utf-8", errors="replace")
+        failures.append(f"{len(tenants) - served:.0f} of {len(tenants)} visits not finished; locust: {text[-3000:]}")
+    server: dict[str, dict[str, float]] = {}
+    times_path = folder / f"server-{name}.json"
+    for page, samples in (json.loads(times_path.read_text("utf-8")) if times_path.exists() else {}).items():
+        cpu_ms, db_ms, queries = (sorted(column) for column in zip(*samples, strict=True))
+        server[page] = {
+            "cpu_p50": _quantile(cpu_ms, 0.50),
+            "cpu_p95": _quantile(cpu_ms, 0.95),
+            "db_p50": _quantile(db_ms, 0.50),
+            "db_p95": _quantile(db_ms, 0.95),
+            "queries": _quantile(queries, 0.50),
+        }
+    return Phase(name, wall, cpu_web, cpu_db, stats, failures, server)
+
+
+def _quantile(values: list[float], share: float) -> float:
+    """Of sorted ``values``, the one below which ``share`` of them fall (nearest rank)."""
+    return values[min(len(values) - 1, max(0, int(share * len(values) + 0.5) - 1))] if values else 0.0
 
 
 def free_port() -> int:
@@ -335,9 +357,21 @@ def month_end_load(
     accounts: list[dict[str, Any]] = json.loads(out)
     setup_seconds = time.perf_counter() - started
     port = free_port()
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    # ``python -m gunicorn``: this virtualenv's interpreter (a copied virtualenv's scripts may
+    # name another one in their first line).
     server = subprocess.Popen(
-        [gunicorn, "portal.wsgi", "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "portal.wsgi",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
         cwd=BASE,
         env=env,
     )

@@ -6,6 +6,9 @@ storage chosen by the environment so that one run can show before and after.
 - ``SESSION_SAVE_EVERY_REQUEST``: ``1``/``0``; absent = the portal's setting.
 - ``BENCH_CACHE_URL``: a Redis URL for the default cache (the cache session backends need a
   cache shared by all workers); absent = the portal's caches.
+
+It also puts ``bench/load_timing.py``'s middleware first: each response says the CPU and query
+time the server spent on it (the load tool reads them; the portal itself has no such headers).
 """
 
 import os
@@ -20,3 +23,6 @@ if os.environ.get("BENCH_CACHE_URL"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["BENCH_CACHE_URL"]}
     }
+
+# The server's own cost of each request, in headers the load tool reads (bench/load_timing.py).
+MIDDLEWARE = ["bench.load_timing.ServerTiming", *MIDDLEWARE]  # noqa: F405

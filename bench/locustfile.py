@@ -5,7 +5,8 @@ written by ``bench/load.py``) and goes through the month-end visit once: log in,
 unit page, ledger filtered to a year, invoice list, a stored invoice PDF, the reading form and
 a reading, log out. ``BENCH_JOURNEY=login`` only logs in and out (the logins-per-core figure).
 A locust user takes the next tenant not yet served; when every tenant has been served the
-run ends. A page counts as an error unless its status is the expected one.
+run ends. A page counts as an error unless its status is the expected one. The server's own cost of
+each request (``bench/load_timing.py``'s headers) is written to ``BENCH_SERVER_TIMES`` at the end.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from locust import FastHttpUser, constant, task
+from locust import FastHttpUser, constant, events, task
 from locust.exception import StopUser
 
 TENANTS: list[dict[str, Any]] = json.loads(open(os.environ["BENCH_TENANTS"], encoding="utf-8").read())  # noqa: SIM115
@@ -26,6 +27,21 @@ YEAR = os.environ.get("BENCH_LEDGER_YEAR", "2025")
 TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 READING_TOKEN = re.compile(rb'name="token" value="([^"]+)"')
 state = {"next": 0, "done": 0}
+server_times: dict[str, list[tuple[float, float, float]]] = {}  # page: (CPU ms, query ms, queries) each
+
+
+def _note_server_time(name: str, headers: Any) -> None:
+    cpu = headers.get("X-Bench-Cpu-Ms") if headers else None
+    if cpu is not None:
+        sample = (float(cpu), float(headers.get("X-Bench-Db-Ms") or 0), float(headers.get("X-Bench-Queries") or 0))
+        server_times.setdefault(name, []).append(sample)
+
+
+@events.quitting.add_listener
+def _write_server_times(**_kw: Any) -> None:
+    if os.environ.get("BENCH_SERVER_TIMES"):
+        with open(os.environ["BENCH_SERVER_TIMES"], "w", encoding="utf-8") as fh:
+            json.dump(server_times, fh)
 
 
 def _token(pattern: re.Pattern[bytes], body: bytes | None) -> str:
@@ -40,6 +56,7 @@ class Tenant(FastHttpUser):
 
     def _get(self, path: str, name: str, *, pdf: bool = False) -> bytes:
         with self.client.get(path, name=name, catch_response=True) as response:
+            _note_server_time(name, response.headers)
             if response.status_code != 200:
                 response.failure(f"status {response.status_code}")
             elif pdf and not (response.content or b"").startswith(b"%PDF-"):
@@ -52,6 +69,7 @@ class Tenant(FastHttpUser):
         with self.client.post(
             path, data=data, name=name, headers=headers, allow_redirects=False, catch_response=True
         ) as response:
+            _note_server_time(name, response.headers)
             if response.status_code != 302:
                 response.failure(f"status {response.status_code}")
 
@@ -92,5 +110,5 @@ class Tenant(FastHttpUser):
         cookie = next((c.value for c in self.client.cookiejar if c.name == "csrftoken"), "")
         self._post("/wyloguj/", "logout", {"csrfmiddlewaretoken": cookie or ""})
         state["done"] += 1
-        if state["done"] >= len(TENANTS):
-            self.environment.runner.quit()  # type: ignore[union-attr]  # every tenant has been served
+        if state["done"] >= len(TENANTS) and self.environment.runner is not None:
+            self.environment.runner.quit()  # every tenant has been served

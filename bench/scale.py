@@ -256,9 +256,12 @@ def print_summary(results: list[dict[str, Any]]) -> None:
             for name in PAGES:
                 if name in first and name in last and first[name]["p95"]:
                     ratio = last[name]["p95"] / first[name]["p95"]
+                    a = loads[0]["load"]["visit"].server.get(name, {}).get("cpu_p95", 0.0)
+                    b = loads[-1]["load"]["visit"].server.get(name, {}).get("cpu_p95", 0.0)
+                    cpu = f"; the server's CPU p95 {a:.1f} → {b:.1f} ms = {b / a:.2f}×" if a and b else ""
                     print(
                         f"  {name:<22}{first[name]['p95']:>7.0f} → {last[name]['p95']:>7.0f} ms  {ratio:5.2f}×  "
-                        f"{verdict(ratio <= 1.2)}"
+                        f"{verdict(ratio <= 1.2)}{cpu}"
                     )
 
 
@@ -267,8 +270,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="2000,10000,50000", help="units, comma-separated, smallest first")
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--parts", default="backup,load", help="besides the import: backup, load (comma-separated)")
-    parser.add_argument("--tenants", type=int, default=300, help="simulated tenants, each on its own unit")
-    parser.add_argument("--users", type=int, default=20, help="concurrent locust users")
+    parser.add_argument("--tenants", type=int, default=200, help="simulated tenants, each on its own unit")
+    parser.add_argument("--users", type=int, default=10, help="concurrent locust users")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--generate", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
