@@ -22,7 +22,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -175,32 +175,36 @@ def setup_tenants(count: int) -> list[dict[str, Any]]:
 
 @dataclass
 class CpuMeter:
-    """CPU seconds (user + system) of the processes under the given parents, for the periods
-    between ``start`` and ``stop``: gunicorn's workers, PostgreSQL's backends."""
+    """CPU seconds (user + system) of the given parents and everything under them, between
+    ``start`` and ``stop``: gunicorn's workers, PostgreSQL's backends. A child that ended in
+    between still counts: its parent reaped it, and its time moved to the parent's
+    ``children_user``/``children_system`` (PostgreSQL's backends end with their connection)."""
 
     parents: list[int]
-    before: dict[int, float] = field(default_factory=dict)
+    before: float = 0.0
 
-    def _now(self) -> dict[int, float]:
-        seen: dict[int, float] = {}
+    def _now(self) -> float:
+        total = 0.0
         for pid in self.parents:
             try:
-                for proc in [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]:
+                parent = psutil.Process(pid)
+                times = parent.cpu_times()
+                total += times.user + times.system + times.children_user + times.children_system
+                for proc in parent.children(recursive=True):
                     try:
                         times = proc.cpu_times()
-                        seen[proc.pid] = times.user + times.system
+                        total += times.user + times.system
                     except psutil.Error:
                         continue
             except psutil.Error:
                 continue
-        return seen
+        return total
 
     def start(self) -> None:
         self.before = self._now()
 
     def stop(self) -> float:
-        after = self._now()
-        return sum(seconds - self.before.get(pid, 0.0) for pid, seconds in after.items())
+        return self._now() - self.before
 
 
 @dataclass

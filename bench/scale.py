@@ -27,6 +27,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -47,6 +48,7 @@ from import_bundle import (  # noqa: E402 - after the path above
     plain_copy_seconds,
     run_timing,
 )
+from load import CpuMeter  # noqa: E402 - after the path above
 
 AS_OF = dt.date(2026, 11, 20)
 
@@ -127,9 +129,23 @@ def measure_size(
     print(f"[{units:,}] fresh database, migrate, plain COPY, import …", flush=True)
     recreate(admin_dsn, "ebok_bench")
     subprocess.run([py, "manage.py", "migrate", "--no-input", "-v0"], cwd=BASE, env=env, check=True)
+    # CPU seconds beside the wall times: on a shared machine the wall time of the same work
+    # changes with the neighbours' load, its CPU much less (the curve's shape shows in both).
+    db_cpu = CpuMeter([int((server.dir / "pg" / "postmaster.pid").read_text().split()[0])] if server else [])
+    db_cpu.start()
+    own = time.process_time()
     result["copy"] = plain_copy_seconds(dsn, full)
+    result["copy_cpu"] = db_cpu.stop() + time.process_time() - own
     manifest = json.loads((full / "manifest.json").read_text("utf-8"))
+    temp_query = "SELECT temp_bytes FROM pg_stat_database WHERE datname = current_database()"
+    temp_before = sql_value(dsn, temp_query)
+    db_cpu.start()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall, rss, _out = child([py, "manage.py", "import_bundle", str(full)], env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result["import_cpu_python"] = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    result["import_cpu_db"] = db_cpu.stop()
+    result["import_temp_bytes"] = sql_value(dsn, temp_query) - temp_before
     timings = run_timing(dsn, manifest["export_id"])
     result.update(import_seconds=timings["total"], import_wall=wall, import_rss=rss, import_phases=timings)
     print(f"[{units:,}] delta, delta floor …", flush=True)
@@ -190,6 +206,13 @@ def print_size(r: dict[str, Any]) -> None:
         f"ratio {r['import_seconds'] / r['copy']:.2f} (target ≤ 3.0); "
         f"{r['import_seconds'] / r['rows'] * 1e6:.2f} µs a row"
     )
+    import_cpu = r["import_cpu_python"] + r["import_cpu_db"]
+    print(
+        f"  CPU: import {import_cpu:.1f} s (Python {r['import_cpu_python']:.1f}, PostgreSQL {r['import_cpu_db']:.1f}), "
+        f"plain COPY {r['copy_cpu']:.1f} s, ratio {import_cpu / r['copy_cpu']:.2f}; "
+        f"{import_cpu / r['rows'] * 1e6:.2f} µs CPU a row; temporary files written by the import "
+        f"{r['import_temp_bytes'] / mb:,.0f} MB"
+    )
     print(
         f"  delta {r['delta_seconds']:.2f} s ({r['delta_rows']:,} rows), its ledger floor {r['delta_floor']:.2f} s, "
         f"ratio {r['delta_seconds'] / r['delta_floor']:.2f} (target ≤ 1.5 at ≥ 10,000 units)"
@@ -234,9 +257,14 @@ def print_summary(results: list[dict[str, Any]]) -> None:
     ratios = [r["import_seconds"] / r["copy"] for r in results]
     print(f"import/COPY ≤ 3.0 at every size: max {max(ratios):.2f} — {verdict(max(ratios) <= 3.0)}")
     per_row = (large["import_seconds"] / large["rows"]) / (small["import_seconds"] / small["rows"])
+
+    def cpu(r: dict[str, Any]) -> float:
+        return float(r["import_cpu_python"] + r["import_cpu_db"])
+
+    cpu_per_row = (cpu(large) / large["rows"]) / (cpu(small) / small["rows"])
     print(
         f"time per row, {large['units']:,} against {small['units']:,} units: {per_row:.2f}× (target ≤ 1.3) — "
-        f"{verdict(per_row <= 1.3)}"
+        f"{verdict(per_row <= 1.3)}; in CPU seconds {cpu_per_row:.2f}×"
     )
     big = [r for r in results if r["units"] >= 10_000]
     if big:
@@ -258,10 +286,10 @@ def print_summary(results: list[dict[str, Any]]) -> None:
                     ratio = last[name]["p95"] / first[name]["p95"]
                     a = loads[0]["load"]["visit"].server.get(name, {}).get("cpu_p95", 0.0)
                     b = loads[-1]["load"]["visit"].server.get(name, {}).get("cpu_p95", 0.0)
-                    cpu = f"; the server's CPU p95 {a:.1f} → {b:.1f} ms = {b / a:.2f}×" if a and b else ""
+                    server = f"; the server's CPU p95 {a:.1f} → {b:.1f} ms = {b / a:.2f}×" if a and b else ""
                     print(
                         f"  {name:<22}{first[name]['p95']:>7.0f} → {last[name]['p95']:>7.0f} ms  {ratio:5.2f}×  "
-                        f"{verdict(ratio <= 1.2)}{cpu}"
+                        f"{verdict(ratio <= 1.2)}{server}"
                     )
 
 
