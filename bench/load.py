@@ -443,12 +443,22 @@ def print_load(result: dict[str, Any], units: int) -> None:
         f"server CPU {server_cpu:.1f} s (web {visit.cpu_web:.1f}, database {visit.cpu_db:.1f}) → "
         f"{visit.requests / max(server_cpu, 1e-9):.1f} req/s per core; errors {visit.errors} (target 0)"
     )
-    print(f"  {'page':<22}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    print(
+        f"  {'page':<22}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
+        f"   server: {'CPU p50':>8}{'CPU p95':>8}{'DB p50':>8}{'DB p95':>8}{'queries':>8}"
+    )
     for name in PAGES:
         s = visit.stats.get(name)
+        t = visit.server.get(name)
         if s:
+            server = (
+                f"{t['cpu_p50']:>8.1f}{t['cpu_p95']:>8.1f}{t['db_p50']:>8.1f}{t['db_p95']:>8.1f}{t['queries']:>8.0f}"
+                if t
+                else ""
+            )
             print(
                 f"  {name:<22}{s['count']:>9.0f}{s['failures']:>8.0f}{s['p50']:>9.0f}{s['p95']:>9.0f}{s['max']:>9.0f}"
+                f"           {server}"
             )
     for failure in visit.failures[:10] + login.failures[:10]:
         print(f"  error: {failure}")

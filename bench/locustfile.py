@@ -17,6 +17,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+import gevent
 from locust import FastHttpUser, constant, events, task
 from locust.exception import StopUser
 
@@ -111,4 +112,6 @@ class Tenant(FastHttpUser):
         self._post("/wyloguj/", "logout", {"csrfmiddlewaretoken": cookie or ""})
         state["done"] += 1
         if state["done"] >= len(TENANTS) and self.environment.runner is not None:
-            self.environment.runner.quit()  # every tenant has been served
+            # Every tenant has been served. From a greenlet of its own: quit() stops the users,
+            # this one too, and would be cut short inside it.
+            gevent.spawn(self.environment.runner.quit)
