@@ -35,7 +35,7 @@ bench-chat:
 	.venv/bin/python bench/chat.py
 
 # Growth with the size of the data (issue 18): import, delta, memory, database size, pg_dump/pg_restore
-# and the month-end load, at each size of SIZES (units × 10 years; 50000 takes hours here, see docs/scale.md).
+# and the month-end load, at each size of SIZES (units × 10 years; 50000 alone ≈ 45 min on a quiet machine, see docs/scale.md).
 SIZES ?= 2000,10000,50000
 bench-scale:
 	scripts/venv.sh dev
