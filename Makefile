@@ -1,4 +1,4 @@
-.PHONY: run test lint format bench-import bench-pages bench-chart bench-chat
+.PHONY: run test lint format bench-import bench-pages bench-chart bench-chat bench-scale bench-load
 
 # Command 1: the portal with demo data at http://127.0.0.1:8000 (SQLite, in-process tasks, console mail).
 run:
@@ -33,3 +33,16 @@ bench-pages:
 bench-chat:
 	scripts/venv.sh dev
 	.venv/bin/python bench/chat.py
+
+# Growth with the size of the data (issue 18): import, delta, memory, database size, pg_dump/pg_restore
+# and the month-end load, at each size of SIZES (units × 10 years; 50000 alone ≈ 45 min on a quiet machine, see docs/scale.md).
+SIZES ?= 2000,10000,50000
+bench-scale:
+	scripts/venv.sh dev
+	.venv/bin/python bench/scale.py --sizes $(SIZES)
+
+# Month-end load on the tenant pages (issue 18): locust headless against gunicorn (DEBUG=0) on the
+# database of each size of SIZES (imported first). SESSION_ENGINE=… overrides the session backend.
+bench-load:
+	scripts/venv.sh dev
+	.venv/bin/python bench/scale.py --sizes $(SIZES) --parts load
