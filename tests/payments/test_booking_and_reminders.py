@@ -72,7 +72,7 @@ def test_staff_are_emailed_once_about_payments_not_booked_after_the_working_days
     assert services.payments_remind_unbooked(today=dt.date(2026, 12, 22)) == 0
     assert services.payments_remind_unbooked(today=dt.date(2026, 12, 23)) == 1
     message = EmailMessage.objects.get(to=["ksiegowosc@example.test"])
-    assert payment.session_id in message.body_text
+    assert payment.payment_id in message.body_text and payment.payment_id in message.body_html
     assert services.payments_remind_unbooked(today=dt.date(2026, 12, 28)) == 0  # once
 
 
