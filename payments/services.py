@@ -392,6 +392,14 @@ _BOOKINGS_GONE = (
 )
 
 
+def _already_booked(entry: str, ref: str, other: str) -> str:
+    return _("Zapis kartoteki %(entry)s: płatność %(ref)s jest już zaksięgowana zapisem %(other)s.") % {
+        "entry": entry,
+        "ref": ref,
+        "other": other,
+    }
+
+
 def payments_reconcile_ledger() -> LedgerReconciliation:
     """After an import: a payment is booked exactly while a ledger row's ``payment_ref`` names it.
 
@@ -427,13 +435,16 @@ def payments_reconcile_ledger() -> LedgerReconciliation:
                 % {"entry": entry, "ref": ref, "state": Payment.State(state).label}
             )
         elif is_booked or pk in booked_now:
-            result.warnings.append(
-                _("Zapis kartoteki %(entry)s: płatność %(ref)s jest już zaksięgowana zapisem %(other)s.")
-                % {"entry": entry, "ref": ref, "other": booked_by if is_booked else booked_now[pk]}
-            )
+            result.warnings.append(_already_booked(entry, ref, booked_by if is_booked else booked_now[pk]))
         else:
-            payment_book(payment_id=pk, ledger_entry=entry)
-            booked_now[pk] = entry
+            try:
+                booked = payment_book(payment_id=pk, ledger_entry=entry)
+            except ValueError:
+                # Race: the gateway's notification booked it meanwhile by another row.
+                booked = Payment.objects.get(pk=pk)
+                result.warnings.append(_already_booked(entry, ref, booked.ledger_entry))
+                continue
+            booked_now[pk] = booked.ledger_entry
             result.booked.append(ref)
     return result
 

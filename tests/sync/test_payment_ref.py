@@ -271,3 +271,23 @@ def test_without_the_booking_the_same_payment_is_reminded_to_staff(portal, setti
     payment.save(update_fields=["paid_at"])
     assert services.payments_remind_unbooked(today=dt.date(2026, 12, 1)) == 1
     assert EmailMessage.objects.filter(to=["ksiegowosc@example.test"]).count() == 1
+
+
+def test_a_payment_booked_by_its_notification_while_the_import_runs_is_a_warning_not_a_failure(
+    tmp_path, portal, monkeypatch
+):
+    """Race: between the import's query and its booking, the gateway's notification books the
+    payment under another row; the import goes on and says so."""
+    payment = portal["payment"]
+    book = services.payment_book
+
+    def notification_first(*, payment_id, ledger_entry, booked_at=None):
+        monkeypatch.setattr(services, "payment_book", book)
+        Payment.objects.filter(pk=payment_id).update(booked_at=timezone.now(), ledger_entry="E-OTHER")
+        return book(payment_id=payment_id, ledger_entry=ledger_entry, booked_at=booked_at)
+
+    monkeypatch.setattr(services, "payment_book", notification_first)
+    run = bundle_import(path=_bundle(tmp_path, "race", {}, extra=[[*ONLINE, payment.payment_id]]).path)
+    assert run.status == ImportRun.Status.IMPORTED, run.message
+    assert f"płatność {payment.payment_id} jest już zaksięgowana zapisem E-OTHER" in run.message
+    assert run.counts["payments_booked"] == 0
