@@ -140,7 +140,7 @@ def floor_seconds(dsn: str) -> float:
     what writing the ledger costs the server, with no reading, checking or merging at all."""
     import psycopg
 
-    columns = "external_id, unit_id, booked_on, due_on, kind, component, description, amount"
+    columns = "external_id, unit_id, booked_on, due_on, kind, component, description, amount, payment_ref"
     with psycopg.connect(dsn) as conn, tempfile.TemporaryFile() as dump:
         cur = conn.cursor()
         with cur.copy(f"COPY (SELECT {columns} FROM billing_ledgerentry ORDER BY id) TO STDOUT") as copy:
@@ -160,7 +160,7 @@ def floor_seconds(dsn: str) -> float:
     return seconds
 
 
-LEDGER_COLUMNS = "unit_id, booked_on, due_on, kind, component, description, amount"
+LEDGER_COLUMNS = "unit_id, booked_on, due_on, kind, component, description, amount, payment_ref"
 
 
 def delta_floor_seconds(dsn: str, delta: Path) -> float:
@@ -181,11 +181,12 @@ def delta_floor_seconds(dsn: str, delta: Path) -> float:
         cur.execute("SET LOCAL synchronous_commit = off")
         cur.execute(
             'CREATE TEMP TABLE f_ledger (entry_id text COLLATE "C", unit_id text COLLATE "C", booked_on date, '
-            "due_on date, kind text, component text, description text, amount numeric(12,2)) ON COMMIT DROP"
+            "due_on date, kind text, component text, description text, amount numeric(12,2), payment_ref text) "
+            "ON COMMIT DROP"
         )
         cur.execute('CREATE TEMP TABLE f_deletions (entity text, id text COLLATE "C") ON COMMIT DROP')
         for table, data, extra in (
-            ("f_ledger", ledger, ", FORCE_NOT_NULL (description)"),
+            ("f_ledger", ledger, ", FORCE_NOT_NULL (description, payment_ref)"),
             ("f_deletions", deletions, ""),
         ):
             with cur.copy(f"COPY {table} FROM STDIN WITH (FORMAT csv, DELIMITER ';', HEADER true{extra})") as copy:

@@ -178,12 +178,20 @@ class LedgerEntry(models.Model):
     component = models.CharField(_("składnik"), max_length=100)
     description = models.TextField(_("opis"), blank=True)
     amount = models.DecimalField(_("kwota"), max_digits=12, decimal_places=2)
+    # A payment made online through the portal: the portal's payment id (``PAY-…``) the
+    # back-office booked it under (ledger.csv ``payment_ref``); the import books that payment.
+    payment_ref = models.CharField(_("płatność online (id)"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("zapis w kartotece")
         verbose_name_plural = _("kartoteka (zapisy)")
         ordering = ["unit", "booked_on", "external_id"]
-        indexes = [models.Index(fields=["unit", "booked_on"], name="ledger_unit_booked")]
+        indexes = [
+            models.Index(fields=["unit", "booked_on"], name="ledger_unit_booked"),
+            # Partial: only the few rows that name an online payment (the import's booking and a
+            # late gateway notification look them up); a ledger without them indexes nothing.
+            models.Index(fields=["payment_ref"], name="ledger_payment_ref", condition=~Q(payment_ref="")),
+        ]
         constraints = [models.UniqueConstraint(fields=["external_id"], name="ledger_external_id_unique")]
 
     def __str__(self) -> str:

@@ -172,6 +172,7 @@ class LedgerRow(NamedTuple):
     description: str
     amount: Decimal
     balance: Decimal  # the unit's balance after this entry (all kinds, whatever the filter)
+    payment_ref: str = ""  # the portal's online payment this entry books (*zapłacono online*)
 
     @property
     def kind_label(self) -> str:
@@ -258,7 +259,7 @@ def unit_with_totals(user: User, unit_id: int, flt: LedgerFilter) -> tuple[Unit,
     return unit, totals, sql.as_datetime(as_of)
 
 
-_ROW_COLUMNS = ("id", "external_id", "booked_on", "due_on", "kind", "component", "description", "amount")
+_ROW_COLUMNS = ("id", "external_id", "booked_on", "due_on", "kind", "component", "description", "amount", "payment_ref")
 # The unit's whole ledger, newest first, each entry with the sum of the entries booked after
 # it: a window over ALL its entries, so that the filters and pages applied outside it never
 # change the balances. The balance after an entry is the unit's balance less that sum
@@ -292,7 +293,7 @@ def ledger_rows(
     total_params = [unit.external_id] if balance is None else []
     rows = sql.fetch_all(query, [*total_params, unit.external_id, *params, limit, offset])
     if balance is None:
-        balance = sql.as_money(rows[0][9]) if rows else ZERO
+        balance = sql.as_money(rows[0][10]) if rows else ZERO
     return [_row(r, balance) for r in rows]
 
 
@@ -307,7 +308,8 @@ def _row(r: Sequence[Any], balance: Decimal) -> LedgerRow:
         r[5],
         r[6],
         sql.as_money(r[7]),
-        balance - sql.as_money(r[8]),
+        balance - sql.as_money(r[9]),
+        r[8],
     )
 
 

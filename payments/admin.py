@@ -20,6 +20,7 @@ else:
 class PaymentAdmin(ReadOnlyAdminMixin, _ModelAdmin):
     list_display = (
         "created_at",
+        "payment_id",
         "unit",
         "invoice_number",
         "amount",
@@ -35,7 +36,7 @@ class PaymentAdmin(ReadOnlyAdminMixin, _ModelAdmin):
         ("created_at", admin.DateFieldListFilter),
         ("paid_at", admin.DateFieldListFilter),
     )
-    search_fields = ("session_id", "order_id", "unit__external_id", "invoice_number", "user__username")
+    search_fields = ("payment_id", "session_id", "order_id", "unit__external_id", "invoice_number", "user__username")
     list_select_related = ("unit", "unit__building")
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Payment._meta.fields]

@@ -3,14 +3,22 @@ the gateway, and the local simulator's own transactions."""
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Invoice, Unit
+
+# The portal's payment ids (EXCHANGE_FORMAT.md: payments.csv ``payment_id``, ledger.csv
+# ``payment_ref``) start with this; sync.kinds' ``payref`` kind accepts only such ids.
+PAYMENT_ID_PREFIX = "PAY-"
+# The gateway a payment went through, as payments.csv names it (PAYMENTS_GATEWAY → column ``gateway``).
+GATEWAY_NAMES = {"p24-production": "przelewy24", "p24-sandbox": "przelewy24-sandbox", "simulator": "symulator"}
 
 
 def to_grosze(amount: Decimal) -> int:
@@ -19,6 +27,13 @@ def to_grosze(amount: Decimal) -> int:
     if grosze != grosze.to_integral_value():
         raise ValueError(f"{amount} has more than two decimal places")
     return int(grosze)
+
+
+def issue_payment_id() -> str:
+    """A fresh payment id: ``PAY-`` + date + 48 random bits (the unique constraint guards the
+    rest). Random rather than the row's key: a database restored from a backup reissues keys,
+    and the back-office must never book one tenant's payment for another."""
+    return f"{PAYMENT_ID_PREFIX}{timezone.localdate():%Y%m%d}-{secrets.token_hex(6).upper()}"
 
 
 class Payment(models.Model):
@@ -61,6 +76,11 @@ class Payment(models.Model):
     currency = models.CharField(_("waluta"), max_length=3, default="PLN")
     state = models.CharField(_("stan"), max_length=16, choices=State.choices, default=State.CREATED)
     gateway = models.CharField(_("bramka"), max_length=32)
+    # One id on all three sides: the gateway's sessionId of a new payment is this id too, and
+    # the back-office books it under it (payments.csv, ledger.csv ``payment_ref``).
+    payment_id = models.CharField(
+        _("identyfikator płatności"), max_length=64, unique=True, default=issue_payment_id, editable=False
+    )
     session_id = models.CharField(_("identyfikator sesji"), max_length=64, unique=True)
     token = models.CharField(_("token bramki"), max_length=100, blank=True)
     order_id = models.BigIntegerField(_("numer transakcji w bramce"), null=True, blank=True)

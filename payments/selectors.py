@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.http import Http404
 
 from billing.models import Invoice, LedgerEntry, Unit
-from payments.models import Payment
+from payments.models import GATEWAY_NAMES, Payment
 from portal import sql
 
 ZERO = Decimal("0.00")
@@ -98,3 +99,42 @@ def payment_of_unit(unit: Unit, payment_id: int) -> Payment:
     if payment is None:
         raise Http404
     return payment
+
+
+@dataclass(frozen=True)
+class UnbookedPayment:
+    """A paid payment the back-office has not booked yet, as payments.csv reports it."""
+
+    payment_id: str
+    unit_id: str  # the back-office's unit id
+    invoice_id: str  # the back-office's invoice id; "" for a payment towards the balance
+    amount: Decimal  # credited to the unit (a fee passed on to the payer is the gateway's, not in it)
+    paid_at: dt.datetime | None  # never None: only paid payments (the column is nullable)
+    gateway: str
+    gateway_ref: str
+
+
+def payments_awaiting_booking() -> list[UnbookedPayment]:
+    """Every paid payment no import has booked yet, oldest first: each outbound bundle reports
+    all of them again, so a lost outbound bundle loses nothing. ONE query."""
+    invoice_id = Invoice.objects.filter(pk=OuterRef("invoice_id")).values("external_id")[:1]
+    rows = (
+        Payment.objects.filter(Payment.pending_booking_q(), paid_at__isnull=False)
+        .annotate(invoice_external_id=Subquery(invoice_id))
+        .order_by("paid_at", "payment_id")
+        .values_list(
+            "payment_id", "unit__external_id", "invoice_external_id", "amount", "paid_at", "gateway", "order_id"
+        )
+    )
+    return [
+        UnbookedPayment(
+            payment_id=payment_id,
+            unit_id=unit_id,
+            invoice_id=invoice or "",
+            amount=amount,
+            paid_at=paid_at,
+            gateway=GATEWAY_NAMES.get(gateway, gateway),
+            gateway_ref="" if order_id is None else str(order_id),
+        )
+        for payment_id, unit_id, invoice, amount, paid_at, gateway, order_id in rows
+    ]

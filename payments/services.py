@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from billing.models import Invoice, Unit
+from billing.models import Invoice, LedgerEntry, Unit
 from payments import selectors
 from payments.gateways import (
     Gateway,
@@ -29,7 +29,7 @@ from payments.gateways import (
     NotificationRefused,
     Registration,
 )
-from payments.models import Payment, to_grosze
+from payments.models import Payment, issue_payment_id, to_grosze
 from portal.links import absolute_reverse
 from portal.services.audit import audit_log
 from portal.services.mail import email_queue
@@ -121,6 +121,7 @@ def payment_start(
                 raise PaymentRefused(_("Na tym lokalu nie ma nic do zapłaty."))
             wanted = payment_check_amount(amount if amount is not None else payable, payable)
         try:
+            payment_id = issue_payment_id()
             with transaction.atomic():
                 payment = Payment.objects.create(
                     unit=unit,
@@ -131,7 +132,8 @@ def payment_start(
                     fee=payment_fee(wanted),
                     currency="PLN",
                     gateway=settings.PAYMENTS_GATEWAY,
-                    session_id=f"ebok-{secrets.token_hex(12)}",
+                    payment_id=payment_id,
+                    session_id=payment_id,  # the gateway knows the payment by the same id
                 )
         except IntegrityError:
             # The constraint's twin of the lock above (a database without row locks).
@@ -247,6 +249,17 @@ def payment_receive_paid(*, gateway: Gateway, body: bytes, request: HttpRequest 
             request=request,
             details={"previous": previous, "order_id": notice.order_id, "amount": str(locked.total)},
         )
+        # The back-office may book the money before the gateway's notification reaches the
+        # portal (a late notification): the row that names the payment books it now.
+        entry = (
+            LedgerEntry.objects.exclude(payment_ref="")
+            .filter(payment_ref=locked.payment_id)
+            .order_by("booked_on", "external_id")
+            .values_list("external_id", flat=True)
+            .first()
+        )
+        if entry is not None:
+            locked = payment_book(payment_id=locked.pk, ledger_entry=entry)
         if locked.user is not None and locked.user.email:
             email_queue(
                 to=[locked.user.email],
@@ -326,6 +339,116 @@ def payment_book(*, payment_id: int, ledger_entry: str, booked_at: dt.datetime |
     return payment
 
 
+def payment_unbook(*, payment_id: int, reason: str) -> Payment:
+    """The ledger row that booked a payment left the ledger (a delta deleted it, a full bundle
+    no longer carries it, or it no longer names the payment): the payment is *w trakcie
+    księgowania* again, goes out in payments.csv again, and staff are reminded of it again."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.booked_at is None:
+            return payment
+        previous = payment.ledger_entry
+        payment.booked_at = None
+        payment.ledger_entry = ""
+        payment.staff_reminded_at = None
+        payment.save(update_fields=["booked_at", "ledger_entry", "staff_reminded_at"])
+        audit_log(
+            action="payment.unbooked",
+            actor_label="system",
+            obj=payment,
+            details={"ledger_entry": previous, "reason": reason},
+        )
+    return payment
+
+
+@dataclass(frozen=True)
+class LedgerReconciliation:
+    """What an import changed in the bookings of online payments (``payments_reconcile_ledger``)."""
+
+    booked: list[str] = field(default_factory=list)  # payment ids booked now
+    unbooked: list[str] = field(default_factory=list)  # payment ids whose booking row left the ledger
+    warnings: list[str] = field(default_factory=list)  # Polish, one per ledger row, for the import's summary
+
+
+_LEDGER = LedgerEntry._meta.db_table
+_PAYMENT = Payment._meta.db_table
+# Ledger rows naming a portal payment that is not booked by exactly that row: unknown ids, payments
+# not paid (yet), paid ones still pending, ones booked by another row. The partial index
+# ledger_payment_ref holds only rows with a payment_ref: the cost follows the online payments, not
+# the size of the ledger, and a ledger without them costs nothing.
+_LEDGER_NAMING_PAYMENTS = (
+    f"SELECT l.external_id, l.payment_ref, p.id, p.state, p.booked_at IS NOT NULL, p.ledger_entry "  # noqa: S608
+    f"FROM {_LEDGER} l LEFT JOIN {_PAYMENT} p ON p.payment_id = l.payment_ref "
+    "WHERE l.payment_ref <> '' AND (p.id IS NULL OR p.state <> %s OR p.booked_at IS NULL "
+    "OR p.ledger_entry <> l.external_id) ORDER BY l.booked_on, l.external_id"
+)
+# Booked payments whose booking row is gone or no longer names them. ``payment_ref <> ''`` (always
+# true of a row naming a payment) lets the planner read the rows from the partial index: the cost
+# follows the number of online payments, never the size of the ledger.
+_BOOKINGS_GONE = (
+    f"SELECT p.id, p.payment_id FROM {_PAYMENT} p WHERE p.booked_at IS NOT NULL AND NOT EXISTS "  # noqa: S608
+    f"(SELECT 1 FROM {_LEDGER} l WHERE l.payment_ref <> '' AND l.payment_ref = p.payment_id "
+    "AND l.external_id = p.ledger_entry)"
+)
+
+
+def _already_booked(entry: str, ref: str, other: str) -> str:
+    return _("Zapis kartoteki %(entry)s: płatność %(ref)s jest już zaksięgowana zapisem %(other)s.") % {
+        "entry": entry,
+        "ref": ref,
+        "other": other,
+    }
+
+
+def payments_reconcile_ledger() -> LedgerReconciliation:
+    """After an import: a payment is booked exactly while a ledger row's ``payment_ref`` names it.
+
+    Two queries whatever the bundle's size, then one ``payment_book`` / ``payment_unbook`` per
+    payment that changes (each audited). A ``payment_ref`` naming no portal payment, a payment
+    not paid (yet), or a payment another row already booked is a warning, not a refusal: the
+    back-office's ledger is the record of the money and the rest of the night's data must not
+    wait for it (docs/payments.md, *Booking*). A payment named while not yet paid is booked when
+    the gateway's notification makes it paid (``payment_receive_paid``)."""
+    result = LedgerReconciliation()
+    with connection.cursor() as cursor:
+        cursor.execute(_BOOKINGS_GONE)
+        gone = cursor.fetchall()
+    for pk, payment_id in gone:
+        payment_unbook(payment_id=pk, reason="ledger_entry_gone")
+        result.unbooked.append(payment_id)
+    with connection.cursor() as cursor:
+        cursor.execute(_LEDGER_NAMING_PAYMENTS, [Payment.State.PAID.value])
+        rows = cursor.fetchall()
+    booked_now: dict[int, str] = {}
+    for entry, ref, pk, state, is_booked, booked_by in rows:
+        if pk is None:
+            result.warnings.append(
+                _("Zapis kartoteki %(entry)s: payment_ref %(ref)s nie wskazuje żadnej płatności online portalu.")
+                % {"entry": entry, "ref": ref}
+            )
+        elif state != Payment.State.PAID:
+            result.warnings.append(
+                _(
+                    "Zapis kartoteki %(entry)s: płatność %(ref)s nie jest zapłacona (stan: %(state)s); "
+                    "zostanie zaksięgowana, gdy bramka potwierdzi wpłatę."
+                )
+                % {"entry": entry, "ref": ref, "state": Payment.State(state).label}
+            )
+        elif is_booked or pk in booked_now:
+            result.warnings.append(_already_booked(entry, ref, booked_by if is_booked else booked_now[pk]))
+        else:
+            try:
+                booked = payment_book(payment_id=pk, ledger_entry=entry)
+            except ValueError:
+                # Race: the gateway's notification booked it meanwhile by another row.
+                booked = Payment.objects.get(pk=pk)
+                result.warnings.append(_already_booked(entry, ref, booked.ledger_entry))
+                continue
+            booked_now[pk] = booked.ledger_entry
+            result.booked.append(ref)
+    return result
+
+
 def payments_remind_unbooked(*, today: dt.date | None = None) -> int:
     """E-mail staff (PAYMENTS_NOTIFY_EMAILS) once about payments paid online and still not in the
     ledger PAYMENTS_UNBOOKED_WORKING_DAYS working days after the payment."""
@@ -359,6 +482,7 @@ def payments_remind_unbooked(*, today: dt.date | None = None) -> int:
 
 
 __all__ = [
+    "LedgerReconciliation",
     "PaymentRefused",
     "payment_book",
     "payment_check_amount",
@@ -366,7 +490,9 @@ __all__ = [
     "payment_receive_paid",
     "payment_receive_refusal",
     "payment_start",
+    "payment_unbook",
     "payments_expire",
+    "payments_reconcile_ledger",
     "payments_remind_unbooked",
     "to_grosze",
 ]

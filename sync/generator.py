@@ -422,6 +422,7 @@ def generate_bundle(
                 component,
                 description,
                 _money(amount),
+                "",  # payment_ref: the generator makes no payments through the portal
             ],
         )
 
@@ -724,6 +725,7 @@ def make_delta(
                             "eksploatacja",
                             "Naliczenie; nowy miesiąc",
                             "123,45",
+                            *([""] if "payment_ref" in col else []),  # a full bundle from before the column
                         ],
                     )
     w.writer("deletions")

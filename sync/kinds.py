@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from payments.models import PAYMENT_ID_PREFIX
 from portal.validators import digits_only, nip_is_valid, nrb_is_valid, pesel_is_valid
 
 if TYPE_CHECKING:
@@ -353,6 +354,23 @@ class Sha256Base64(FormatKind):
         )
 
 
+class PaymentRef(FormatKind):
+    """The portal's payment id (``PAY-`` and up to 60 letters, digits, ``-`` or ``_``), as the
+    outbound bundle's payments.csv gave it to the back-office (ledger.csv ``payment_ref``).
+    Whether it names a paid payment is the import's business after the merge (a warning, not a
+    refusal: payments.services.payments_reconcile_ledger)."""
+
+    name = "payref"
+    code = "bad_payment_ref"
+    FORMAT = re.escape(PAYMENT_ID_PREFIX) + rf"[A-Za-z0-9_-]{{1,{ID_MAX - len(PAYMENT_ID_PREFIX)}}}+"
+
+    def reason(self, col: Column) -> str:
+        return _(
+            "Nieprawidłowy identyfikator płatności online: oczekiwano identyfikatora nadanego przez portal "
+            "(„PAY-” i do 60 liter, cyfr, „-” lub „_”), np. PAY-20261203-0A1B2C3D4E5F."
+        )
+
+
 class Checksummed(Kind):
     """A number with a check digit: checked in Python only (the file takes the rows path)."""
 
@@ -457,6 +475,7 @@ KINDS: dict[str, Kind] = {
         PositiveCount(),
         PostalCode(),
         Sha256Base64(),
+        PaymentRef(),
         Nrb(),
         Pesel(),
         Nip(),

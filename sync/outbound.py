@@ -1,11 +1,14 @@
-"""The outbound bundle (portal → back-office): tenant readings and consent changes.
+"""The outbound bundle (portal → back-office): tenant readings, consent changes and payments
+made online.
 
 Every outbound bundle holds everything not yet confirmed, so a lost bundle loses
 nothing. A tenant reading is confirmed when an import brings it back with the
 same ``P-…`` id (sync/merge.py). Consent changes have no echo in the inbound
 format: one counts as confirmed by the first import whose ``as_of`` is later
 than an outbound bundle that carried it and that the back-office took from the
-outbox (the folder is gone). Until then it is repeated.
+outbox (the folder is gone). Until then it is repeated. A paid online payment is
+confirmed when an imported ledger row's ``payment_ref`` names it (the import books it:
+payments.services.payments_reconcile_ledger); until then every bundle carries it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from meters.models import Reading
+from payments.models import to_grosze
+from payments.selectors import payments_awaiting_booking
 from sync.models import ConsentChange, ImportRun, OutboundBundle
+from sync.problems import bundle_amount
 from sync.schema import OUTBOUND_FORMAT
 
 SOURCE = "e-BOK (portal) 1"
@@ -97,6 +103,7 @@ def export_outbound(*, directory: Path, now: dt.datetime | None = None) -> Outbo
 
     readings = list(pending_readings())
     consents = pending_consents()
+    payments = payments_awaiting_booking()
     files = {
         "readings.csv": _csv(
             ["reading_id", "meter_id", "read_on", "value", "source", "submitted_at"],
@@ -124,7 +131,23 @@ def export_outbound(*, directory: Path, now: dt.datetime | None = None) -> Outbo
                 for c in consents
             ],
         ),
+        "payments.csv": _csv(
+            ["payment_id", "unit_id", "invoice_id", "amount", "paid_at", "gateway", "gateway_ref"],
+            [
+                [
+                    p.payment_id,
+                    p.unit_id,
+                    p.invoice_id,
+                    bundle_amount(to_grosze(p.amount)),
+                    _timestamp(p.paid_at),
+                    p.gateway,
+                    p.gateway_ref,
+                ]
+                for p in payments
+            ],
+        ),
     }
+    rows = {"readings.csv": len(readings), "consents.csv": len(consents), "payments.csv": len(payments)}
     manifest = {
         "format": OUTBOUND_FORMAT,
         "export_id": export_id,
@@ -133,8 +156,7 @@ def export_outbound(*, directory: Path, now: dt.datetime | None = None) -> Outbo
         "as_of": _timestamp(now),
         "source": SOURCE,
         "files": {
-            "readings.csv": {"rows": len(readings), "sha256": hashlib.sha256(files["readings.csv"]).hexdigest()},
-            "consents.csv": {"rows": len(consents), "sha256": hashlib.sha256(files["consents.csv"]).hexdigest()},
+            name: {"rows": rows[name], "sha256": hashlib.sha256(content).hexdigest()} for name, content in files.items()
         },
     }
 

@@ -152,6 +152,7 @@ LEDGER = FileSpec(
         Column("component", "text", required=True, max_length=100),
         Column("description", "text", empty=""),
         Column("amount", "money", required=True),
+        Column("payment_ref", "payref", empty=""),
     ),
     key=("entry_id",),
     refs=(Ref("unit_id", "units", "lokal"),),

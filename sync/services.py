@@ -31,6 +31,7 @@ from accounts.services import grants_end_for_title
 from billing.ksef import xml_storage_name
 from billing.models import Document, Invoice, Title
 from billing.tasks import after_import as billing_after_import
+from payments.services import LedgerReconciliation, payments_reconcile_ledger
 from portal.links import absolute_reverse
 from portal.models import EmailMessage
 from portal.services.audit import audit_log
@@ -321,12 +322,21 @@ def _load_check_merge(
         db.drop_temp()
         for shadow in shadows.values():  # last: the old tables are locked from here to the commit
             shadow.swap()
+        # Online payments follow the ledger as it now is (after the swap: the ORM reads the real table).
+        bookings = payments_reconcile_ledger()
         timings["merge"] = round(time.perf_counter() - clock, 3)
-        summary = _summary(manifest, counts, grants_ended, confirmed_consents)
+        summary = _summary(manifest, counts, grants_ended, confirmed_consents, bookings)
         # The run turns "imported" in the same commit as the data: idempotence holds even after a crash.
         ImportRun.objects.filter(pk=run.pk).update(
             status=ImportRun.Status.IMPORTED,
-            counts={**counts, "grants_ended": grants_ended, "consents_confirmed": confirmed_consents},
+            counts={
+                **counts,
+                "grants_ended": grants_ended,
+                "consents_confirmed": confirmed_consents,
+                "payments_booked": len(bookings.booked),
+                "payments_unbooked": len(bookings.unbooked),
+                "payment_warnings": len(bookings.warnings),
+            },
             message=summary,
             timings={**timings, "mode": "fast" if fast else "staging"},
         )
@@ -383,7 +393,13 @@ def _problems_noun(n: int) -> str:
     return _("%(n)d problemów") % {"n": n}
 
 
-def _summary(manifest: Manifest, counts: dict[str, dict[str, int]], grants_ended: int, consents: int) -> str:
+def _summary(
+    manifest: Manifest,
+    counts: dict[str, dict[str, int]],
+    grants_ended: int,
+    consents: int,
+    bookings: LedgerReconciliation,
+) -> str:
     lines = [
         _("Wczytano pakiet %(id)s (%(kind)s, numer %(sequence)s).")
         % {"id": manifest.export_id, "kind": manifest.kind, "sequence": manifest.sequence}
@@ -403,6 +419,15 @@ def _summary(manifest: Manifest, counts: dict[str, dict[str, int]], grants_ended
         lines.append("  " + _("zakończone dostępy do lokali (tytuł prawny wygasł): %(n)s") % {"n": grants_ended})
     if consents:
         lines.append("  " + _("potwierdzone zmiany zgód: %(n)s") % {"n": consents})
+    if bookings.booked:
+        lines.append("  " + _("zaksięgowane płatności online: %(ids)s") % {"ids": ", ".join(bookings.booked)})
+    if bookings.unbooked:
+        lines.append(
+            "  "
+            + _("płatności online znów w trakcie księgowania (zapis kartoteki zniknął): %(ids)s")
+            % {"ids": ", ".join(bookings.unbooked)}
+        )
+    lines += ["  " + _("Uwaga: %(warning)s") % {"warning": warning} for warning in bookings.warnings]
     return "\n".join(lines)
 
 

@@ -30,18 +30,22 @@ def _ledger_labels(language: str | None) -> tuple[dict[str, str], tuple[str, ...
     """The kinds' names (interest as a badge) and the cells' labels, escaped, per language."""
     labels = {kind: escape(str(label)) for kind, label in LedgerEntry.Kind.choices}
     labels[LedgerEntry.Kind.INTEREST] = f'<span class="badge badge-warn">{labels[LedgerEntry.Kind.INTEREST]}</span>'
-    return labels, tuple(escape(text) for text in (_("termin"), _("obciążenie"), _("wpłata"), _("saldo")))
+    return labels, tuple(
+        escape(text) for text in (_("termin"), _("obciążenie"), _("wpłata"), _("saldo"), _("zapłacono online"))
+    )
 
 
 @register.simple_tag
 def ledger_rows(rows: Iterable[LedgerRow]) -> SafeString:
     """``<tr>`` of each ledger entry: date (and due date), kind, what, debit, credit, balance after."""
-    labels, (due, charge, payment, balance) = _ledger_labels(get_language())
+    labels, (due, charge, payment, balance, paid_online) = _ledger_labels(get_language())
     html = []
     for row in rows:
         kind = escape(row.kind)
         due_on = f"<br><small>{due} {format_date(row.due_on)}</small>" if row.due_on else ""
         description = f"<br><small>{escape(row.description)}</small>" if row.description else ""
+        if row.payment_ref:  # booked from a payment made online through the portal
+            description += f'<br><small class="paid-online">{paid_online}</small>'
         html.append(
             f'<tr class="ledger-{kind}"><td class="ledger-date">{format_date(row.booked_on)}{due_on}</td>'
             f'<td class="ledger-kind">{labels.get(row.kind, kind)}</td>'

@@ -38,3 +38,10 @@ def test_payments_cannot_be_added_or_changed_in_admin(staff_client, owner, due_u
     assert response.status_code == 403
     payment.refresh_from_db()
     assert payment.state == Payment.State.CREATED
+
+
+def test_staff_find_a_payment_by_the_pay_id_the_back_office_quotes(staff_client, owner, due_unit):
+    wanted = Payment.objects.create(unit=due_unit, user=owner, amount=Decimal("7.00"), session_id="s1", state="paid")
+    other = Payment.objects.create(unit=due_unit, user=owner, amount=Decimal("8.00"), session_id="s2", state="paid")
+    page = staff_client.get(reverse("admin:payments_payment_changelist"), {"q": wanted.payment_id}).content.decode()
+    assert wanted.payment_id in page and other.payment_id not in page

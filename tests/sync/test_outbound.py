@@ -1,4 +1,5 @@
-"""The outbound bundle: tenant readings and consent changes, repeated until confirmed."""
+"""The outbound bundle: tenant readings, consent changes and paid online payments, repeated until
+confirmed."""
 
 import csv
 import datetime as dt
@@ -13,8 +14,9 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from billing.models import Person
+from billing.models import Invoice, Person, Unit
 from meters.models import Meter, Reading
+from payments.models import Payment
 from sync.models import ConsentChange, ImportRun, OutboundBundle
 from sync.outbound import export_outbound
 from sync.services import bundle_import
@@ -133,3 +135,65 @@ def test_export_outbound_command_writes_into_the_given_folder(portal, tmp_path):
     bundle = OutboundBundle.objects.get()
     assert (tmp_path / "dla-systemu" / bundle.export_id / "manifest.json").exists()
     assert "odczyty lokatorów 1, zmiany zgód 1" in stdout.getvalue()
+
+
+def test_outbound_payments_csv_holds_every_paid_payment_not_yet_booked_to_the_byte(portal, tmp_path):
+    """payments.csv: payment_id; unit_id; invoice_id (empty for the balance); amount with a decimal
+    comma and 2 decimals (what the unit is credited: a fee passed on is not in it); paid_at (ISO
+    8601); gateway; gateway_ref. Open, refused, abandoned and booked payments are not in it."""
+    unit = Unit.objects.get(external_id="U0000001")
+    common = {"unit": unit, "user": portal["user"], "gateway": "p24-production"}
+    Payment.objects.create(
+        **common,
+        payment_id="PAY-20261117-0A1B2C3D4E5F",
+        session_id="PAY-20261117-0A1B2C3D4E5F",
+        invoice=Invoice.objects.get(external_id="I0000001"),
+        invoice_number="FV/2/11/2026",
+        amount=Decimal("71.91"),
+        fee=Decimal("1.20"),
+        state=Payment.State.PAID,
+        order_id=310000017,
+        paid_at=dt.datetime(2026, 11, 17, 20, 15, 9, tzinfo=WARSAW),
+    )
+    Payment.objects.create(
+        **common,
+        payment_id="PAY-20261116-FFEEDDCCBBAA",
+        session_id="ebok-0123456789abcdef01234567",  # a payment started before payment ids
+        amount=Decimal("1000"),
+        state=Payment.State.PAID,
+        order_id=310000016,
+        paid_at=dt.datetime(2026, 11, 16, 7, 0, tzinfo=dt.UTC),
+    )
+    for n, state in enumerate(["waiting", "rejected", "abandoned"]):
+        Payment.objects.create(**common, session_id=f"s{n}", amount=Decimal("5"), state=state)
+    Payment.objects.create(
+        **common,
+        session_id="booked",
+        amount=Decimal("5"),
+        state=Payment.State.PAID,
+        order_id=1,
+        paid_at=dt.datetime(2026, 11, 1, tzinfo=WARSAW),
+        booked_at=dt.datetime(2026, 11, 2, tzinfo=WARSAW),
+        ledger_entry="E0000000999",
+    )
+    out = tmp_path / "out"
+    bundle = export_outbound(directory=out)
+    content = (out / bundle.export_id / "payments.csv").read_bytes()
+    assert content == (
+        b"payment_id;unit_id;invoice_id;amount;paid_at;gateway;gateway_ref\n"
+        b"PAY-20261116-FFEEDDCCBBAA;U0000001;;1000,00;2026-11-16T08:00:00+01:00;przelewy24;310000016\n"
+        b"PAY-20261117-0A1B2C3D4E5F;U0000001;I0000001;71,91;2026-11-17T20:15:09+01:00;przelewy24;310000017\n"
+    )
+    manifest = json.loads((out / bundle.export_id / "manifest.json").read_text("utf-8"))
+    assert manifest["files"]["payments.csv"] == {"rows": 2, "sha256": hashlib.sha256(content).hexdigest()}
+    again = export_outbound(directory=out)  # not booked yet: every bundle carries them again
+    assert (out / again.export_id / "payments.csv").read_bytes() == content
+
+
+def test_outbound_payments_csv_is_a_header_alone_when_nothing_awaits_booking(portal, tmp_path):
+    bundle = export_outbound(directory=tmp_path / "out")
+    folder = tmp_path / "out" / bundle.export_id
+    assert (
+        folder / "payments.csv"
+    ).read_bytes() == b"payment_id;unit_id;invoice_id;amount;paid_at;gateway;gateway_ref\n"
+    assert json.loads((folder / "manifest.json").read_text("utf-8"))["files"]["payments.csv"]["rows"] == 0

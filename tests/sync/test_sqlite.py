@@ -65,7 +65,8 @@ def test_a_full_bundle_over_existing_data_lands_and_counts_the_same_on_sqlite(tm
     amount = header.index("amount")
     for row in rows[::7]:
         row[amount] = "1,23"
-    rows = [*rows[5:], ["N-1", rows[0][1], "2026-11-21", "", "payment", "wpłata", "Nowa; wpłata", "-10,00"]]
+    new = ["N-1", rows[0][1], "2026-11-21", "", "payment", "wpłata", "Nowa; wpłata", "-10,00", ""]  # payment_ref empty
+    rows = [*rows[5:], new]
     again.write("ledger", header, rows)
     paths = [str(full), str(again.path)]
 
