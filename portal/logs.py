@@ -9,6 +9,7 @@ settings or models: ``LOGGING`` imports this module while settings are still loa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
@@ -74,6 +75,23 @@ class RequestContextFilter(logging.Filter):
         except Exception:  # noqa: BLE001 - a log line must never fail because Celery is half set up
             record.task_id = None
         return True
+
+
+class ShutdownCancellationFilter(logging.Filter):
+    """Drops channels-redis's ERROR "Unexpected exception while cleaning-up channel" when its
+    cause is only the cancellation of a socket's task: daphne cancels every open socket when
+    it stops (each deploy), and each would otherwise be one error line and one error report.
+    Any other exception there still gets through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info is None or record.exc_info[1] is None:
+            return True
+        error: BaseException | None = record.exc_info[1]
+        while error is not None:
+            if not isinstance(error, asyncio.CancelledError):
+                return True
+            error = error.__context__
+        return False
 
 
 def json_formatter_config() -> dict[str, Any]:

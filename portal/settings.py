@@ -510,6 +510,7 @@ if LOG_FORMAT not in {"text", "json"}:
 LOGGING["filters"] = {
     "request_context": {"()": "portal.logs.RequestContextFilter"},
     "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    "shutdown_cancellation": {"()": "portal.logs.ShutdownCancellationFilter"},
 }
 LOGGING["formatters"] = {
     "json": json_formatter_config(),
@@ -524,6 +525,8 @@ LOGGING["handlers"]["console"] = {
 # Django's own default sends django.* lines to a second console handler (twice in the log)
 # and mails ADMINS about any django.* error; here they go to the root handler only.
 LOGGING["loggers"]["django"] = {"handlers": [], "level": "INFO", "propagate": True}
+# On the logger, not a handler: error reports (Sentry's logging hook) see only what passes it.
+LOGGING["loggers"]["channels_redis.pubsub"] = {"filters": ["shutdown_cancellation"], "propagate": True}
 # Error mail: server errors (django.request) to ADMINS, "Name <a@b.pl>,c@d.pl", in production.
 try:
     ADMINS = parse_admins(env.str("ADMINS", default=""))

@@ -1,5 +1,6 @@
 """Logs an operator can follow (issue 13, item 14): JSON lines, request ids, error mail to ADMINS."""
 
+import asyncio
 import io
 import json
 import logging
@@ -192,3 +193,21 @@ def test_a_malformed_admins_variable_stops_start_up_with_one_line():
     result = _production("", ADMINS="Jan <jan@example.pl>, nie-adres")
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == ["Błąd konfiguracji: ADMINS: „nie-adres” nie jest adresem e-mail."]
+
+
+def test_the_chat_layer_cancelled_at_shutdown_writes_no_error_line(json_lines):
+    # The logger as settings.LOGGING configured it when Django started.
+    chat_layer = logging.getLogger("channels_redis.pubsub")
+    try:
+        raise asyncio.CancelledError
+    except asyncio.CancelledError:
+        try:
+            raise asyncio.CancelledError
+        except asyncio.CancelledError:
+            chat_layer.exception("Unexpected exception while cleaning-up channel:")
+    try:
+        raise RuntimeError("Redis went away")
+    except RuntimeError:
+        chat_layer.exception("Unexpected exception while cleaning-up channel:")
+    lines = [line for line in json_lines() if line["logger"] == "channels_redis.pubsub"]
+    assert len(lines) == 1 and "Redis went away" in lines[0]["exc_info"]
