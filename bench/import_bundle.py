@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import shutil
@@ -265,10 +266,21 @@ def main() -> None:
         OUT.mkdir(parents=True, exist_ok=True)
         full = OUT / f"full-{args.units}x{args.years}"
         started = time.perf_counter()
-        if not (full / "manifest.json").exists():
+        # A bundle kept from an earlier run is reused only if the generator and the column
+        # registry are the same as now (a new column would otherwise be missing from it).
+        made_by = hashlib.sha256(
+            b"".join((BASE / "sync" / name).read_bytes() for name in ("generator.py", "schema.py", "kinds.py"))
+        ).hexdigest()
+        if (
+            not (full / "manifest.json").exists()
+            or not (full / ".made_by").exists()
+            or ((full / ".made_by").read_text() != made_by)
+        ):
             import datetime as dt
 
+            shutil.rmtree(full, ignore_errors=True)
             generate_bundle(full, units=args.units, years=args.years, seed=1, as_of=dt.date(2026, 11, 20))
+            (full / ".made_by").write_text(made_by)
         # One delta per run, applied one after another (sequence 2, 3, …), each touching ~1 % of the rows.
         deltas = [
             make_delta(full, OUT / f"delta{n}-{args.units}x{args.years}", touch=args.touch, seed=n, sequence=n)
