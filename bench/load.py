@@ -70,16 +70,10 @@ def setup_tenants(count: int) -> list[dict[str, Any]]:
 
     today = timezone.localdate()
     if Operator.current() is None:
-        Operator.objects.create(
-            name="Spółdzielnia Mieszkaniowa „Źródło” w Zawierciu",
-            short_name="SM Źródło",
-            street="ul. Marszałkowska 12",
-            postal_code="42-400",
-            city="Zawiercie",
-            nip="6340197497",
-            bank_account="61109010140000071219812874",
-            phone="32 672 00 00",
-        )
+        sys.path.insert(0, str(BASE / "bench"))
+        from pages import OPERATOR
+
+        Operator.objects.create(**OPERATOR)
     operator = Operator.current()
     User.objects.filter(username__startswith="lokator-").delete()
     Invoice.objects.filter(external_id__startswith="BENCH-").delete()

@@ -47,6 +47,17 @@ sys.path.insert(0, str(BASE / "bench"))
 
 PASSWORD = "Bench2026haslo"  # noqa: S105 - a throwaway database of the benchmark
 PAGES = ["trivial", "layout", "dashboard", "unit", "invoices"]
+# The operator of the benchmarks' databases (bench/load.py seeds the same one).
+OPERATOR = {
+    "name": "Spółdzielnia Mieszkaniowa „Źródło” w Zawierciu",
+    "short_name": "SM Źródło",
+    "street": "ul. Marszałkowska 12",
+    "postal_code": "42-400",
+    "city": "Zawiercie",
+    "nip": "6340197497",
+    "bank_account": "61109010140000071219812874",
+    "phone": "32 672 00 00",
+}
 
 
 def free_port() -> int:
@@ -101,16 +112,7 @@ def seed(other_units: int) -> dict[str, Any]:
     from billing.models import Building, Invoice, InvoiceLine, LedgerEntry, Person, Unit
     from portal.models import Operator
 
-    Operator.objects.create(
-        name="Spółdzielnia Mieszkaniowa „Źródło” w Zawierciu",
-        short_name="SM Źródło",
-        street="ul. Marszałkowska 12",
-        postal_code="42-400",
-        city="Zawiercie",
-        nip="6340197497",
-        bank_account="61109010140000071219812874",
-        phone="32 672 00 00",
-    )
+    Operator.objects.create(**OPERATOR)
     building = Building.objects.create(street="ul. Źródlana", building_no="7", postal_code="42-400", city="Zawiercie")
     components = [
         ("eksploatacja", Decimal("212.40")),

@@ -524,12 +524,7 @@ class Merger:
     def _store_documents(self) -> None:
         """PDFs go to the private storage (PRIVATE_MEDIA_ROOT) under their SHA-256."""
         for member, stored in self.db.rows("SELECT DISTINCT file, stored_name FROM b_documents"):
-            if default_storage.exists(stored):
-                continue
-            with self.container.open(member) as fh:
-                saved = default_storage.save(stored, File(fh, name=stored))
-            if saved != stored:  # a race with another writer of the same content
-                default_storage.delete(saved)
+            self._store_member(member, stored)
 
     def _store_invoice_xml(self) -> None:
         """KSeF XMLs go to the private storage under their SHA-256 (the reader checked that it
@@ -537,10 +532,14 @@ class Merger:
         for member, ksef_hash in self.db.rows(
             "SELECT DISTINCT xml_file, ksef_hash FROM b_invoices WHERE xml_file IS NOT NULL AND xml_file <> ''"
         ):
-            stored = xml_storage_name(ksef_hash)
-            if default_storage.exists(stored):
-                continue
-            with self.container.open(member) as fh:
-                saved = default_storage.save(stored, File(fh, name=stored))
-            if saved != stored:  # a race with another writer of the same content
-                default_storage.delete(saved)
+            self._store_member(member, xml_storage_name(ksef_hash))
+
+    def _store_member(self, member: str, stored: str) -> None:
+        """A file of the bundle into the private storage under ``stored`` (named by its content,
+        so one already there is the same file)."""
+        if default_storage.exists(stored):
+            return
+        with self.container.open(member) as fh:
+            saved = default_storage.save(stored, File(fh, name=stored))
+        if saved != stored:  # a race with another writer of the same content
+            default_storage.delete(saved)
