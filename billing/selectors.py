@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -78,12 +79,17 @@ _SUMMARY_COLUMNS = (
     f"(SELECT SUM(n.amount) FROM {LedgerEntry._meta.db_table} n "
     "WHERE n.unit_id = u.external_id AND n.amount > 0 AND n.due_on = s.next_due_on) END"
 )
-_SUMMARY_JOIN = (
-    "LEFT JOIN LATERAL (SELECT SUM(l.amount) AS balance, "  # noqa: S608 - constant SQL
-    "SUM(CASE WHEN l.kind = 'interest' THEN l.amount END) AS interest, "
+_SUMMARY_SUMS = (
+    "SUM(l.amount) AS balance, SUM(CASE WHEN l.kind = 'interest' THEN l.amount END) AS interest, "
     "MIN(CASE WHEN l.due_on >= %s AND l.amount > 0 THEN l.due_on END) AS next_due_on "
-    f"FROM {LedgerEntry._meta.db_table} l WHERE l.unit_id = u.external_id) s ON TRUE"
+    f"FROM {LedgerEntry._meta.db_table} l"
 )
+_SUMMARY_JOIN = {
+    "postgresql": f"LEFT JOIN LATERAL (SELECT {_SUMMARY_SUMS} WHERE l.unit_id = u.external_id) s ON TRUE",
+    # SQLite (the try-out's embedded database) has no LATERAL: the sums of every unit, joined.
+    # Fine for the try-out's few units; production runs on PostgreSQL.
+    "sqlite": f"LEFT JOIN (SELECT l.unit_id, {_SUMMARY_SUMS} GROUP BY l.unit_id) s ON s.unit_id = u.external_id",
+}
 
 
 def unit_summaries(user: User, *, today: dt.date | None = None) -> list[UnitSummary]:
@@ -96,7 +102,7 @@ def unit_summaries(user: User, *, today: dt.date | None = None) -> list[UnitSumm
     for unit, (balance, interest, next_due_on, next_due_amount, as_of) in granted_units(
         user,
         extra_columns=f"{_SUMMARY_COLUMNS}, {_as_of_column()}",
-        extra_joins=_SUMMARY_JOIN,
+        extra_joins=_SUMMARY_JOIN[connection.vendor],
         extra_params=(today,),
         today=today,
     ):

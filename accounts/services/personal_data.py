@@ -98,6 +98,18 @@ def _value(obj: models.Model, name: str) -> Any:
     return str(value) if isinstance(value, Promise) else value
 
 
+def _emails_to(user: User, email: str) -> list[EmailMessage]:
+    """E-mails to the user: linked to the account, or sent to their address without one (an
+    application's confirmation). JSON containment (``to__contains``) exists on PostgreSQL
+    only; the try-out runs on SQLite, so the text match narrows and Python decides."""
+    addressed = Q(user__isnull=True, to__icontains=email) if email else Q(pk__in=[])
+    return [
+        message
+        for message in EmailMessage.objects.filter(Q(user=user) | addressed).order_by("created_at", "id")
+        if message.user_id == user.pk or email in message.to
+    ]
+
+
 def personal_data_section(
     key: str,
     title: str | Promise,
@@ -322,9 +334,7 @@ def personal_data_collect(user: User) -> PersonalData:
                 "emails",
                 _("Wiadomości e-mail wysłane przez e-BOK"),
                 EmailMessage,
-                EmailMessage.objects.filter(
-                    Q(user=user) | (Q(user__isnull=True, to__contains=[email]) if email else Q(pk__in=[]))
-                ).order_by("created_at", "id"),
+                _emails_to(user, email),
                 ["created_at", "to", "subject", "status", "sent_at"],
             ),
         ]
