@@ -24,6 +24,7 @@ from billing.forms import LedgerFilterForm, StatementForm, unbound_filter_fields
 from billing.models import Unit
 from billing.qr import Transfer, qr_png_data_uri, zbp_payload
 from billing.services import document_filename, document_mark_read
+from portal.files import private_download
 from portal.models import Operator
 
 LEDGER_PER_PAGE = 30
@@ -218,11 +219,7 @@ def invoice_xml(request: AuthenticatedRequest, unit_id: int, invoice_id: int) ->
         raise Http404
     response = HttpResponse(content, content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="{pdf.invoice_filename(invoice, "xml")}"'
-    # As every private download: never run or sniffed as anything else in the portal's origin.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(response)
 
 
 # --- statements -------------------------------------------------------------------------------

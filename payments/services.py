@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,7 @@ from payments.gateways import (
     Registration,
 )
 from payments.models import Payment, issue_payment_id, to_grosze
+from portal import sql
 from portal.links import absolute_reverse
 from portal.services.audit import audit_log
 from portal.services.mail import email_queue
@@ -410,15 +411,10 @@ def payments_reconcile_ledger() -> LedgerReconciliation:
     wait for it (docs/payments.md, *Booking*). A payment named while not yet paid is booked when
     the gateway's notification makes it paid (``payment_receive_paid``)."""
     result = LedgerReconciliation()
-    with connection.cursor() as cursor:
-        cursor.execute(_BOOKINGS_GONE)
-        gone = cursor.fetchall()
-    for pk, payment_id in gone:
+    for pk, payment_id in sql.fetch_all(_BOOKINGS_GONE):
         payment_unbook(payment_id=pk, reason="ledger_entry_gone")
         result.unbooked.append(payment_id)
-    with connection.cursor() as cursor:
-        cursor.execute(_LEDGER_NAMING_PAYMENTS, [Payment.State.PAID.value])
-        rows = cursor.fetchall()
+    rows = sql.fetch_all(_LEDGER_NAMING_PAYMENTS, [Payment.State.PAID.value])
     booked_now: dict[int, str] = {}
     for entry, ref, pk, state, is_booked, booked_by in rows:
         if pk is None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +25,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
+from django.http.response import HttpResponseBase
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
@@ -167,9 +168,16 @@ def serve_private_file(field_file: FieldFile, *, filename: str, content_type: st
         handle = field_file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
-    # Even if a browser ignored the download, the file cannot run scripts in the portal's origin,
-    # nor be taken for another type than the one its content was checked to be.
+    return private_download(FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type))
+
+
+R = TypeVar("R", bound=HttpResponseBase)
+
+
+def private_download(response: R) -> R:
+    """The headers of every private download. Even if a browser ignored the download, the file
+    cannot run scripts in the portal's origin, nor be taken for another type than the one its
+    content was checked to be, nor be kept by a shared cache."""
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -41,25 +41,7 @@
     if (!panel) return;
     if (m.id > (parseInt(panel.dataset.after, 10) || 0)) panel.dataset.after = m.id;
     var list = panel.querySelector(".chat-messages");
-    var li = document.createElement("li");
-    li.className = "chat-message chat-" + m.author;
-    li.dataset.id = m.id;
-    var meta = document.createElement("p");
-    meta.className = "chat-meta";
-    var who = document.createElement("span");
-    who.className = "chat-author";
-    who.textContent = m.author_name;
-    var when = document.createElement("time");
-    when.dateTime = m.created_at;
-    when.textContent = m.time;
-    meta.appendChild(who);
-    meta.appendChild(document.createTextNode(" "));
-    meta.appendChild(when);
-    var body = document.createElement("div");
-    body.className = "chat-body";
-    body.innerHTML = m.html;  // escaped by the server (chat.models.Message.body_html)
-    li.appendChild(meta);
-    li.appendChild(body);
+    var li = window.ebokChat.messageItem(m);
     list.appendChild(li);
     var log = panel.querySelector(".chat-log");
     log.scrollTop = log.scrollHeight;
@@ -113,8 +95,7 @@
   }
 
   function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + window.location.host + root.dataset.socket);
+    socket = new WebSocket(window.ebokChat.socketUrl(root.dataset.socket));
     socket.onopen = function () {
       delay = 500;
       if (wasLost) show(root.dataset.back);

@@ -29,33 +29,13 @@
     if (seen[m.id]) return;
     seen[m.id] = true;
     if (m.id > lastId) lastId = m.id;
-    var li = document.createElement("li");
-    li.className = "chat-message chat-" + m.author;
-    li.dataset.id = m.id;
-    var meta = document.createElement("p");
-    meta.className = "chat-meta";
-    var who = document.createElement("span");
-    who.className = "chat-author";
-    who.textContent = m.author_name;
-    var when = document.createElement("time");
-    when.dateTime = m.created_at;
-    when.textContent = m.time;
-    meta.appendChild(who);
-    meta.appendChild(document.createTextNode(" "));
-    meta.appendChild(when);
-    var body = document.createElement("div");
-    body.className = "chat-body";
-    // Escaped by the server, with links made by Django's urlize (chat.models.Message.body_html).
-    body.innerHTML = m.html;
-    li.appendChild(meta);
-    li.appendChild(body);
+    var li = window.ebokChat.messageItem(m);
     list.appendChild(li);
     log.scrollTop = log.scrollHeight;
   }
 
   function url() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    return scheme + window.location.host + root.dataset.socket + "?after=" + lastId;
+    return window.ebokChat.socketUrl(root.dataset.socket + "?after=" + lastId);
   }
 
   function connect() {
