@@ -92,8 +92,11 @@ class Replica:
 
     def caught_up(self, timeout: float = 60) -> None:
         """Wait until the replica replayed everything the primary has written so far."""
+        # The insert position, not pg_current_wal_lsn() (the write position): the test cluster
+        # commits asynchronously (synchronous_commit=off), so a commit just made may not be
+        # written yet, and waiting only for the write position missed it under load.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_lsn()")
+            cursor.execute("SELECT pg_current_wal_insert_lsn()")
             target = cursor.fetchone()[0]
         deadline = time.monotonic() + timeout
         with self.connect() as replica:
