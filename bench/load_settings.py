@@ -21,7 +21,11 @@ if os.environ.get("SESSION_SAVE_EVERY_REQUEST") in ("0", "1"):
     SESSION_SAVE_EVERY_REQUEST = os.environ["SESSION_SAVE_EVERY_REQUEST"] == "1"
 if os.environ.get("BENCH_CACHE_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["BENCH_CACHE_URL"]}
+        **CACHES,  # noqa: F405
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["BENCH_CACHE_URL"],
+        },
     }
 
 # The server's own cost of each request, in headers the load tool reads (bench/load_timing.py).

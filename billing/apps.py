@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = _("Lokale i rozliczenia")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from billing.ledger_cache import ledger_written
+        from billing.models import LedgerEntry
+
+        post_save.connect(ledger_written, sender=LedgerEntry, dispatch_uid="billing.ledger.save")
+        post_delete.connect(ledger_written, sender=LedgerEntry, dispatch_uid="billing.ledger.delete")

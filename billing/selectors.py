@@ -9,7 +9,7 @@ sums are computed by the database, the running balance by a window function.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, NamedTuple, cast
@@ -21,10 +21,11 @@ from django.utils import timezone
 
 from accounts.models import UnitGrant, User
 from accounts.selectors import granted_units, units_for_user
+from billing import ledger_cache
 from billing.models import Document, DocumentRead, Invoice, InvoiceLine, LedgerEntry, Person, Unit
 from portal import sql
 from portal.formats import ZERO
-from sync.models import DATA_AS_OF_SQL
+from sync.models import DATA_AS_OF_SQL, LAST_IMPORT_SQL
 
 # --- data as of -------------------------------------------------------------------------------
 
@@ -219,41 +220,46 @@ class LedgerTotals:
 _LEDGER = LedgerEntry._meta.db_table
 
 
-def unit_with_totals(user: User, unit_id: int, flt: LedgerFilter) -> tuple[Unit, LedgerTotals, dt.datetime | None]:
+def unit_with_totals(user: User, unit_id: int, flt: LedgerFilter) -> tuple[Unit, LedgerTotals, dt.datetime | None, str]:
     """The unit if the user has an active grant for it (404 for anyone else, as
-    ``unit_for_user``), with its whole balance and the filtered part's count and sums,
-    and the time the data is as of: ONE query, the sums in one pass over the unit's ledger."""
+    ``unit_for_user``), with its whole balance and the filtered part's count and sums, the time
+    the data is as of and the ledger's version (``billing.ledger_cache``): the unit, "as of" and
+    the version in ONE query; the sums in one pass over the unit's ledger, kept between imports
+    for the unfiltered view (a filter's sums are read each time: filters are endless)."""
+    found = granted_units(user, unit_id=unit_id, extra_columns=f"{_as_of_column()}, {LAST_IMPORT_SQL}")
+    if not found:
+        raise Http404
+    unit, (as_of, last_import) = found[0]
+    version = ledger_cache.ledger_version(last_import)
+    if flt.is_empty:
+        totals = ledger_cache.kept(f"totals:{unit.pk}", version, lambda: ledger_totals(unit, flt))
+    else:
+        totals = ledger_totals(unit, flt)
+    return unit, totals, sql.as_datetime(as_of), version
+
+
+def ledger_totals(unit: Unit, flt: LedgerFilter) -> LedgerTotals:
+    """The unit's whole balance and interest, and the count (and, with a filter, the sums) of the
+    entries matching ``flt``: ONE query, one pass over the unit's ledger."""
     cond, cond_params = flt.sql("l")
     # Without a filter the count is the whole ledger's and no period sums are shown: half the work.
     period = (
         ""
         if flt.is_empty
         else (
-            f", SUM(CASE WHEN {cond} AND l.amount > 0 THEN l.amount END) AS charges, "
-            f"SUM(CASE WHEN {cond} AND l.amount < 0 THEN l.amount END) AS credits, "
-            f"SUM(CASE WHEN {cond} AND l.kind = 'interest' THEN l.amount END) AS interest_in_period"
+            f", SUM(CASE WHEN {cond} AND l.amount > 0 THEN l.amount END), "
+            f"SUM(CASE WHEN {cond} AND l.amount < 0 THEN l.amount END), "
+            f"SUM(CASE WHEN {cond} AND l.kind = 'interest' THEN l.amount END)"
         )
     )
-    totals_join = (
-        "LEFT JOIN (SELECT l.unit_id, SUM(l.amount) AS balance, "  # noqa: S608 - constant SQL
-        "SUM(CASE WHEN l.kind = 'interest' THEN l.amount END) AS interest, "
-        + ("COUNT(*) AS n" if flt.is_empty else f"COUNT(CASE WHEN {cond} THEN 1 END) AS n")
-        + f"{period} FROM {_LEDGER} l "  # noqa: S608
-        f"WHERE l.unit_id = (SELECT v.external_id FROM {Unit._meta.db_table} v WHERE v.id = %s) "
-        "GROUP BY l.unit_id) t ON t.unit_id = u.external_id"
+    count = "COUNT(*)" if flt.is_empty else f"COUNT(CASE WHEN {cond} THEN 1 END)"
+    row = sql.fetch_one(
+        f"SELECT SUM(l.amount), SUM(CASE WHEN l.kind = 'interest' THEN l.amount END), {count}{period} "  # noqa: S608
+        f"FROM {_LEDGER} l WHERE l.unit_id = %s",
+        [*cond_params * 4, unit.external_id],
     )
-    columns = "t.balance, t.interest, t.n" + ("" if flt.is_empty else ", t.charges, t.credits, t.interest_in_period")
-    found = granted_units(
-        user,
-        unit_id=unit_id,
-        extra_columns=f"{columns}, {_as_of_column()}",
-        extra_joins=totals_join,
-        extra_params=[*cond_params * 4, unit_id],
-    )
-    if not found:
-        raise Http404
-    unit, (balance, interest, count, *period_sums, as_of) = found[0]
-    totals = LedgerTotals(balance=sql.as_money(balance), interest=sql.as_money(interest), count=count or 0)
+    balance, interest, n, *period_sums = row or (None, None, 0)
+    totals = LedgerTotals(balance=sql.as_money(balance), interest=sql.as_money(interest), count=n or 0)
     if period_sums:
         charges, credits, interest_in_period = period_sums
         totals = replace(
@@ -262,7 +268,7 @@ def unit_with_totals(user: User, unit_id: int, flt: LedgerFilter) -> tuple[Unit,
             credits=-sql.as_money(credits),
             interest_in_period=sql.as_money(interest_in_period),
         )
-    return unit, totals, sql.as_datetime(as_of)
+    return totals
 
 
 _ROW_COLUMNS = ("id", "external_id", "booked_on", "due_on", "kind", "component", "description", "amount", "payment_ref")
@@ -319,8 +325,32 @@ def _row(r: Sequence[Any], balance: Decimal) -> LedgerRow:
     )
 
 
+class _LazyPage(Sequence[Any]):
+    """A page's rows, read on first use: a page whose rendering is kept in the cache
+    (``billing.ledger_cache``) costs no query."""
+
+    def __init__(self, load: Callable[[], list[Any]]) -> None:
+        self._load: Callable[[], list[Any]] | None = load
+        self._rows: list[Any] = []
+
+    def _loaded(self) -> list[Any]:
+        if self._load is not None:
+            self._rows, self._load = self._load(), None
+        return self._rows
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._loaded()[index]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._loaded())
+
+
 class _PageSource:
-    """What Django's Paginator needs (``count()`` and slicing): one query a page, ``_page()``."""
+    """What Django's Paginator needs (``count()`` and slicing): one query a page, ``_page()``,
+    run when the page's rows are first used."""
 
     def __init__(self, count: int) -> None:
         self._count = count
@@ -331,13 +361,13 @@ class _PageSource:
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, key: slice) -> list[Any]:
+    def __getitem__(self, key: slice) -> Sequence[Any]:
         if not isinstance(key, slice):
             raise TypeError("pages are sliced")
         start, stop = key.start or 0, key.stop if key.stop is not None else self._count
         if stop <= start:
             return []
-        return self._page(start, stop - start)
+        return _LazyPage(lambda: self._page(start, stop - start))
 
     def _page(self, offset: int, limit: int) -> list[Any]:
         raise NotImplementedError

@@ -8,11 +8,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import cast
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -72,9 +74,11 @@ def unit_transfer(unit: Unit, operator: Operator | None, amount: Decimal | None)
 
 
 def _transfer_context(transfer: Transfer) -> dict[str, object]:
+    # transfer_key: everything the rendered details depend on but the operator (a cache key, unit page)
+    key = f"{get_language()}|{transfer!r}"
     if not transfer.is_complete:
-        return {"transfer": transfer, "qr": ""}
-    return {"transfer": transfer, "qr": qr_png_data_uri(zbp_payload(transfer))}
+        return {"transfer": transfer, "qr": "", "transfer_key": key}
+    return {"transfer": transfer, "qr": qr_png_data_uri(zbp_payload(transfer)), "transfer_key": key}
 
 
 # --- dashboard --------------------------------------------------------------------------------
@@ -117,7 +121,7 @@ def unit_detail(request: AuthenticatedRequest, unit_id: int) -> HttpResponse:
     if form is not None and not form.is_valid():
         notices.append(_("Część filtra jest błędna (opis przy polu); pokazano zapisy bez tej części."))
     flt = form.ledger_filter() if form is not None else selectors.LedgerFilter()
-    unit, totals, as_of = selectors.unit_with_totals(request.user, unit_id, flt)  # 404 without a grant
+    unit, totals, as_of, version = selectors.unit_with_totals(request.user, unit_id, flt)  # 404 without a grant
     # A page source is only sliced (one query a page), as Paginator does; django-stubs' protocol also asks for [int].
     paginator: Paginator[selectors.LedgerRow] = Paginator(
         selectors.LedgerPageSource(unit, flt, totals),  # type: ignore[arg-type]
@@ -126,23 +130,37 @@ def unit_detail(request: AuthenticatedRequest, unit_id: int) -> HttpResponse:
     page = paginator.page(_page_number(request, paginator.num_pages, notices))
     operator = Operator.for_request(request)
     today = timezone.localdate()
+    query = _query_without_page(request)
     return render(
         request,
         "billing/unit_detail.html",
         {
             "unit": unit,
+            # The unfiltered ledger's pages are kept between imports (billing.ledger_cache); a
+            # filtered view is rendered each time (filters are endless, the cache is not).
+            "ledger_cache_seconds": settings.LEDGER_CACHE_SECONDS if flt.is_empty and not query else 0,
+            "ledger_version": f"{version}:{get_language()}",
+            "overview_key": _overview_key(unit, version),
             "form": form,
             "filter_fields": unbound_filter_fields() if form is None else None,
             "filtered": not flt.is_empty,
             "totals": totals,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query,
             "notices": notices,
             "as_of": as_of,
             "presets": _period_presets(today),
             **_transfer_context(unit_transfer(unit, operator, totals.balance if totals.balance > 0 else None)),
         },
     )
+
+
+def _overview_key(unit: Unit, version: str) -> str:
+    """What the unit page's facts and balance cards show: every field of the unit and of its
+    building (staff may correct them in the admin), the ledger's version (the totals) and the
+    language (a cache key: the cards are kept, see unit_detail.html)."""
+    values = [getattr(row, f.attname) for row in (unit, unit.building) for f in row._meta.concrete_fields]
+    return f"{version}|{get_language()}|{values!r}"
 
 
 def _period_presets(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:

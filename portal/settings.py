@@ -400,6 +400,9 @@ SILENCED_SYSTEM_CHECKS += ["templates.W003"]
 # The operator (layout, transfer details) and which terms version is current are kept by
 # each process this many seconds (portal/memo.py); 0 reads them on every request.
 PORTAL_MEMO_SECONDS = env.int("PORTAL_MEMO_SECONDS", default=60)
+# A unit's ledger totals and rendered ledger pages are kept in Django's cache this many seconds,
+# keyed by the last import (billing/ledger_cache.py: a new import uses new keys); 0 keeps nothing.
+LEDGER_CACHE_SECONDS = env.int("LEDGER_CACHE_SECONDS", default=3600)
 
 # --- Issue 13, items 7 and 10: client IP behind the proxy, password-reset limits ------------------
 # The client's address (portal.services.audit.client_ip): X-Forwarded-For is believed only
@@ -762,16 +765,26 @@ MIDDLEWARE.insert(
 )
 # Django's cache, and with it the sessions, on Redis (the production set: every web node sees
 # every session, no database write for a session). Empty: each process's memory and sessions
-# in the database (the try-out, the tests). Nothing in the portal keeps a decision in the cache.
+# in the database (the try-out, the tests). Nothing in the portal keeps a decision in a cache.
 CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default="")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    # Each process's own memory, whatever CACHE_REDIS_URL says: what a page renders the same for
+    # everyone between deploys or imports (the layout's menus and links, a unit's ledger pages:
+    # billing/ledger_cache.py), where a trip to Redis would cost more than rendering it again.
+    # At most 2,000 entries a process (a ledger page is about 15 kB: 30 MB at most).
+    "process": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "process",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
 if CACHE_REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_REDIS_URL,
-            "KEY_PREFIX": "ebok",
-            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
-        }
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_REDIS_URL,
+        "KEY_PREFIX": "ebok",
+        "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 # Read replica (portal/db_router.py): tenant pages read from this streaming replica of

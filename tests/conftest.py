@@ -8,6 +8,7 @@ import time
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -38,6 +39,8 @@ def _nothing_kept_from_another_test():
     """Values a process keeps for a while (portal.memo) are read again: each test has its own data;
     and a test that asked for English does not leave the next one in English."""
     memo.clear_all()
+    for cache in caches.all():  # Django's caches (the tests': each process's memory), e.g. billing.ledger_cache
+        cache.clear()
     yield
     translation.activate(settings.LANGUAGE_CODE)
 

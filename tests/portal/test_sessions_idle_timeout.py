@@ -72,11 +72,12 @@ def test_a_session_on_redis_is_read_back_and_writes_nothing_to_the_database(clie
     """The cache engine against the test command's Redis (database 3): login, pages, logout."""
     broker = os.environ["CELERY_BROKER_URL"]
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": broker.rsplit("/", 1)[0] + "/3",
             "KEY_PREFIX": "ebok-test-sessions",
-        }
+        },
     }
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
     try:

@@ -1,0 +1,53 @@
+"""What the unit page shows of a unit's ledger, kept in Django's cache from one import to the next.
+
+The ledger totals (one pass over ten years of entries) and the rendered page of entries are the
+largest part of a unit page's cost, and they change only when the ledger does. In production
+only the import writes the ledger (its admin is read-only; online payments never touch it), and
+every import changes the id of the last imported run (``sync.models.LAST_IMPORT_SQL``), which
+the unit page reads in its one scoped query anyway. So what is kept is keyed by that id, and
+nothing has to be deleted: the next import's pages use new keys, and old entries expire after
+``LEDGER_CACHE_SECONDS``.
+
+Other writers exist outside production (the demo's seeding, the tests' factories, a shell): an
+ORM save or delete of a ledger entry in this process changes the key too (``ledger_written``,
+connected in ``BillingConfig.ready``). The cache is Django's ``process`` cache, each process's
+own memory even when the default cache is Redis: the keys hold everywhere, and a trip to Redis
+would cost a good part of what it saves. Access is never kept: the unit is looked up through the
+grants on every request before anything kept is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import caches
+
+T = TypeVar("T")
+_written = 0  # ORM writes of ledger entries in this process (see the module's docstring)
+
+
+def ledger_written(**_signal_kwargs: object) -> None:
+    """Signal receiver: a ledger entry was saved or deleted through the ORM in this process."""
+    global _written
+    _written += 1  # (not atomic across threads; any change of the number is enough)
+
+
+def ledger_version(last_import_id: int | None) -> str:
+    """The key part that changes whenever a unit's ledger may have changed."""
+    return f"{last_import_id or 0}.{_written}"
+
+
+def kept(key: str, version: str, compute: Callable[[], T]) -> T:
+    """``compute()``'s value kept under ``key`` for this ``version`` of the ledger."""
+    seconds = settings.LEDGER_CACHE_SECONDS
+    if not seconds:
+        return compute()
+    full_key = f"ledger:{version}:{key}"
+    cache = caches["process"]
+    value: T | None = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, seconds)
+    return value
