@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.cache import caches
 
 T = TypeVar("T")
+K = TypeVar("K")
 _written = 0  # ORM writes of ledger entries in this process (see the module's docstring)
 
 
@@ -51,3 +52,20 @@ def kept(key: str, version: str, compute: Callable[[], T]) -> T:
         value = compute()
         cache.set(full_key, value, seconds)
     return value
+
+
+def kept_many(keyed: dict[str, K], version: str, compute: Callable[[dict[str, K]], list[T]]) -> dict[str, T]:
+    """``kept`` for many keys at once: ``compute`` gets the items whose values are not kept (in
+    one call, e.g. one query) and returns their values in that order."""
+    seconds = settings.LEDGER_CACHE_SECONDS
+    if not seconds:
+        return dict(zip(keyed, compute(keyed), strict=True))
+    cache = caches["process"]
+    full = {f"ledger:{version}:{key}": key for key in keyed}
+    values: dict[str, T] = {full[found]: value for found, value in cache.get_many(list(full)).items()}
+    missing = {key: item for key, item in keyed.items() if key not in values}
+    if missing:
+        computed = dict(zip(missing, compute(missing), strict=True))
+        cache.set_many({f"ledger:{version}:{key}": value for key, value in computed.items()}, seconds)
+        values.update(computed)
+    return values

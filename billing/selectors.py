@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, NamedTuple, cast
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -73,51 +72,71 @@ class UnitSummary:
         return -self.balance if self.balance < 0 else ZERO
 
 
-# The sums of each unit's ledger, one unit at a time (a lateral join over the ledger's unit
-# index), so the page names the user's units once: through ``granted_units``' rule.
-_SUMMARY_COLUMNS = (
-    "s.balance, s.interest, s.next_due_on, CASE WHEN s.next_due_on IS NOT NULL THEN "  # noqa: S608 - constant SQL
+# The sums of the given units' ledgers (one pass over each, through the ledger's unit index),
+# with the sum of the charges due on each one's next due date.
+_SUMMARY_SQL = (
+    "SELECT s.unit_id, s.balance, s.interest, s.next_due_on, CASE WHEN s.next_due_on IS NOT NULL THEN "  # noqa: S608
     f"(SELECT SUM(n.amount) FROM {LedgerEntry._meta.db_table} n "
-    "WHERE n.unit_id = u.external_id AND n.amount > 0 AND n.due_on = s.next_due_on) END"
-)
-_SUMMARY_SUMS = (
-    "SUM(l.amount) AS balance, SUM(CASE WHEN l.kind = 'interest' THEN l.amount END) AS interest, "
+    "WHERE n.unit_id = s.unit_id AND n.amount > 0 AND n.due_on = s.next_due_on) END "
+    "FROM (SELECT l.unit_id, SUM(l.amount) AS balance, SUM(CASE WHEN l.kind = 'interest' THEN l.amount END) AS interest, "
     "MIN(CASE WHEN l.due_on >= %s AND l.amount > 0 THEN l.due_on END) AS next_due_on "
-    f"FROM {LedgerEntry._meta.db_table} l"
+    f"FROM {LedgerEntry._meta.db_table} l WHERE l.unit_id IN ({{units}}) GROUP BY l.unit_id) s"
 )
-_SUMMARY_JOIN = {
-    "postgresql": f"LEFT JOIN LATERAL (SELECT {_SUMMARY_SUMS} WHERE l.unit_id = u.external_id) s ON TRUE",
-    # SQLite (the try-out's embedded database) has no LATERAL: the sums of every unit, joined.
-    # Fine for the try-out's few units; production runs on PostgreSQL.
-    "sqlite": f"LEFT JOIN (SELECT l.unit_id, {_SUMMARY_SUMS} GROUP BY l.unit_id) s ON s.unit_id = u.external_id",
-}
 
 
 def unit_summaries(user: User, *, today: dt.date | None = None) -> list[UnitSummary]:
-    """Every unit the user may see today with its balance and next due payment: ONE query.
+    """Every unit the user may see today with its balance and next due payment.
 
     The next due payment is the earliest due date from today on among the charges, with
-    the sum of the charges due that day."""
+    the sum of the charges due that day. The units (through ``granted_units``' rule) in ONE
+    query; their sums kept between imports (``billing.ledger_cache``), read for the units
+    without them in one more."""
     today = today or timezone.localdate()
+    found = granted_units(user, extra_columns=f"{_as_of_column()}, {LAST_IMPORT_SQL}", today=today)
+    if not found:
+        return []
+    version = ledger_cache.ledger_version(found[0][1][1])
+    units = [unit for unit, _columns in found]
+    sums = ledger_cache.kept_many(
+        {f"summary:{unit.pk}:{today.isoformat()}": unit for unit in units},
+        version,
+        lambda missing: _unit_sums(list(missing.values()), today),
+    )
     summaries = []
-    for unit, (balance, interest, next_due_on, next_due_amount, as_of) in granted_units(
-        user,
-        extra_columns=f"{_SUMMARY_COLUMNS}, {_as_of_column()}",
-        extra_joins=_SUMMARY_JOIN[connection.vendor],
-        extra_params=(today,),
-        today=today,
-    ):
+    for unit, (as_of, _last_import) in found:
+        balance, interest, next_due_on, next_due_amount = sums[f"summary:{unit.pk}:{today.isoformat()}"]
         summaries.append(
             UnitSummary(
                 unit=unit,
-                balance=sql.as_money(balance),
-                interest=sql.as_money(interest),
-                next_due_on=sql.as_date(next_due_on),
-                next_due_amount=sql.as_money(next_due_amount) if next_due_on else None,
+                balance=balance,
+                interest=interest,
+                next_due_on=next_due_on,
+                next_due_amount=next_due_amount,
                 as_of=sql.as_datetime(as_of),
             )
         )
     return summaries
+
+
+_UnitSums = tuple[Decimal, Decimal, dt.date | None, Decimal | None]  # balance, interest, next due on, its sum
+
+
+def _unit_sums(units: list[Unit], today: dt.date) -> list[_UnitSums]:
+    """Each unit's ledger sums, in the order of ``units``: ONE query."""
+    rows = {
+        unit_id: (balance, interest, next_due_on, next_due_amount)
+        for unit_id, balance, interest, next_due_on, next_due_amount in sql.fetch_all(
+            _SUMMARY_SQL.format(units=", ".join(["%s"] * len(units))), [today, *(u.external_id for u in units)]
+        )
+    }
+    result: list[_UnitSums] = []
+    for unit in units:
+        balance, interest, next_due_on, next_due_amount = rows.get(unit.external_id, (None, None, None, None))
+        due_on = sql.as_date(next_due_on)
+        result.append(
+            (sql.as_money(balance), sql.as_money(interest), due_on, sql.as_money(next_due_amount) if due_on else None)
+        )
+    return result
 
 
 def units_ended(user: User, *, today: dt.date | None = None) -> list[UnitGrant]:

@@ -166,3 +166,24 @@ def test_a_page_of_entries_is_kept_per_page_number(client, imported):
     second, reads = _view(client, imported, "?strona=2")
     assert reads == 1  # the totals are kept; page 2 is read
     assert _ledger(second) != _ledger(first)
+
+
+def _dashboard(client) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return response.content.decode(), sum(LEDGER_TABLE in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_dashboard_keeps_each_units_sums_and_shows_an_imports_change_at_once(client, imported, tmp_path):
+    html, reads = _dashboard(client)
+    assert reads == 1
+    again, reads = _dashboard(client)
+    assert reads == 0 and again.count("balance-") == html.count("balance-")
+    header, rows = Bundle.example(tmp_path, "rows").rows("ledger")
+    extra = list(next(row for row in rows if row[1] == UNIT))
+    extra[0], extra[header.index("amount")] = "E-NEW-2", "4321,00"
+    assert bundle_import(path=_delta(tmp_path, "delta", 2, [extra]).path).status == ImportRun.Status.IMPORTED
+    after, reads = _dashboard(client)
+    balance = sum(LedgerEntry.objects.filter(unit=imported).values_list("amount", flat=True), Decimal(0))
+    assert reads == 1 and format_amount(balance) in after and format_amount(balance) not in html
