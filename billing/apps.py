@@ -10,7 +10,8 @@ class BillingConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from billing.ledger_cache import ledger_written
-        from billing.models import LedgerEntry
+        from billing.models import Invoice, LedgerEntry
 
-        post_save.connect(ledger_written, sender=LedgerEntry, dispatch_uid="billing.ledger.save")
-        post_delete.connect(ledger_written, sender=LedgerEntry, dispatch_uid="billing.ledger.delete")
+        for model in (LedgerEntry, Invoice):  # what the kept pages show (billing.ledger_cache)
+            post_save.connect(ledger_written, sender=model, dispatch_uid=f"billing.kept.{model.__name__}.save")
+            post_delete.connect(ledger_written, sender=model, dispatch_uid=f"billing.kept.{model.__name__}.delete")

@@ -1,15 +1,17 @@
-"""What the unit page shows of a unit's ledger, kept in Django's cache from one import to the next.
+"""What the tenant pages show of a unit's ledger and invoices, kept in Django's cache from one
+import to the next.
 
-The ledger totals (one pass over ten years of entries) and the rendered page of entries are the
-largest part of a unit page's cost, and they change only when the ledger does. In production
-only the import writes the ledger (its admin is read-only; online payments never touch it), and
+The ledger totals (one pass over ten years of entries), the rendered page of entries and of
+invoices are the largest part of the unit page's, the dashboard's and the invoice list's cost,
+and they change only when the ledger or the invoices do. In production only the import writes
+those (their admin is read-only; online payments never touch them), and
 every import changes the id of the last imported run (``sync.models.LAST_IMPORT_SQL``), which
 the unit page reads in its one scoped query anyway. So what is kept is keyed by that id, and
 nothing has to be deleted: the next import's pages use new keys, and old entries expire after
 ``LEDGER_CACHE_SECONDS``.
 
 Other writers exist outside production (the demo's seeding, the tests' factories, a shell): an
-ORM save or delete of a ledger entry in this process changes the key too (``ledger_written``,
+ORM save or delete of a ledger entry or an invoice in this process changes the key too (``ledger_written``,
 connected in ``BillingConfig.ready``). The cache is Django's ``process`` cache, each process's
 own memory even when the default cache is Redis: the keys hold everywhere, and a trip to Redis
 would cost a good part of what it saves. Access is never kept: the unit is looked up through the
@@ -30,7 +32,7 @@ _written = 0  # ORM writes of ledger entries in this process (see the module's d
 
 
 def ledger_written(**_signal_kwargs: object) -> None:
-    """Signal receiver: a ledger entry was saved or deleted through the ORM in this process."""
+    """Signal receiver: a ledger entry or an invoice was saved or deleted through the ORM in this process."""
     global _written
     _written += 1  # (not atomic across threads; any change of the number is enough)
 

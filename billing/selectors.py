@@ -521,16 +521,17 @@ class InvoicePageSource(_PageSource):
         return invoices_of_unit(self.unit, offset=offset, limit=limit)
 
 
-def unit_with_invoices(user: User, unit_id: int) -> tuple[Unit, InvoicePageSource, dt.datetime | None]:
+def unit_with_invoices(user: User, unit_id: int) -> tuple[Unit, InvoicePageSource, dt.datetime | None, str]:
     """The unit if the user has an active grant for it (404 for anyone else, as
-    ``unit_for_user``), its invoices for a paginator and the time the data is as of; the
-    unit, the number of its invoices and the time in ONE query."""
+    ``unit_for_user``), its invoices for a paginator (read when used), the time the data is as
+    of and its version (``billing.ledger_cache``); the unit, the number of its invoices, the time
+    and the version in ONE query."""
     count = f"(SELECT COUNT(*) FROM {Invoice._meta.db_table} i WHERE i.unit_id = u.external_id)"  # noqa: S608
-    found = granted_units(user, unit_id=unit_id, extra_columns=f"{count}, {_as_of_column()}")
+    found = granted_units(user, unit_id=unit_id, extra_columns=f"{count}, {_as_of_column()}, {LAST_IMPORT_SQL}")
     if not found:
         raise Http404
-    unit, (n, as_of) = found[0]
-    return unit, InvoicePageSource(unit, n), sql.as_datetime(as_of)
+    unit, (n, as_of, last_import) = found[0]
+    return unit, InvoicePageSource(unit, n), sql.as_datetime(as_of), ledger_cache.ledger_version(last_import)
 
 
 # What is still to pay on the invoice ``i`` (see ``_outstanding``) and the time the data is as of,

@@ -178,14 +178,25 @@ def _period_presets(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
 @login_required
 @require_GET
 def invoice_list(request: AuthenticatedRequest, unit_id: int) -> HttpResponse:
-    unit, invoices, as_of = selectors.unit_with_invoices(request.user, unit_id)  # 404 without a grant
+    unit, invoices, as_of, version = selectors.unit_with_invoices(request.user, unit_id)  # 404 without a grant
     notices: list[str] = []
     paginator: Paginator[selectors.InvoiceRow] = Paginator(invoices, INVOICES_PER_PAGE)  # type: ignore[arg-type]  # as above
     page = paginator.page(_page_number(request, paginator.num_pages, notices))
+    query = _query_without_page(request)
     return render(
         request,
         "billing/invoice_list.html",
-        {"unit": unit, "page": page, "invoices": page.object_list, "notices": notices, "as_of": as_of},
+        {
+            "unit": unit,
+            "page": page,
+            "invoices": page.object_list,
+            "notices": notices,
+            "as_of": as_of,
+            "query": query,
+            # Kept between imports like the ledger's pages (billing.ledger_cache).
+            "invoices_cache_seconds": settings.LEDGER_CACHE_SECONDS if not query else 0,
+            "invoices_version": f"{version}:{get_language()}",
+        },
     )
 
 

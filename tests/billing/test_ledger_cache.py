@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import LedgerEntry, Unit
+from billing.models import Invoice, LedgerEntry, Unit
 from portal.formats import format_amount
 from sync.models import ImportRun
 from sync.services import bundle_import
@@ -187,3 +187,22 @@ def test_the_dashboard_keeps_each_units_sums_and_shows_an_imports_change_at_once
     after, reads = _dashboard(client)
     balance = sum(LedgerEntry.objects.filter(unit=imported).values_list("amount", flat=True), Decimal(0))
     assert reads == 1 and format_amount(balance) in after and format_amount(balance) not in html
+
+
+def _invoices(client, unit, query: str = "") -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("billing:invoices", args=[unit.pk]) + query)
+    assert response.status_code == 200
+    return response.content.decode(), sum(Invoice._meta.db_table + " i" in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_invoice_list_keeps_its_pages_and_shows_a_new_invoice_at_once(client, owner, unit, buyer, operator):
+    client.force_login(owner)
+    factories.InvoiceFactory(unit=unit, buyer=buyer, number="FV/1/2026")
+    html, reads = _invoices(client, unit)
+    assert "FV/1/2026" in html and reads == 2  # the count (with the unit), the page
+    again, reads = _invoices(client, unit)
+    assert reads == 1 and "FV/1/2026" in again  # the count only
+    factories.InvoiceFactory(unit=unit, buyer=buyer, number="FV/2/2026")
+    after, _reads = _invoices(client, unit)
+    assert "FV/2/2026" in after
