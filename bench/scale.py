@@ -13,8 +13,9 @@ For each size (units × ``--years``), in one run, on one throwaway PostgreSQL 15
    process's peak RSS from ``wait4``'s ``ru_maxrss``: the importing process itself, measured
    by the kernel, not sampled), then the delta, then the bare cost of a delta's ledger rows
    (``delta_floor_seconds``) on another delta of the same kind;
-3. the database's size, ``pg_dump -Fc`` of it and ``pg_restore`` into a fresh database;
-4. the month-end load on the tenant pages (``bench/load.py``, locust against gunicorn, DEBUG=0).
+3. the month-end load on the tenant pages (``bench/load.py``, locust against gunicorn, DEBUG=0),
+   after a ``CHECKPOINT``;
+4. the database's size, ``pg_dump -Fc`` of it and ``pg_restore`` into a fresh database.
 
 Then one table over all sizes with the targets: import/COPY ≤ 3.0 at every size; time per row at
 the largest size ≤ 1.3× the smallest; delta ≤ 1.5× its ledger floor at ≥ 10,000 units; peak
@@ -157,6 +158,26 @@ def measure_size(
     result["db_bytes"] = sql_value(dsn, "SELECT pg_database_size(current_database())")
     result["ledger_bytes"] = sql_value(dsn, "SELECT pg_total_relation_size('billing_ledgerentry')")
 
+    if "load" in args.parts:
+        from load import month_end_load
+
+        print(f"[{units:,}] month-end load …", flush=True)
+        # Every size starts its load alike: right after the import and its VACUUM ANALYZE, with
+        # the dirty buffers written out (the backup's restore runs after it: a restore of several
+        # GB, written just before, used to slow the first minutes of the largest size's load).
+        sql_value(admin_dsn, "CHECKPOINT")
+        postmaster = None
+        if server is not None:
+            postmaster = int((server.dir / "pg" / "postmaster.pid").read_text().split()[0])
+        with tempfile.TemporaryDirectory(prefix="ebok-load-") as folder:
+            result["load"] = month_end_load(
+                database_url=bench_url,
+                folder=Path(folder),
+                tenants=args.tenants,
+                users=args.users,
+                workers=args.workers,
+                postmaster_pid=postmaster,
+            )
     if "backup" in args.parts:
         print(f"[{units:,}] pg_dump -Fc, pg_restore …", flush=True)
         with tempfile.TemporaryDirectory(prefix="ebok-dump-") as folder:
@@ -172,22 +193,6 @@ def measure_size(
             result["restore_seconds"] = time.perf_counter() - started
             sql_value(admin_dsn, "DROP DATABASE ebok_restore")
 
-    if "load" in args.parts:
-        from load import month_end_load
-
-        print(f"[{units:,}] month-end load …", flush=True)
-        postmaster = None
-        if server is not None:
-            postmaster = int((server.dir / "pg" / "postmaster.pid").read_text().split()[0])
-        with tempfile.TemporaryDirectory(prefix="ebok-load-") as folder:
-            result["load"] = month_end_load(
-                database_url=bench_url,
-                folder=Path(folder),
-                tenants=args.tenants,
-                users=args.users,
-                workers=args.workers,
-                postmaster_pid=postmaster,
-            )
     print_size(result)
     return result
 
