@@ -11,8 +11,10 @@ nothing has to be deleted: the next import's pages use new keys, and old entries
 ``LEDGER_CACHE_SECONDS``.
 
 Other writers exist outside production (the demo's seeding, the tests' factories, a shell): an
-ORM save or delete of a ledger entry or an invoice in this process changes the key too (``ledger_written``,
-connected in ``BillingConfig.ready``). The cache is Django's ``process`` cache, each process's
+ORM save or delete of a ledger entry or an invoice in this process changes the key too
+(``ledger_written``, connected in ``BillingConfig.ready``; with a receiver connected, Django
+deletes such rows one by one when a unit is deleted through the ORM, which only the admin does,
+never the import: it deletes in SQL). The cache is Django's ``process`` cache, each process's
 own memory even when the default cache is Redis: the keys hold everywhere, and a trip to Redis
 would cost a good part of what it saves. Access is never kept: the unit is looked up through the
 grants on every request before anything kept is used.
